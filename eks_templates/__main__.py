@@ -1,0 +1,5 @@
+import sys
+
+from eks_templates.cli import main
+
+sys.exit(main())

@@ -1,0 +1,75 @@
+"""Command-line entry point: argument parsing, exit codes and printing only.
+
+Each sub-command lives in ``eks_templates.commands.<name>`` and exposes
+``configure(parser)`` and ``run(args) -> int``. Modules are imported only when their
+command runs, so ``render`` never pays for boto3, cfn-lint or moto.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from eks_templates.errors import EksTemplatesError
+
+#: command name -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "render": ("eks_templates.commands.render", "render the templates (offline)"),
+    "lint": ("eks_templates.commands.lint", "render, then cfn-lint and quota-check every template"),
+    "diff": ("eks_templates.commands.diff", "list replacements and renames against an earlier render"),
+    "plan": ("eks_templates.commands.plan", "show the change set a deploy would execute"),
+    "deploy": ("eks_templates.commands.deploy", "render, lint, upload and deploy through a change set"),
+    "outputs": ("eks_templates.commands.outputs", "print a deployed stack's outputs"),
+    "scale": ("eks_templates.commands.scale", "change a nodegroup's size through a change set"),
+    "delete": ("eks_templates.commands.delete", "delete a deployed cluster stack"),
+    "sandbox": ("eks_templates.commands.sandbox", "run a local AWS endpoint (moto) for rehearsals"),
+}
+
+
+def _available() -> dict[str, tuple[str, str]]:
+    """Commands whose module exists (a command is listed only once it is built)."""
+    from importlib.util import find_spec
+
+    return {name: spec for name, spec in COMMANDS.items() if find_spec(spec[0]) is not None}
+
+
+def build_parser(commands: dict[str, tuple[str, str]] | None = None) -> argparse.ArgumentParser:
+    commands = _available() if commands is None else commands
+    parser = argparse.ArgumentParser(
+        prog="python -m eks_templates",
+        description="EKS clusters as plain CloudFormation nested stacks.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name, (module, help_text) in commands.items():
+        cmd_parser = sub.add_parser(name, help=help_text, description=help_text)
+        cmd_parser.set_defaults(_module=module)
+        importlib.import_module(module).configure(cmd_parser)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    commands = _available()
+    # Only the chosen command's module is imported (keeps `render` light).
+    if argv and argv[0] in commands:
+        chosen = {argv[0]: commands[argv[0]]}
+    else:
+        chosen = commands
+    parser = build_parser(chosen)
+    args = parser.parse_args(argv)
+    module = importlib.import_module(args._module)
+    try:
+        return int(module.run(args))
+    except EksTemplatesError as exc:
+        for line in exc.messages:
+            print(f"error: {line}" if not line.startswith(("error:", "stacks/", "/")) else line,
+                  file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,39 @@
+"""Exceptions that the command line turns into exit codes.
+
+Every error a user can cause is an :class:`EksTemplatesError`; the CLI prints its
+message (one line per problem, no traceback) and exits with ``exit_code``.
+"""
+
+from __future__ import annotations
+
+
+class EksTemplatesError(Exception):
+    """Base class: a problem to report to the user, not a bug."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, messages: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.messages: list[str] = messages if messages is not None else [message]
+
+
+class UserError(EksTemplatesError):
+    """Bad input, a declined confirmation or a refused operation (exit 2)."""
+
+    exit_code = 2
+
+
+class StackFileError(UserError):
+    """One or more problems in a stack file; ``messages`` holds one line each.
+
+    Each line reads ``<file>: <yaml.path>: <what is wrong>[; <what is allowed>]``.
+    """
+
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__("\n".join(messages), messages=list(messages))
+
+
+class DeployFailed(EksTemplatesError):
+    """The deploy ran and failed in AWS (exit 1)."""
+
+    exit_code = 1
