@@ -1,0 +1,37 @@
+"""``render [STACK|PATH] [--out-dir DIR] [--flat] [--format json|yaml] [--strict]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def add_stack_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "stack", nargs="?", default=None,
+        help="stack name (stacks/NAME.yaml) or path to a stack file; default: the built-in myeks cluster",
+    )
+    parser.add_argument("--strict", action="store_true", help="treat warnings in the stack file as errors")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    add_stack_argument(parser)
+    parser.add_argument("--out-dir", type=Path, default=None,
+                        help="where to write the full set (default: build/<stack>/)")
+    parser.add_argument("--flat", action="store_true", help="one template with every resource, no nested stacks")
+    parser.add_argument("--format", choices=("json", "yaml"), default="json", help="template format")
+
+
+def run(args: argparse.Namespace) -> int:
+    from eks_templates.config import load_stack
+    from eks_templates.render import default_out_dir, render_set, write_set
+
+    config = load_stack(args.stack, strict=args.strict)
+    rendered = render_set(config, fmt=args.format, flat=args.flat)
+    out_dir = args.out_dir or default_out_dir(rendered)
+    written = write_set(rendered, out_dir)
+    sys.stdout.write(rendered.files[rendered.root])
+    sys.stdout.flush()
+    print(f"wrote {len(written)} template(s) to {out_dir}/", file=sys.stderr)
+    return 0
