@@ -64,9 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(module.run(args))
     except EksTemplatesError as exc:
-        for line in exc.messages:
-            print(f"error: {line}" if not line.startswith(("error:", "stacks/", "/")) else line,
-                  file=sys.stderr)
+        for line in exc.lines():
+            print(line, file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -16,6 +16,10 @@ class EksTemplatesError(Exception):
         super().__init__(message)
         self.messages: list[str] = messages if messages is not None else [message]
 
+    def lines(self) -> list[str]:
+        """What the CLI prints on stderr, one problem per line."""
+        return [f"error: {m}" for m in self.messages]
+
 
 class UserError(EksTemplatesError):
     """Bad input, a declined confirmation or a refused operation (exit 2)."""
@@ -31,6 +35,9 @@ class StackFileError(UserError):
 
     def __init__(self, messages: list[str]) -> None:
         super().__init__("\n".join(messages), messages=list(messages))
+
+    def lines(self) -> list[str]:
+        return list(self.messages)  # each already starts with the file it is about
 
 
 class DeployFailed(EksTemplatesError):

@@ -1,0 +1,81 @@
+# eks_templates — every target installs what it needs into .venv first.
+#   make render [STACK=name]     render build/<stack>/ (default: the built-in myeks cluster)
+#   make test                    install, then run the whole test suite
+# See `make help` for the rest.
+
+PYTHON  ?= python3
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+CHECKOV_VENV ?= .venv-checkov
+STACK   ?=
+# Arguments passed through to the CLI, e.g. make deploy STACK=myeks ARGS=--yes
+ARGS    ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help setup render lint test check golden checkov-venv bench clean \
+        deploy plan outputs scale delete sandbox require-stack
+
+help:
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed ## create .venv and install the project with its dev tools
+
+# checkov pins an old boto3, so it gets an environment of its own (never .venv).
+$(CHECKOV_VENV)/.installed:
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet 'checkov==3.3.30'
+	touch $@
+
+checkov-venv: $(CHECKOV_VENV)/.installed ## create .venv-checkov with checkov (used by the tests)
+
+render: setup ## render STACK (default: built-in myeks) into build/<stack>/
+	$(PY) -m eks_templates render $(STACK) $(ARGS) > /dev/null
+
+lint: setup ## render and lint STACK with cfn-lint and the quota checks
+	$(PY) -m eks_templates lint $(STACK) $(ARGS)
+
+test: setup checkov-venv ## install everything, then run the whole test suite
+	$(PY) -m pytest $(ARGS)
+
+check: setup checkov-venv ## ruff, mypy, then the tests
+	$(VENV)/bin/ruff check eks_templates tests bench
+	$(VENV)/bin/mypy
+	$(PY) -m pytest $(ARGS)
+
+golden: setup ## rewrite tests/golden/ from the current render (review the diff!)
+	$(PY) -m pytest tests/test_golden.py --update-golden -q
+	git status --short tests/golden
+
+bench: setup ## benchmarks: prints ratios, writes nothing unless ARGS=--write
+	$(PY) bench/run.py $(ARGS)
+
+require-stack:
+	@test -n "$(STACK)" || { echo "STACK is required, e.g. make $(MAKECMDGOALS) STACK=myeks" >&2; exit 2; }
+
+deploy: setup require-stack ## render, lint, upload, change set, confirm, execute, watch, outputs
+	$(PY) -m eks_templates deploy $(STACK) $(ARGS)
+
+plan: setup require-stack ## show the change set a deploy would execute, then delete it
+	$(PY) -m eks_templates plan $(STACK) $(ARGS)
+
+outputs: setup require-stack ## print a deployed stack's outputs
+	$(PY) -m eks_templates outputs $(STACK) $(ARGS)
+
+scale: setup require-stack ## NODEGROUP=name NODES=n [MIN=n MAX=n]: resize through a change set
+	$(PY) -m eks_templates scale $(STACK) $(NODEGROUP) --nodes $(NODES) $(if $(MIN),--min $(MIN)) $(if $(MAX),--max $(MAX)) $(ARGS)
+
+delete: setup require-stack ## delete a deployed cluster stack (asks for the stack name)
+	$(PY) -m eks_templates delete $(STACK) $(ARGS)
+
+sandbox: setup ## run a local AWS endpoint (moto + our EKS models) in the foreground
+	$(PY) -m eks_templates sandbox $(ARGS)
+
+clean: ## remove build output (keeps the virtual environments)
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,87 @@
+"""The real command line in a subprocess, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.support import REPO, run_cli
+
+
+def test_render_with_no_arguments_prints_the_default_root(tmp_path: Path):
+    result = run_cli("render", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    root = json.loads(result.stdout)
+    assert root["AWSTemplateFormatVersion"] == "2010-09-09"
+    assert "NetworkStack" in root["Resources"]
+    children = sorted(p.name for p in (tmp_path / "build" / "myeks").iterdir())
+    assert "root.json" in children and "NetworkStack.json" in children
+    assert (tmp_path / "build" / "myeks" / "root.json").read_text() == result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_render_by_name_uses_stacks_dir_and_is_byte_identical(tmp_path: Path):
+    first = run_cli("render", "myeks", "--out-dir", str(tmp_path / "a"))
+    second = run_cli("render", "myeks", "--out-dir", str(tmp_path / "b"))
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+    for f in (tmp_path / "a").iterdir():
+        assert f.read_bytes() == (tmp_path / "b" / f.name).read_bytes()
+
+
+def test_render_flat_is_one_template_without_nested_stacks(tmp_path: Path):
+    result = run_cli("render", "--flat", "--out-dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    flat = json.loads(result.stdout)
+    assert "AWS::CloudFormation::Stack" not in {r["Type"] for r in flat["Resources"].values()}
+    assert "VPC" in flat["Resources"]
+    assert [p.name for p in tmp_path.iterdir()] == ["flat.json"]
+
+
+def test_render_yaml_format(tmp_path: Path):
+    result = run_cli("render", "--format", "yaml", "--out-dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("AWSTemplateFormatVersion: '2010-09-09'")
+    assert (tmp_path / "NetworkStack.yaml").exists()
+
+
+def test_bad_file_exits_2_without_traceback_or_output(tmp_path: Path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata: {name: x, region: ap-northeast-2}\n"
+                   "managedNodeGroups:\n  - name: ng\n    desiredCapacity: many\n")
+    out = tmp_path / "out"
+    result = run_cli("render", str(bad), "--out-dir", str(out))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert "managedNodeGroups[0].desiredCapacity" in result.stderr
+    assert not out.exists()
+
+
+def test_unknown_stack_name_lists_the_known_ones():
+    result = run_cli("render", "no-such-stack")
+    assert result.returncode == 2
+    assert "stacks/no-such-stack.yaml: no such stack file" in result.stderr
+    assert "myeks" in result.stderr
+    assert result.stdout == ""
+
+
+def test_lint_default_has_zero_findings():
+    result = run_cli("lint")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no findings" in result.stderr
+
+
+def test_help_lists_the_commands():
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for command in ("render", "lint"):
+        assert command in result.stdout
+
+
+def test_stdout_is_the_only_template_output_so_redirect_works(tmp_path: Path):
+    """`python -m eks_templates render > cluster.json` gives a valid template."""
+    result = run_cli("render", cwd=tmp_path)
+    (tmp_path / "cluster.json").write_text(result.stdout)
+    assert json.loads((tmp_path / "cluster.json").read_text())["Resources"]
+    assert REPO.exists()
