@@ -66,9 +66,28 @@ OUTPUT_ENDPOINT = "ClusterEndpoint"
 OUTPUT_KUBECONFIG = "KubeconfigCommand"
 
 # --------------------------------------------------------------------------- root parameters changed by `scale`
+#
+# Each managed nodegroup's scaling is ONE root parameter (CommaDelimitedList
+# "desired,min,max"): the root template must stay within CloudFormation's 200
+# parameters at 200 nodegroups. `scale` changes exactly this parameter (with the
+# previous template); `deploy` keeps its live value unless the stack file's value
+# changed since the last deploy (the parameter's Default records the file's value).
 
 
-def nodegroup_scaling_parameters(nodegroup_name: str) -> tuple[str, str, str]:
-    """Root parameter names (desired, min, max) of a managed nodegroup's scaling."""
-    base = f"Nodegroup{pascal(nodegroup_name)}"
-    return (f"{base}DesiredCapacity", f"{base}MinSize", f"{base}MaxSize")
+def nodegroup_scaling_parameter(nodegroup_name: str) -> str:
+    """Root parameter name holding a managed nodegroup's "desired,min,max"."""
+    return f"Nodegroup{pascal(nodegroup_name)}Scaling"
+
+
+def format_scaling(desired: int, minimum: int, maximum: int) -> str:
+    """The parameter value for a nodegroup's scaling: ``"desired,min,max"``."""
+    return f"{desired},{minimum},{maximum}"
+
+
+def parse_scaling(value: str) -> tuple[int, int, int]:
+    """``"3,2,6"`` -> ``(3, 2, 6)`` (desired, min, max); ValueError if malformed."""
+    parts = [p.strip() for p in value.split(",")]
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        raise ValueError(f"expected 'desired,min,max' as three whole numbers, got {value!r}")
+    desired, minimum, maximum = (int(p) for p in parts)
+    return desired, minimum, maximum
