@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from troposphere import GetAtt, Join, Output, Ref, Template, cloudformation
+from troposphere import GetAtt, Join, Output, Parameter, Ref, Template, cloudformation
 
 from eks_templates.builders import Builder, cluster_builders
 from eks_templates.config.model import ClusterConfig
@@ -113,6 +113,8 @@ def nested(
             if parameter.title not in root.parameters:
                 root.add_parameter(parameter)
             sources[port.name] = _Source("root", Ref(parameter))
+        for port, value in builder.render_values():
+            sources[port.name] = _Source("value", value)
 
     for builder in builders:
         if not builder.creates_resources:
@@ -154,9 +156,7 @@ def nested(
     return result
 
 
-def _parameter(port: Port) -> Any:
-    from troposphere import Parameter
-
+def _parameter(port: Port) -> Parameter:
     return Parameter(port.name, Type=port.param_type, Description=port.description)
 
 
@@ -173,6 +173,12 @@ def flat(config: ClusterConfig, builders: Sequence[Builder] | None = None) -> Te
             if parameter.title not in template.parameters:
                 template.add_parameter(parameter)
             values[port.name] = Ref(parameter)
+        for port, value in builder.render_values():
+            if port.name not in template.parameters:
+                default = ",".join(value) if port.kind == "list" else value
+                template.add_parameter(Parameter(port.name, Type=port.param_type, Default=default,
+                                                 Description=port.description))
+            values[port.name] = Ref(port.name)
     for builder in builders:
         builder.id_prefix = builder.flat_id_prefix
         inputs = {port.name: values[port.name] for port in builder.inputs}

@@ -54,10 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     commands = _available()
     # Only the chosen command's module is imported (keeps `render` light).
-    if argv and argv[0] in commands:
-        chosen = {argv[0]: commands[argv[0]]}
-    else:
-        chosen = commands
+    chosen = {argv[0]: commands[argv[0]]} if argv and argv[0] in commands else commands
     parser = build_parser(chosen)
     args = parser.parse_args(argv)
     module = importlib.import_module(args._module)

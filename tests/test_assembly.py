@@ -20,15 +20,15 @@ apiVersion: eksctl.io/v1alpha5
 kind: ClusterConfig
 metadata: {name: byo, region: ap-northeast-2}
 vpc:
-  id: vpc-0abc
+  id: vpc-0abc1234
   publicAccessCIDRs: [203.0.113.0/24]
   subnets:
     public:
-      ap-northeast-2a: {id: subnet-pa}
-      ap-northeast-2c: {id: subnet-pc}
+      ap-northeast-2a: {id: subnet-0a000001}
+      ap-northeast-2c: {id: subnet-0a000002}
     private:
-      ap-northeast-2a: {id: subnet-qa}
-      ap-northeast-2c: {id: subnet-qc}
+      ap-northeast-2a: {id: subnet-0b000001}
+      ap-northeast-2c: {id: subnet-0b000002}
 """
 
 NOTE = Port("Note", "String", "a value derived from the VPC", root_output=True)
@@ -73,13 +73,19 @@ def test_nested_children_get_parameters_from_sibling_outputs():
     assert root["Outputs"]["Note"]["Value"] == {"Fn::GetAtt": ["ConsumerStack", "Outputs.Note"]}
 
 
-def test_root_parameters_feed_children():
+def test_render_values_are_literal_in_the_nested_root():
     cfg = load_stack(None, on_warning=None)
     result = assembly.nested(cfg, [NetworkBuilder(cfg)])
     root = result.root.to_dict()
-    assert root["Parameters"]["AvailabilityZones"]["Default"] == "ap-northeast-2a,ap-northeast-2c"
-    assert root["Resources"]["NetworkStack"]["Properties"]["Parameters"]["AvailabilityZones"] == {
-        "Fn::Join": [",", {"Ref": "AvailabilityZones"}]}
+    assert "Parameters" not in root  # the root's parameters are only what `scale` changes
+    assert root["Resources"]["NetworkStack"]["Properties"]["Parameters"]["AvailabilityZones"] == \
+        "ap-northeast-2a,ap-northeast-2c"
+
+
+def test_render_values_are_defaulted_parameters_in_flat():
+    cfg = load_stack(None, on_warning=None)
+    template = assembly.flat(cfg, [NetworkBuilder(cfg)]).to_dict()
+    assert template["Parameters"]["AvailabilityZones"]["Default"] == "ap-northeast-2a,ap-northeast-2c"
 
 
 def test_existing_vpc_has_no_network_child_and_literal_parameters():
@@ -88,8 +94,8 @@ def test_existing_vpc_has_no_network_child_and_literal_parameters():
     result = assembly.nested(cfg, builders)
     assert "NetworkStack" not in result.children
     params = result.root.to_dict()["Resources"]["ConsumerStack"]["Properties"]["Parameters"]
-    assert params == {"VpcId": "vpc-0abc", "PublicSubnetIds": "subnet-pa,subnet-pc"}
-    assert result.root.to_dict()["Outputs"]["VpcId"]["Value"] == "vpc-0abc"
+    assert params == {"VpcId": "vpc-0abc1234", "PublicSubnetIds": "subnet-0a000001,subnet-0a000002"}
+    assert result.root.to_dict()["Outputs"]["VpcId"]["Value"] == "vpc-0abc1234"
 
 
 def test_flat_wires_the_same_ports_directly():

@@ -10,7 +10,6 @@ import pytest
 from eks_templates.config import load_stack
 from eks_templates.lint import MAX_RESOURCES, lint_set, quota_findings, suppression_findings
 from eks_templates.render import RenderedSet, render_set
-
 from tests.support import STACKS
 
 

@@ -162,11 +162,11 @@ vpc:
   publicAccessCIDRs: [203.0.113.0/24]
   subnets:
     public:
-      ap-northeast-2a: {id: subnet-0aaa}
-      ap-northeast-2c: {id: subnet-0ccc}
+      ap-northeast-2a: {id: subnet-0aaa0001}
+      ap-northeast-2c: {id: subnet-0ccc0001}
     private:
-      ap-northeast-2a: {id: subnet-1aaa}
-      ap-northeast-2c: {id: subnet-1ccc}
+      ap-northeast-2a: {id: subnet-1aaa0001}
+      ap-northeast-2c: {id: subnet-1ccc0001}
 """, base=BASE.replace("vpc:\n  publicAccessCIDRs: [203.0.113.0/24]\n", ""))
     builder = network_for(cfg)
     assert isinstance(builder, ExistingNetwork)
@@ -174,8 +174,8 @@ vpc:
     outputs = builder.build(template, {})
     assert template.resources == {}
     assert outputs == {"VpcId": "vpc-0123456789abcdef0",
-                       "PublicSubnetIds": ["subnet-0aaa", "subnet-0ccc"],
-                       "PrivateSubnetIds": ["subnet-1aaa", "subnet-1ccc"]}
+                       "PublicSubnetIds": ["subnet-0aaa0001", "subnet-0ccc0001"],
+                       "PrivateSubnetIds": ["subnet-1aaa0001", "subnet-1ccc0001"]}
 
 
 def test_id_prefix_namespaces_every_logical_id():

@@ -11,7 +11,6 @@ import yaml
 from eks_templates.config import load_stack
 from eks_templates.config.loader import default_text
 from eks_templates.render import render_set, write_set
-
 from tests.support import REPO
 
 

@@ -61,7 +61,14 @@ class Builder:
 
     def root_parameters(self) -> Sequence[tuple[Port, Parameter]]:
         """Parameters that live in the root template (or the flat template) and feed
-        the input port of the same name. Their defaults come from the stack file."""
+        the input port of the same name: values an operator changes without a new
+        template (a nodegroup's scaling). Their defaults come from the stack file."""
+        return ()
+
+    def render_values(self) -> Sequence[tuple[Port, Any]]:
+        """Values known at render time that must not be hard-coded in resources
+        (availability zones): passed to the child as literal parameter values in the
+        nested root, declared as defaulted template parameters in the flat template."""
         return ()
 
     @property

@@ -12,8 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from troposphere import GetAtt, GetAZs, Parameter, Ref, Select, Sub, Tags, Template
-from troposphere import ec2
+from troposphere import GetAtt, GetAZs, Ref, Select, Sub, Tags, Template, ec2
 
 from eks_templates.builders.base import Builder
 from eks_templates.config.model import ClusterConfig
@@ -59,21 +58,9 @@ class NetworkBuilder(Builder):
     def outputs(self) -> Sequence[Port]:
         return (VPC_ID, PUBLIC_SUBNET_IDS, PRIVATE_SUBNET_IDS)
 
-    def root_parameters(self) -> Sequence[tuple[Port, Parameter]]:
+    def render_values(self) -> Sequence[tuple[Port, Any]]:
         named = zones(self.config)
-        if named is None:
-            return ()
-        return (
-            (
-                AVAILABILITY_ZONES,
-                Parameter(
-                    AVAILABILITY_ZONES.name,
-                    Type=AVAILABILITY_ZONES.param_type,
-                    Default=",".join(named),
-                    Description="Availability zones of the cluster's subnets (from the stack file)",
-                ),
-            ),
-        )
+        return () if named is None else ((AVAILABILITY_ZONES, list(named)),)
 
     def build(self, template: Template, inputs: Mapping[str, Any]) -> dict[str, Any]:
         self.resources = {}

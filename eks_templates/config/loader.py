@@ -75,7 +75,7 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 
 def parse_yaml(text: str, source: str) -> Any:
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+        return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: no arbitrary objects
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
@@ -139,12 +139,34 @@ def _describe(value: Any) -> str:
     return repr(value)
 
 
+#: eksctl keys that this tool does not take, with what to use instead (instead of a
+#: bare "unknown field" for a file brought over from eksctl).
+UNSUPPORTED_EKSCTL: dict[str, str] = {
+    "nodeGroups": "self-managed nodeGroups are not supported; use managedNodeGroups",
+    "iamIdentityMappings": "is not supported; use accessConfig.accessEntries",
+    "autoModeConfig": "EKS Auto Mode is not supported; use managedNodeGroups",
+    "karpenter": "is not supported; install Karpenter after the cluster is created",
+    "gitops": "is not supported",
+    "identityProviders": "is not supported",
+    "privateCluster": (
+        "is not supported; set vpc.clusterEndpoints.publicAccess: false and bastion.enabled: true"
+    ),
+    "iam.serviceAccounts": (
+        "is not supported; create IRSA roles separately and give addons[].serviceAccountRoleARN"
+    ),
+    "iam.podIdentityAssociations": "is not supported",
+}
+
+
 def _error_line(err: Any) -> Problem:
     loc: tuple[str | int, ...] = tuple(err["loc"])
     kind = err["type"]
     value = err.get("input")
     ctx = err.get("ctx") or {}
     if kind == "extra_forbidden":
+        known = UNSUPPORTED_EKSCTL.get(yaml_path(loc))
+        if known:
+            return Problem(yaml_path(loc), known)
         parent = _model_at(loc[:-1])
         allowed = _allowed_keys(parent) if parent else []
         close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
@@ -168,6 +190,10 @@ def _error_line(err: Any) -> Problem:
         hint = ""
         if isinstance(value, float):
             hint = "; YAML read it as a number: write it in quotes (YAML reads 1.30 as 1.3)"
+        elif isinstance(value, bool):
+            hint = "; YAML read it as true/false: write it in quotes"
+        elif isinstance(value, int):
+            hint = "; YAML read it as a number: write it in quotes"
         return Problem(yaml_path(loc), f"{_describe(value)} is not a string{hint}")
     return Problem(yaml_path(loc), err.get("msg", "is not valid"))
 
@@ -189,6 +215,9 @@ def _read_public_keys(data: dict[str, Any], base: Path) -> list[Problem]:
         if not path.is_absolute():
             path = base / path
         where = yaml_path(("managedNodeGroups", i, "ssh", "publicKeyPath"))
+        if "publicKey" in ssh:
+            problems.append(Problem(where, "cannot be given together with publicKey; use one of them"))
+            continue
         try:
             key = path.read_text("utf-8").strip()
         except OSError as exc:
@@ -219,9 +248,12 @@ def parse_config(
     if not text.strip():
         raise StackFileError([f"{source}: the file is empty; expected a ClusterConfig mapping"])
     data = parse_yaml(text, source)
+    if data is None:
+        raise StackFileError([f"{source}: the file has only comments; expected a ClusterConfig mapping"])
     if not isinstance(data, dict):
         raise StackFileError(
-            [f"{source}: the top level must be a mapping (apiVersion, kind, metadata, ...), not {_describe(data)}"]
+            [f"{source}: the top level must be a mapping (apiVersion, kind, metadata, ...), "
+             f"not {_describe(data)}"]
         )
     problems = _read_public_keys(data, base or Path("."))
     try:
@@ -231,7 +263,10 @@ def parse_config(
         raise StackFileError([p.format(source) for p in dict.fromkeys(problems)]) from None
     problems.extend(validate.check(config, today=today or _dt.date.today()))
     if strict:
-        problems = [Problem(p.path, p.message, "error") for p in problems]
+        problems = [
+            p if p.severity == "error" else Problem(p.path, f"{p.message} (a warning; --strict fails on it)")
+            for p in problems
+        ]
     failed = [p for p in problems if p.severity == "error"]
     if failed:
         raise StackFileError([p.format(source) for p in failed])

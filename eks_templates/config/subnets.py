@@ -4,6 +4,8 @@ Shared by the validation rules and the network builder, so both see the same
 carving. With ``vpc.subnets`` absent, CIDRs are carved from ``vpc.cidr`` the way
 eksctl does: the VPC is split into ``max(8, 2 x zones)`` equal blocks (a /16 gives
 /19s), public subnets take the first blocks in zone order, private ones the next.
+A subnet without ``az`` whose key is a zone name (``ap-northeast-2a: {cidr: ...}``)
+is in that zone, as in eksctl.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Literal
 
-from eks_templates.config.model import ClusterConfig
+from eks_templates.config.model import ClusterConfig, SubnetSpec
 
 Tier = Literal["public", "private"]
 
@@ -39,15 +41,25 @@ class SubnetPlan:
 DEFAULT_ZONE_COUNT = 2
 
 
+def subnet_zone(config: ClusterConfig, key: str, spec: SubnetSpec) -> str | None:
+    """A listed subnet's zone: its ``az``, else its key when that names a zone of the region."""
+    if spec.az:
+        return spec.az
+    region = config.metadata.region
+    return key if len(key) == len(region) + 1 and key.startswith(region) and key[-1].isalpha() else None
+
+
 def zones(config: ClusterConfig) -> list[str] | None:
     """The cluster's zones in order, or ``None`` when chosen at deploy time."""
     if config.availability_zones:
         return list(dict.fromkeys(config.availability_zones))
     named = config.vpc.subnets
     if named is not None:
-        found = [s.az for tier in (named.public, named.private) for s in tier.values() if s.az]
-        if found:
-            return list(dict.fromkeys(found))
+        found = [subnet_zone(config, key, spec) for tier in (named.public, named.private)
+                 for key, spec in tier.items()]
+        present = [z for z in found if z]
+        if present:
+            return list(dict.fromkeys(present))
     return None
 
 
@@ -70,11 +82,12 @@ def plan_subnets(config: ClusterConfig) -> list[SubnetPlan]:
     named = config.vpc.subnets
     if named is not None and (named.public or named.private):
         order = {z: i for i, z in enumerate(zone_list or [])}
-        plans = [
-            SubnetPlan(tier, key, spec.az, order.get(spec.az or "", i), spec.cidr, spec.id)
-            for tier, group in (("public", named.public), ("private", named.private))
-            for i, (key, spec) in enumerate(group.items())
-        ]
+        plans = []
+        tiers: tuple[tuple[Tier, dict[str, SubnetSpec]], ...] = (("public", named.public), ("private", named.private))
+        for tier, group in tiers:
+            for i, (key, spec) in enumerate(group.items()):
+                az = subnet_zone(config, key, spec)
+                plans.append(SubnetPlan(tier, key, az, order.get(az or "", i), spec.cidr, spec.id))
         return _carve_missing(config, plans)
     count = zone_count(config)
     plans = [
