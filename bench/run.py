@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""Benchmarks for eks_templates: each row is measured side by side in the same run and
+printed as a ratio against its baseline (median of several runs), not as a pass/fail.
+
+    python bench/run.py            # print the table
+    python bench/run.py --write    # also write bench/RESULTS.md with the machine's details
+    python bench/run.py --quick    # fewer repetitions (a smoke run)
+
+Rows:
+  1. cold `python -m eks_templates render` of the default cluster vs the import floor
+     `python -c "import troposphere.ec2, troposphere.eks, troposphere.iam, yaml, pydantic"`
+  2. render of 1, 10, 50 and 200 managed nodegroups: time, peak memory, template sizes,
+     resources/parameters/outputs of the largest template
+  3. `lint` of the default set vs the cfn-lint command line on the same files
+  4. AWS API calls and uploads of deploy / redeploy / scale against the local sandbox
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PY = sys.executable
+FLOOR = "import troposphere.ec2, troposphere.eks, troposphere.iam, yaml, pydantic"
+NODEGROUP_COUNTS = (1, 10, 50, 200)
+
+
+def timed(cmd: Sequence[str], *, cwd: Path = REPO) -> float:
+    """Wall time (s) of one run of ``cmd``; a failing command stops the benchmark."""
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    start = time.perf_counter()
+    result = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"benchmark command failed ({result.returncode}): {' '.join(cmd)}\n{result.stderr[-2000:]}")
+    return elapsed
+
+
+def median_time(cmd: Sequence[str], runs: int, *, cwd: Path = REPO) -> float:
+    timed(cmd, cwd=cwd)  # warm the file cache once
+    return statistics.median(timed(cmd, cwd=cwd) for _ in range(runs))
+
+
+def peak_rss_kib(cmd: Sequence[str], *, cwd: Path = REPO) -> int:
+    """Peak resident memory of a child process, from the kernel's accounting."""
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"benchmark command failed: {' '.join(cmd)}")
+    return int(usage.ru_maxrss)
+
+
+# --------------------------------------------------------------------------- stack files with N nodegroups
+
+
+def stack_with_nodegroups(count: int, directory: Path) -> Path:
+    """stacks/myeks.yaml with ``count`` copies of its nodegroup (ng-001, ng-002, ...)."""
+    import yaml
+
+    data = yaml.safe_load((REPO / "stacks" / "myeks.yaml").read_text())
+    template = data["managedNodeGroups"][0]
+    data["managedNodeGroups"] = [dict(template, name=f"ng-{i:03d}") for i in range(1, count + 1)]
+    data["metadata"]["name"] = f"bench{count}"
+    path = directory / f"bench{count}.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def template_stats(directory: Path) -> dict[str, object]:
+    files = sorted(p for p in directory.iterdir() if p.suffix == ".json")
+    sizes = {p.name: p.stat().st_size for p in files}
+    counts = {}
+    for p in files:
+        data = json.loads(p.read_text())
+        counts[p.name] = tuple(len(data.get(k) or {}) for k in ("Resources", "Parameters", "Outputs"))
+    root = counts.get("root.json", (0, 0, 0))
+    largest = max(sizes, key=lambda n: sizes[n])
+    return {
+        "templates": len(files),
+        "total_bytes": sum(sizes.values()),
+        "largest": f"{largest} {sizes[largest]:,} B",
+        "root_res_par_out": root,
+        "max_resources": max(c[0] for c in counts.values()),
+        "max_parameters": max(c[1] for c in counts.values()),
+        "max_outputs": max(c[2] for c in counts.values()),
+    }
+
+
+# --------------------------------------------------------------------------- rows
+
+
+def row_render_vs_floor(runs: int) -> list[str]:
+    floor = median_time([PY, "-c", FLOOR], runs)
+    with tempfile.TemporaryDirectory() as tmp:
+        render = median_time([PY, "-m", "eks_templates", "render", "--out-dir", tmp], runs)
+    ratio = render / floor
+    verdict = "meets" if ratio <= 1.5 else "MISSES"
+    return [f"| cold `render` (default cluster) vs import floor | {render * 1000:.0f} ms | "
+            f"{floor * 1000:.0f} ms | **{ratio:.2f}x** | budget 1.5x: {verdict} |"]
+
+
+def rows_nodegroups(runs: int) -> list[str]:
+    lines = []
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        one = None
+        for count in NODEGROUP_COUNTS:
+            stack = stack_with_nodegroups(count, base)
+            out = base / f"out{count}"
+            cmd = [PY, "-m", "eks_templates", "render", str(stack), "--out-dir", str(out)]
+            seconds = median_time(cmd, max(1, runs // 2) if count >= 50 else runs)
+            rss = peak_rss_kib(cmd)
+            stats = template_stats(out)
+            one = one or seconds
+            budget = f"budget 2 s: {'meets' if seconds < 2 else 'MISSES'}" if count == 200 else ""
+            quotas = ("within quotas" if stats["max_resources"] <= 500 and stats["max_parameters"] <= 200  # type: ignore[operator]
+                      and stats["max_outputs"] <= 200 else "OVER QUOTA")  # type: ignore[operator]
+            lines.append(
+                f"| render {count} nodegroup(s) | {seconds * 1000:.0f} ms | {rss / 1024:.0f} MiB peak | "
+                f"**{seconds / one:.2f}x** of 1 | {stats['templates']} templates, {stats['total_bytes']:,} B, "
+                f"largest {stats['largest']}; root R/P/O {stats['root_res_par_out']}; "
+                f"max R/P/O {stats['max_resources']}/{stats['max_parameters']}/{stats['max_outputs']}, {quotas}"
+                f"{'; ' + budget if budget else ''} |")
+    return lines
+
+
+def row_lint(runs: int) -> list[str]:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        subprocess.run([PY, "-m", "eks_templates", "render", "--out-dir", str(out)], check=True,
+                       capture_output=True, cwd=REPO)
+        files = sorted(str(p) for p in out.glob("*.json"))
+        ours = median_time([PY, "-m", "eks_templates", "lint"], runs)
+        cfn_lint = Path(PY).with_name("cfn-lint")
+        theirs = median_time([str(cfn_lint), "--regions", "ap-northeast-2", "--", *files], runs) \
+            if cfn_lint.exists() else float("nan")
+    return [f"| `lint` (render + cfn-lint + quotas) vs `cfn-lint` CLI on the same files | {ours * 1000:.0f} ms | "
+            f"{theirs * 1000:.0f} ms | **{ours / theirs:.2f}x** | one process for the whole set |"]
+
+
+def rows_deploy() -> list[str]:
+    """API calls of deploy / redeploy / scale against the sandbox (when it exists)."""
+    script = REPO / "bench" / "deploy_calls.py"
+    if not script.exists():
+        return ["| deploy / redeploy / scale API calls | not measured: bench/deploy_calls.py is not there yet | | | |"]
+    result = subprocess.run([PY, str(script)], cwd=REPO, capture_output=True, text=True,
+                            env=dict(os.environ, PYTHONPATH=str(REPO)))
+    if result.returncode != 0:
+        return [f"| deploy / redeploy / scale API calls | failed: {result.stderr.strip()[-300:]} | | | |"]
+    return [line for line in result.stdout.splitlines() if line.startswith("|")]
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+        match = re.search(r"model name\s*:\s*(.+)", text)
+        cpu = match.group(1).strip() if match else cpu
+    except OSError:
+        pass
+    return (f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), "
+            f"Python {platform.python_version()}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--write", action="store_true", help="write bench/RESULTS.md")
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--runs", type=int, default=None, help="repetitions per timing (median is reported)")
+    args = parser.parse_args(argv)
+    runs = args.runs or (3 if args.quick else 7)
+
+    sections: list[tuple[str, Callable[[], list[str]]]] = [
+        ("render vs import floor", lambda: row_render_vs_floor(runs)),
+        ("nodegroups", lambda: rows_nodegroups(runs)),
+        ("lint", lambda: row_lint(max(1, runs // 2))),
+        ("deploy", rows_deploy),
+    ]
+    header = ["| measurement | ours | baseline | ratio | notes |", "| --- | --- | --- | --- | --- |"]
+    lines = list(header)
+    for name, fn in sections:
+        print(f"measuring {name} ...", file=sys.stderr)
+        lines += fn()
+    table = "\n".join(lines)
+    print(table)
+    if args.write:
+        stamp = time.strftime("%Y-%m-%d")
+        (REPO / "bench" / "RESULTS.md").write_text(
+            f"# Benchmark results\n\nMachine: {machine()}. Date: {stamp}. Median of {runs} runs "
+            f"(fewer for the large renders). Command: `make bench ARGS=--write`.\n\n{table}\n")
+        print("wrote bench/RESULTS.md", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
