@@ -171,10 +171,12 @@ def _error_line(err: Any) -> Problem:
         allowed = _allowed_keys(parent) if parent else []
         close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
         hint = f"; did you mean '{close[0]}'?" if close else ""
-        listing = f" Allowed here: {', '.join(allowed)}." if allowed and not close else ""
+        listing = f"; allowed here: {', '.join(allowed)}" if allowed and not close else ""
         return Problem(yaml_path(loc), f"unknown field{hint}{listing}")
     if kind == "missing":
         return Problem(yaml_path(loc), "is required")
+    if value is None and kind.endswith("_type") and kind not in ("model_type", "model_attributes_type"):
+        return Problem(yaml_path(loc), "is empty; give it a value")
     if kind == "literal_error":
         expected = ctx.get("expected", "")
         return Problem(yaml_path(loc), f"{_describe(value)} is not allowed; expected {expected}")
@@ -291,7 +293,8 @@ def load_stack(
     try:
         text = path.read_text("utf-8")
     except FileNotFoundError:
-        known = sorted(p.stem for p in STACKS_DIR.glob("*.yaml")) if STACKS_DIR.is_dir() else []
+        by_name = path == STACKS_DIR / f"{ref}.yaml"
+        known = sorted(p.stem for p in STACKS_DIR.glob("*.yaml")) if by_name and STACKS_DIR.is_dir() else []
         hint = f"; stacks here: {', '.join(known)}" if known else ""
         raise StackFileError([f"{source}: no such stack file{hint}"]) from None
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:

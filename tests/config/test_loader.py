@@ -1,0 +1,190 @@
+"""File-level problems: finding, reading and parsing a stack file, and pydantic's
+type errors turned into ``<file>: <yaml.path>: <what is wrong>`` lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from eks_templates.config import load_stack, parse_config
+from eks_templates.errors import StackFileError
+from tests.config.cases import SOURCE, TODAY, ng, outcome, stack_text
+
+
+def load_error(text: str) -> list[str]:
+    with pytest.raises(StackFileError) as caught:
+        parse_config(text, SOURCE, today=TODAY, on_warning=None)
+    return caught.value.messages
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(StackFileError) as caught:
+        load_stack(str(tmp_path / "nope.yaml"), today=TODAY)
+    assert caught.value.messages == [f"{tmp_path / 'nope.yaml'}: no such stack file"]
+
+
+def test_missing_stack_name_lists_the_stacks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "prod.yaml").write_text(stack_text())
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(StackFileError) as caught:
+        load_stack("prd", today=TODAY)
+    assert caught.value.messages == ["stacks/prd.yaml: no such stack file; stacks here: prod"]
+
+
+def test_a_stack_name_loads_stacks_name_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "prod.yaml").write_text(stack_text({"metadata": {"name": "prod"}}))
+    monkeypatch.chdir(tmp_path)
+    assert load_stack("prod", today=TODAY).metadata.name == "prod"
+
+
+def test_empty_file() -> None:
+    assert load_error("\n  \n") == [f"{SOURCE}: the file is empty; expected a ClusterConfig mapping"]
+
+
+def test_comments_only() -> None:
+    assert load_error("# nothing yet\n") == [f"{SOURCE}: the file has only comments; expected a ClusterConfig mapping"]
+
+
+def test_yaml_syntax_error_names_the_line() -> None:
+    [line] = load_error("apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata:\n  name: [a\n")
+    assert line.startswith(f"{SOURCE}: YAML syntax error at line 5, column 1")
+
+
+def test_bad_indentation_names_the_line() -> None:
+    [line] = load_error("metadata:\n  name: a\n region: b\n")
+    assert line.startswith(f"{SOURCE}: YAML syntax error at line 3")
+
+
+def test_duplicate_key() -> None:
+    [line] = load_error("kind: ClusterConfig\nkind: ClusterConfig\n")
+    assert line == f"{SOURCE}: YAML syntax error at line 2, column 1: duplicate key 'kind' (first on line 1)"
+
+
+def test_top_level_must_be_a_mapping() -> None:
+    assert load_error("- a\n- b\n") == [
+        f"{SOURCE}: the top level must be a mapping (apiVersion, kind, metadata, ...), not a list"
+    ]
+
+
+def test_wrong_api_version_and_kind_reported_together() -> None:
+    text = stack_text().replace("eksctl.io/v1alpha5", "eksctl.io/v1alpha4").replace("ClusterConfig", "Cluster")
+    assert load_error(text) == [
+        f"{SOURCE}: apiVersion: 'eksctl.io/v1alpha4' is not allowed; expected 'eksctl.io/v1alpha5'",
+        f"{SOURCE}: kind: 'Cluster' is not allowed; expected 'ClusterConfig'",
+    ]
+
+
+def test_unknown_key_with_a_suggestion() -> None:
+    errors, _ = outcome({"managedNodeGroups": [ng(desiredCapcity=3)]})
+    assert errors == [f"{SOURCE}: managedNodeGroups[0].desiredCapcity: unknown field; did you mean 'desiredCapacity'?"]
+
+
+def test_unknown_key_without_a_close_match_lists_the_allowed_ones() -> None:
+    errors, _ = outcome({"bastion": {"zzz": 1}})
+    assert errors == [f"{SOURCE}: bastion.zzz: unknown field; allowed here: enabled, instanceType, subnet, "
+                      "allowedCIDRs, keyName"]
+
+
+def test_eksctl_keys_we_do_not_take_say_what_to_use() -> None:
+    errors, _ = outcome({"nodeGroups": [{"name": "x"}], "iamIdentityMappings": []})
+    assert errors == [
+        f"{SOURCE}: nodeGroups: self-managed nodeGroups are not supported; use managedNodeGroups",
+        f"{SOURCE}: iamIdentityMappings: is not supported; use accessConfig.accessEntries",
+    ]
+
+
+def test_version_read_as_a_number() -> None:
+    text = stack_text().replace("version: '1.34'", "version: 1.30")
+    assert load_error(text) == [
+        f"{SOURCE}: metadata.version: 1.3 is not a string; YAML read it as a number: write it in quotes "
+        "(YAML reads 1.30 as 1.3)"
+    ]
+
+
+def test_tag_value_read_as_a_number_or_boolean() -> None:
+    errors, _ = outcome({"metadata": {"tags": {"cost-center": 1234, "public": True}}})
+    assert errors == [
+        f"{SOURCE}: metadata.tags.cost-center: 1234 is not a string; YAML read it as a number: write it in quotes",
+        f"{SOURCE}: metadata.tags.public: True is not a string; YAML read it as true/false: write it in quotes",
+    ]
+
+
+def test_type_errors_name_the_path() -> None:
+    errors, _ = outcome({"managedNodeGroups": [ng(desiredCapacity="two", spot="maybe")],
+                         "availabilityZones": "ap-northeast-2a"})
+    assert f"{SOURCE}: managedNodeGroups[0].desiredCapacity: 'two' is not a whole number" in errors
+    assert f"{SOURCE}: managedNodeGroups[0].spot: 'maybe' is not true or false" in errors
+    assert f"{SOURCE}: availabilityZones: must be a list, not 'ap-northeast-2a'" in errors
+
+
+def test_missing_and_empty_required_fields() -> None:
+    errors, _ = outcome({"metadata": {"name": None, "region": None}})
+    assert errors == [f"{SOURCE}: metadata.name: is empty; give it a value",
+                      f"{SOURCE}: metadata.region: is empty; give it a value"]
+    text = stack_text().replace("  region: ap-northeast-2\n", "")
+    assert load_error(text) == [f"{SOURCE}: metadata.region: is required"]
+
+
+def test_a_section_that_is_not_a_mapping() -> None:
+    errors, _ = outcome({"vpc": ["10.0.0.0/16"]})
+    assert errors == [f"{SOURCE}: vpc: must be a mapping, not a list"]
+
+
+def test_public_key_path_is_read_relative_to_the_file(tmp_path: Path) -> None:
+    (tmp_path / "id.pub").write_text("ssh-ed25519 AAAAC3Nz me@host\n")
+    path = tmp_path / "c.yaml"
+    path.write_text(stack_text({"managedNodeGroups": [ng(ssh={"allow": True, "publicKeyPath": "id.pub"})]}))
+    config = load_stack(str(path), today=TODAY)
+    assert config.managed_node_groups[0].ssh.public_key == "ssh-ed25519 AAAAC3Nz me@host"
+
+
+def test_public_key_path_problems(tmp_path: Path) -> None:
+    (tmp_path / "not-a-key").write_text("hello\n")
+    (tmp_path / "id.pub").write_text("ssh-rsa AAAA me\n")
+    path = tmp_path / "c.yaml"
+    path.write_text(stack_text({"managedNodeGroups": [
+        ng(name="a", ssh={"allow": True, "publicKeyPath": "missing.pub"}),
+        ng(name="b", ssh={"allow": True, "publicKeyPath": "not-a-key"}),
+        ng(name="c", ssh={"allow": True, "publicKeyPath": "id.pub", "publicKey": "ssh-rsa BBBB"}),
+    ]}))
+    with pytest.raises(StackFileError) as caught:
+        load_stack(str(path), today=TODAY)
+    lines = caught.value.messages
+    assert lines[0].startswith(f"{path}: managedNodeGroups[0].ssh.publicKeyPath: cannot read ")
+    assert lines[1] == f"{path}: managedNodeGroups[1].ssh.publicKeyPath: {str(tmp_path / 'not-a-key')!r} is not " \
+                       "an OpenSSH public key"
+    assert lines[2] == f"{path}: managedNodeGroups[2].ssh.publicKeyPath: cannot be given together with " \
+                       "publicKey; use one of them"
+
+
+def test_public_key_name_and_path_together(tmp_path: Path) -> None:
+    (tmp_path / "id.pub").write_text("ssh-rsa AAAA me\n")
+    path = tmp_path / "c.yaml"
+    path.write_text(stack_text({"managedNodeGroups": [
+        ng(ssh={"allow": True, "publicKeyPath": "id.pub", "publicKeyName": "mykey"})]}))
+    with pytest.raises(StackFileError) as caught:
+        load_stack(str(path), today=TODAY)
+    assert caught.value.messages == [
+        f"{path}: managedNodeGroups[0].ssh.publicKeyName: cannot be given together with publicKeyPath; use an "
+        "EC2 key pair name or a public key, not both"
+    ]
+
+
+def test_warnings_go_to_the_sink_and_the_config_loads() -> None:
+    seen: list[str] = []
+    config = parse_config(stack_text({"vpc": {"publicAccessCIDRs": ["0.0.0.0/0"]}}), SOURCE, today=TODAY,
+                          on_warning=seen.append)
+    assert config.metadata.name == "test"
+    assert seen == [f"warning: {SOURCE}: vpc.publicAccessCIDRs[0]: 0.0.0.0/0 opens the Kubernetes API endpoint "
+                    "to the whole internet; list your own CIDRs to narrow it"]
+
+
+def test_the_built_in_default_and_the_stacks_load_without_errors() -> None:
+    from tests.support import STACKS
+
+    assert load_stack(None, today=TODAY, on_warning=None).metadata.name == "myeks"
+    for path in STACKS:
+        load_stack(str(path), today=TODAY, on_warning=None)
