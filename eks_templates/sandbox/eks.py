@@ -1,0 +1,1231 @@
+"""CloudFormation models for Amazon EKS resources on moto's EKS backend.
+
+moto 5.2.5 has an EKS *API* backend (clusters, nodegroups, Fargate profiles) but no
+CloudFormation model for any ``AWS::EKS::*`` type: a template with one is created
+without it (a warning, an empty ``Ref``). Each class here is a
+:class:`~moto.core.common_models.CloudFormationModel` subclass, so moto's type map
+(``CloudFormationModel.__subclasses__()``) picks it up once this module is imported
+and :func:`eks_templates.sandbox.server.apply` has cleared moto's cached map.
+
+Where moto's EKS backend stores a thing (clusters, nodegroups, Fargate profiles) the
+model creates it there, so ``boto3.client("eks").describe_*`` shows what the template
+made. Add-ons and access entries have no moto API; their records hang off moto's
+cluster object (``sandbox_addons``/``sandbox_access_entries``), so they disappear with
+the cluster and with a ``/moto-api/reset``.
+
+Updates follow CloudFormation's "update requires" rules for each property: in place
+where CloudFormation updates in place (the moto object is mutated), replacement
+(create the new one, then delete the old one) where it replaces, and the
+CloudFormation error when a custom-named resource would need replacing.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from typing import Any
+
+from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+from moto.core.common_models import CloudFormationModel
+from moto.core.utils import utcnow
+from moto.ec2.models import ec2_backends
+from moto.eks.models import Cluster, EKSBackend, Nodegroup, eks_backends
+from moto.moto_api._internal import mock_random
+from moto.utilities.utils import get_partition
+
+from eks_templates.sandbox._common import (
+    SandboxResourceError,
+    as_bool,
+    as_int,
+    as_list,
+    custom_name_replacement_error,
+    properties,
+    random_hex,
+    tags_to_dict,
+)
+
+#: Kubernetes version of a cluster whose template gives none (moto's own default is 1.19).
+DEFAULT_KUBERNETES_VERSION = "1.34"
+
+_CLUSTER_NAME_RE = re.compile(r"^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$")
+_ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$")
+_PRINCIPAL_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):(role|user)/(?:.*/)?([^/]+)$")
+_VERSION_RE = re.compile(r"^(\d+)\.(\d+)$")
+_AUTH_MODES = ("CONFIG_MAP", "API_AND_CONFIG_MAP", "API")
+_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+
+
+def _eks(account_id: str, region_name: str) -> EKSBackend:
+    return eks_backends[account_id][region_name]
+
+
+def _live_cluster(account_id: str, region_name: str, name: str, *, for_what: str) -> Cluster:
+    cluster = _eks(account_id, region_name).clusters.get(name)
+    if cluster is None:
+        raise SandboxResourceError("ResourceNotFoundException", f"{for_what}: no cluster found for name: {name}.")
+    if cluster.status != "ACTIVE":
+        raise SandboxResourceError("InvalidRequestException", f"{for_what}: cluster '{name}' is not in ACTIVE status")
+    return cluster
+
+
+def _addons(cluster: Cluster) -> dict[str, dict[str, Any]]:
+    """The sandbox's add-on records, kept on moto's cluster object (gone with it)."""
+    records: dict[str, dict[str, Any]] = vars(cluster).setdefault("sandbox_addons", {})
+    return records
+
+
+def _access_entries(cluster: Cluster) -> dict[str, dict[str, Any]]:
+    """The sandbox's access-entry records, kept on moto's cluster object (gone with it)."""
+    records: dict[str, dict[str, Any]] = vars(cluster).setdefault("sandbox_access_entries", {})
+    return records
+
+
+def _access_config(cluster: Cluster) -> dict[str, Any]:
+    """``accessConfig`` of the cluster (moto's Cluster has none; describe_cluster shows ours)."""
+    config: dict[str, Any] = vars(cluster).setdefault(
+        "access_config", {"authenticationMode": "CONFIG_MAP", "bootstrapClusterCreatorAdminPermissions": True}
+    )
+    return config
+
+
+def _parse_version(version: str, what: str) -> tuple[int, int]:
+    match = _VERSION_RE.match(str(version))
+    if not match:
+        raise SandboxResourceError(
+            "InvalidParameterException", f"{what}: version {version!r} is not of the form MAJOR.MINOR"
+        )
+    return int(match.group(1)), int(match.group(2))
+
+
+def _validate_role_arn(arn: Any, what: str) -> str:
+    if not isinstance(arn, str) or not _ROLE_ARN_RE.match(arn):
+        raise SandboxResourceError("InvalidParameterException", f"{what}: invalid role ARN {arn!r}")
+    return arn
+
+
+def _subnets_vpc(account_id: str, region_name: str, subnet_ids: list[str], what: str) -> tuple[str, set[str]]:
+    """The one VPC of ``subnet_ids`` and their availability zones (EKS checks both)."""
+    ec2 = ec2_backends[account_id][region_name]
+    vpcs: set[str] = set()
+    zones: set[str] = set()
+    for subnet_id in subnet_ids:
+        try:
+            subnet = ec2.get_subnet(subnet_id)
+        except Exception:
+            raise SandboxResourceError(
+                "InvalidParameterException", f"{what}: the subnet ID '{subnet_id}' does not exist"
+            ) from None
+        vpcs.add(subnet.vpc_id)
+        zones.add(subnet.availability_zone)
+    if len(vpcs) > 1:
+        raise SandboxResourceError(
+            "InvalidParameterException", f"{what}: subnets must all be in one VPC, got {sorted(vpcs)}"
+        )
+    return vpcs.pop(), zones
+
+
+def _check_security_groups(account_id: str, region_name: str, group_ids: list[str], vpc_id: str, what: str) -> None:
+    ec2 = ec2_backends[account_id][region_name]
+    for group_id in group_ids:
+        group = ec2.get_security_group_from_id(group_id)
+        if group is None:
+            raise SandboxResourceError(
+                "InvalidParameterException", f"{what}: the security group '{group_id}' does not exist"
+            )
+        if group.vpc_id != vpc_id:
+            raise SandboxResourceError(
+                "InvalidParameterException",
+                f"{what}: security group {group_id} is in {group.vpc_id}, not in the cluster's VPC {vpc_id}",
+            )
+
+
+def _logging_config(logging: Any) -> dict[str, Any]:
+    """CloudFormation ``Logging`` -> the EKS API's ``logging`` (enabled and disabled types)."""
+    enabled: list[str] = []
+    cluster_logging = (logging or {}).get("ClusterLogging") or {}
+    for item in cluster_logging.get("EnabledTypes") or []:
+        log_type = item.get("Type") if isinstance(item, dict) else item
+        if log_type not in _LOG_TYPES:
+            raise SandboxResourceError(
+                "InvalidParameterException", f"unknown log type {log_type!r}; allowed: {', '.join(_LOG_TYPES)}"
+            )
+        if log_type not in enabled:
+            enabled.append(log_type)
+    disabled = [t for t in _LOG_TYPES if t not in enabled]
+    entries = []
+    if enabled:
+        entries.append({"types": enabled, "enabled": True})
+    if disabled:
+        entries.append({"types": disabled, "enabled": False})
+    return {"clusterLogging": entries}
+
+
+def _encryption_config(config: Any) -> list[dict[str, Any]]:
+    result = []
+    for item in config or []:
+        key_arn = (item.get("Provider") or {}).get("KeyArn")
+        result.append({"provider": {"keyArn": key_arn}, "resources": list(item.get("Resources") or ["secrets"])})
+    return result
+
+
+def _fake_certificate(name: str) -> str:
+    body = base64.b64encode(f"eks-templates sandbox cluster {name} ({random_hex(16)})".encode()).decode()
+    pem = f"-----BEGIN CERTIFICATE-----\n{body}\n-----END CERTIFICATE-----\n"
+    return base64.b64encode(pem.encode()).decode()
+
+
+class EksCluster(CloudFormationModel):
+    """``AWS::EKS::Cluster`` on moto's EKS backend (moto has no CloudFormation model for it).
+
+    Adds: the cluster in ``eks_backends`` (``describe_cluster`` sees it), ``Ref`` = name,
+    ``GetAtt`` ``Arn``, ``Endpoint``, ``CertificateAuthorityData``,
+    ``OpenIdConnectIssuerUrl``, ``ClusterSecurityGroupId``, ``EncryptionConfigKeyArn``.
+    Like EKS it creates a real EC2 security group ``eks-cluster-sg-<name>-<n>`` in the
+    subnets' VPC (self-referencing ingress, tagged ``kubernetes.io/cluster/<name>``), so
+    templates can add rules to it; deleting the cluster deletes that group.
+    Replaces: moto's fixed endpoint and OIDC issuer (one random id per *process*) with a
+    per-cluster id, and its 1.19 default version.
+    Updates in place: ``Version`` (one minor step up), ``ResourcesVpcConfig`` (endpoint
+    access, CIDRs, subnets in the same VPC, security groups), ``Logging``,
+    ``AccessConfig.AuthenticationMode`` (only CONFIG_MAP -> API_AND_CONFIG_MAP -> API),
+    adding ``EncryptionConfig``, ``Tags``. Replacement: ``Name``, ``RoleArn``,
+    ``KubernetesNetworkConfig``, ``BootstrapClusterCreatorAdminPermissions``.
+    Does not simulate: a control plane, upgrade duration, add-on compatibility.
+    """
+
+    ATTRIBUTES = (
+        "Arn",
+        "Endpoint",
+        "CertificateAuthorityData",
+        "OpenIdConnectIssuerUrl",
+        "ClusterSecurityGroupId",
+        "EncryptionConfigKeyArn",
+        "Id",
+    )
+
+    def __init__(self, account_id: str, region_name: str, name: str, props: dict[str, Any]):
+        self.account_id = account_id
+        self.region_name = region_name
+        self.name = name
+        self.props = props
+
+    # -- moto's CloudFormationModel interface -------------------------------------------
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "Name"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::EKS::Cluster"
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr in cls.ATTRIBUTES
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.name
+
+    def is_created(self) -> bool:
+        return True
+
+    @property
+    def cluster(self) -> Cluster:
+        return _eks(self.account_id, self.region_name).describe_cluster(self.name)
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        cluster = self.cluster
+        if attribute_name == "Arn":
+            return cluster.arn
+        if attribute_name == "Endpoint":
+            return cluster.endpoint
+        if attribute_name == "CertificateAuthorityData":
+            return cluster.certificate_authority["data"]
+        if attribute_name == "OpenIdConnectIssuerUrl":
+            return cluster.identity["oidc"]["issuer"]
+        if attribute_name == "ClusterSecurityGroupId":
+            return cluster.resources_vpc_config["clusterSecurityGroupId"]
+        if attribute_name == "EncryptionConfigKeyArn":
+            configs = cluster.encryption_config or []
+            return configs[0]["provider"]["keyArn"] if configs else ""
+        if attribute_name == "Id":
+            return getattr(cluster, "id", "")
+        raise UnformattedGetAttTemplateException()
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> EksCluster:
+        props = properties(cloudformation_json)
+        name = str(props.get("Name") or resource_name)
+        what = f"AWS::EKS::Cluster {name}"
+        if not _CLUSTER_NAME_RE.match(name):
+            raise SandboxResourceError(
+                "InvalidParameterException",
+                f"{what}: name must match [0-9A-Za-z][A-Za-z0-9-_]* and be at most 100 characters",
+            )
+        backend = _eks(account_id, region_name)
+        if name in backend.clusters:
+            raise SandboxResourceError("ResourceInUseException", f"Cluster already exists with name: {name}")
+        role_arn = _validate_role_arn(props.get("RoleArn"), what)
+        version = str(props.get("Version") or DEFAULT_KUBERNETES_VERSION)
+        _parse_version(version, what)
+        vpc_config = cls._vpc_config(account_id, region_name, props.get("ResourcesVpcConfig") or {}, what)
+        network = props.get("KubernetesNetworkConfig") or {}
+        access = props.get("AccessConfig") or {}
+        auth_mode = access.get("AuthenticationMode", "CONFIG_MAP")
+        if auth_mode not in _AUTH_MODES:
+            raise SandboxResourceError("InvalidParameterException", f"{what}: unknown AuthenticationMode {auth_mode!r}")
+
+        cluster = backend.create_cluster(
+            name=name,
+            role_arn=role_arn,
+            resources_vpc_config=vpc_config,
+            version=version,
+            kubernetes_network_config={
+                "serviceIpv4Cidr": network.get("ServiceIpv4Cidr", "172.20.0.0/16"),
+                "ipFamily": str(network.get("IpFamily", "ipv4")).lower(),
+            },
+            logging=_logging_config(props.get("Logging")),
+            tags=tags_to_dict(props.get("Tags")),
+            encryption_config=_encryption_config(props.get("EncryptionConfig")),
+        )
+        # moto computes one endpoint and one OIDC issuer per process; EKS gives each
+        # cluster its own id (and the OIDC provider's URL must be unique per account).
+        cluster_id = random_hex(32)
+        cluster.endpoint = f"https://{cluster_id}.gr7.{region_name}.eks.amazonaws.com"
+        cluster.identity = {"oidc": {"issuer": f"https://oidc.eks.{region_name}.amazonaws.com/id/{cluster_id}"}}
+        cluster.certificate_authority = {"data": _fake_certificate(name)}
+        vars(cluster)["id"] = cluster_id.lower()
+        vars(cluster)["access_config"] = {
+            "authenticationMode": auth_mode,
+            "bootstrapClusterCreatorAdminPermissions": as_bool(
+                access.get("BootstrapClusterCreatorAdminPermissions"), True
+            ),
+        }
+        _addons(cluster).clear()
+        _access_entries(cluster).clear()
+        cls._create_cluster_security_group(account_id, region_name, cluster)
+        return cls(account_id, region_name, name, props)
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        original_resource: EksCluster,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> EksCluster:
+        new = properties(cloudformation_json)
+        old = original_resource.props
+        old_name = original_resource.name
+        explicit_new_name = new.get("Name")
+        name_changes = explicit_new_name is not None and explicit_new_name != old_name
+        old_access = old.get("AccessConfig") or {}
+        new_access = new.get("AccessConfig") or {}
+        replace = (
+            name_changes
+            or new.get("RoleArn") != old.get("RoleArn")
+            or (new.get("KubernetesNetworkConfig") or {}) != (old.get("KubernetesNetworkConfig") or {})
+            or as_bool(new_access.get("BootstrapClusterCreatorAdminPermissions"), True)
+            != as_bool(old_access.get("BootstrapClusterCreatorAdminPermissions"), True)
+        )
+        if replace:
+            if explicit_new_name is not None and not name_changes:
+                raise custom_name_replacement_error(old_name, "AWS::EKS::Cluster")
+            name = explicit_new_name or new_resource_name
+            replacement = cls.create_from_cloudformation_json(
+                name, {"Properties": {**new, "Name": name}}, account_id, region_name
+            )
+            replacement.props = new
+            original_resource.delete(account_id, region_name)
+            return replacement
+        original_resource._update_in_place(new)
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> None:
+        cls(account_id, region_name, resource_name, {}).delete(account_id, region_name)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        backend = _eks(self.account_id, self.region_name)
+        cluster = backend.clusters.get(self.name)
+        if cluster is None:
+            return  # already gone: CloudFormation treats that as deleted
+        if cluster.nodegroups or cluster.fargate_profiles:
+            attached = sorted(cluster.nodegroups) + sorted(cluster.fargate_profiles)
+            raise SandboxResourceError(
+                "ResourceInUseException",
+                f"Cluster {self.name} has nodegroups or Fargate profiles attached: {', '.join(attached)}",
+            )
+        group_id = cluster.resources_vpc_config.get("clusterSecurityGroupId")
+        backend.delete_cluster(self.name)
+        if group_id:
+            ec2 = ec2_backends[self.account_id][self.region_name]
+            if ec2.get_security_group_from_id(group_id) is not None:
+                ec2.delete_security_group(group_id=group_id)
+
+    # -- helpers --------------------------------------------------------------------
+
+    @staticmethod
+    def _vpc_config(account_id: str, region_name: str, config: dict[str, Any], what: str) -> dict[str, Any]:
+        subnet_ids = as_list(config.get("SubnetIds"), f"{what}: ResourcesVpcConfig.SubnetIds")
+        if len(subnet_ids) < 2:
+            raise SandboxResourceError(
+                "InvalidParameterException", f"{what}: ResourcesVpcConfig.SubnetIds needs at least two subnets"
+            )
+        vpc_id, zones = _subnets_vpc(account_id, region_name, subnet_ids, what)
+        if len(zones) < 2:
+            raise SandboxResourceError(
+                "InvalidParameterException",
+                f"{what}: subnets specified must be in at least two different AZs",
+            )
+        group_ids = as_list(config.get("SecurityGroupIds"), f"{what}: ResourcesVpcConfig.SecurityGroupIds")
+        _check_security_groups(account_id, region_name, group_ids, vpc_id, what)
+        public = as_bool(config.get("EndpointPublicAccess"), True)
+        private = as_bool(config.get("EndpointPrivateAccess"), False)
+        if not public and not private:
+            raise SandboxResourceError(
+                "InvalidParameterException",
+                f"{what}: the cluster endpoint must have public access, private access or both",
+            )
+        cidrs = as_list(config.get("PublicAccessCidrs"), f"{what}: ResourcesVpcConfig.PublicAccessCidrs")
+        return {
+            "subnetIds": subnet_ids,
+            "securityGroupIds": group_ids,
+            "vpcId": vpc_id,
+            "endpointPublicAccess": public,
+            "endpointPrivateAccess": private,
+            "publicAccessCidrs": cidrs or ["0.0.0.0/0"],
+        }
+
+    @staticmethod
+    def _create_cluster_security_group(account_id: str, region_name: str, cluster: Cluster) -> None:
+        ec2 = ec2_backends[account_id][region_name]
+        vpc_id = cluster.resources_vpc_config["vpcId"]
+        group = ec2.create_security_group(
+            name=f"eks-cluster-sg-{cluster.name}-{mock_random.randint(10**9, 10**10 - 1)}",
+            description=(
+                "EKS created security group applied to ENI that is attached to EKS Control Plane "
+                "master nodes, as well as any managed workloads."
+            ),
+            vpc_id=vpc_id,
+            tags={
+                f"kubernetes.io/cluster/{cluster.name}": "owned",
+                "aws:eks:cluster-name": cluster.name,
+                "Name": f"eks-cluster-sg-{cluster.name}",
+            },
+        )
+        ec2.authorize_security_group_ingress(
+            group_name_or_id=group.id,
+            ip_protocol="-1",
+            from_port=None,  # type: ignore[arg-type]
+            to_port=None,  # type: ignore[arg-type]
+            ip_ranges=[],
+            source_groups=[{"GroupId": group.id}],
+            vpc_id=vpc_id,
+        )
+        cluster.resources_vpc_config["clusterSecurityGroupId"] = group.id
+
+    def _update_in_place(self, new: dict[str, Any]) -> None:
+        cluster = self.cluster
+        what = f"AWS::EKS::Cluster {self.name}"
+        old = self.props
+
+        new_version = str(new.get("Version") or cluster.version)
+        if new_version != cluster.version:
+            old_v = _parse_version(cluster.version, what)
+            new_v = _parse_version(new_version, what)
+            if new_v[0] != old_v[0] or new_v[1] != old_v[1] + 1:
+                raise SandboxResourceError(
+                    "InvalidParameterException",
+                    f"{what}: unsupported Kubernetes minor version update from {cluster.version} to "
+                    f"{new_version} (one minor version up at a time)",
+                )
+            cluster.version = new_version
+
+        vpc = self._vpc_config(self.account_id, self.region_name, new.get("ResourcesVpcConfig") or {}, what)
+        if vpc["vpcId"] != cluster.resources_vpc_config["vpcId"]:
+            raise SandboxResourceError(
+                "InvalidParameterException",
+                f"{what}: subnets must stay in the cluster's VPC {cluster.resources_vpc_config['vpcId']}",
+            )
+        vpc["clusterSecurityGroupId"] = cluster.resources_vpc_config["clusterSecurityGroupId"]
+        cluster.resources_vpc_config = vpc
+        cluster.logging = _logging_config(new.get("Logging"))
+
+        mode = (new.get("AccessConfig") or {}).get("AuthenticationMode", _access_config(cluster)["authenticationMode"])
+        current = _access_config(cluster)["authenticationMode"]
+        if mode not in _AUTH_MODES or _AUTH_MODES.index(mode) < _AUTH_MODES.index(current):
+            raise SandboxResourceError(
+                "InvalidParameterException",
+                f"{what}: unsupported authentication mode update from {current} to {mode}",
+            )
+        _access_config(cluster)["authenticationMode"] = mode
+
+        new_encryption = _encryption_config(new.get("EncryptionConfig"))
+        if new_encryption != (cluster.encryption_config or []):
+            if cluster.encryption_config:
+                raise SandboxResourceError(
+                    "InvalidParameterException",
+                    f"{what}: encryption is already enabled; it cannot be changed or disabled",
+                )
+            cluster.encryption_config = new_encryption
+        if new.get("Tags") != old.get("Tags"):
+            cluster.tags = tags_to_dict(new.get("Tags"))
+        self.props = new
+
+
+# ---------------------------------------------------------------------------------------
+# Nodegroup
+
+
+def _scaling_config(config: Any, what: str) -> dict[str, int]:
+    config = config or {}
+    min_size = as_int(config.get("MinSize", 1), f"{what}: ScalingConfig.MinSize")
+    max_size = as_int(config.get("MaxSize", max(min_size, 1)), f"{what}: ScalingConfig.MaxSize")
+    desired = as_int(config.get("DesiredSize", min_size), f"{what}: ScalingConfig.DesiredSize")
+    if min_size < 0 or max_size < 1:
+        raise SandboxResourceError("InvalidParameterException", f"{what}: MinSize must be >= 0 and MaxSize >= 1")
+    if min_size > desired:
+        raise SandboxResourceError(
+            "InvalidParameterException",
+            f"{what}: Minimum capacity {min_size} can't be greater than desired size {desired}",
+        )
+    if desired > max_size:
+        raise SandboxResourceError(
+            "InvalidParameterException", f"{what}: Desired capacity {desired} can't be greater than max size {max_size}"
+        )
+    return {"minSize": min_size, "maxSize": max_size, "desiredSize": desired}
+
+
+def _taints(taints: Any) -> list[dict[str, str]]:
+    allowed = ("NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE")
+    result = []
+    for taint in taints or []:
+        effect = taint.get("Effect")
+        if effect not in allowed:
+            raise SandboxResourceError(
+                "InvalidParameterException", f"taint effect {effect!r} is not one of {', '.join(allowed)}"
+            )
+        item = {"key": taint["Key"], "effect": effect}
+        if taint.get("Value") is not None:
+            item["value"] = taint["Value"]
+        result.append(item)
+    return result
+
+
+def _launch_template(account_id: str, region_name: str, config: Any, what: str) -> dict[str, str] | None:
+    if not config:
+        return None
+    ec2 = ec2_backends[account_id][region_name]
+    try:
+        if config.get("Id"):
+            template = ec2.describe_launch_templates(template_ids=[config["Id"]])[0]
+        elif config.get("Name"):
+            template = ec2.describe_launch_templates(template_names=[config["Name"]])[0]
+        else:
+            raise SandboxResourceError("InvalidParameterException", f"{what}: LaunchTemplate needs Id or Name")
+    except SandboxResourceError:
+        raise
+    except Exception:
+        raise SandboxResourceError(
+            "InvalidParameterException", f"{what}: launch template {config.get('Id') or config.get('Name')} not found"
+        ) from None
+    version = str(config.get("Version") or "$Default")
+    if version.lower() == "$default":
+        version = str(template.default_version_number)
+    elif version.lower() == "$latest":
+        version = str(template.latest_version_number)
+    if not version.isdigit() or not 1 <= int(version) <= len(template.versions):
+        raise SandboxResourceError(
+            "InvalidParameterException", f"{what}: launch template {template.id} has no version {version}"
+        )
+    return {"id": template.id, "name": template.name, "version": version}
+
+
+class EksNodegroup(CloudFormationModel):
+    """``AWS::EKS::Nodegroup`` on moto's EKS backend (moto has no CloudFormation model for it).
+
+    Adds: the nodegroup in moto's cluster (``describe_nodegroup`` sees it), ``Ref`` =
+    ``<cluster>/<nodegroup>`` as in CloudFormation, ``GetAtt`` ``Arn``, ``ClusterName``,
+    ``NodegroupName``. Checks what EKS checks: the cluster exists and is ACTIVE, the
+    role ARN, subnets exist, MinSize <= DesiredSize <= MaxSize, the launch template and
+    its version exist, no DiskSize/RemoteAccess together with a launch template.
+    Replaces: moto's defaults that EKS does not have (Kubernetes 1.19, a made-up
+    ``eksKeypair`` remote access) with the cluster's version and no remote access.
+    Updates in place (as CloudFormation): ``ScalingConfig``, ``Labels``, ``Taints``,
+    ``UpdateConfig``, ``LaunchTemplate.Version``, ``Version``, ``ReleaseVersion``,
+    ``Tags``. Replacement: ``NodegroupName``, ``ClusterName``, ``NodeRole``, ``Subnets``,
+    ``AmiType``, ``CapacityType``, ``DiskSize``, ``InstanceTypes``, ``RemoteAccess``,
+    the launch template's Id/Name.
+    Does not simulate: instances, an Auto Scaling group, rolling updates.
+    """
+
+    REPLACING = (
+        "ClusterName",
+        "NodeRole",
+        "Subnets",
+        "AmiType",
+        "CapacityType",
+        "DiskSize",
+        "InstanceTypes",
+        "RemoteAccess",
+    )
+
+    def __init__(self, account_id: str, region_name: str, cluster_name: str, name: str, props: dict[str, Any]):
+        self.account_id = account_id
+        self.region_name = region_name
+        self.cluster_name = cluster_name
+        self.name = name
+        self.props = props
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "NodegroupName"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::EKS::Nodegroup"
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr in ("Arn", "ClusterName", "NodegroupName", "Id")
+
+    @property
+    def physical_resource_id(self) -> str:
+        return f"{self.cluster_name}/{self.name}"
+
+    def is_created(self) -> bool:
+        return True
+
+    @property
+    def nodegroup(self) -> Nodegroup:
+        return _eks(self.account_id, self.region_name).describe_nodegroup(self.cluster_name, self.name)
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        if attribute_name == "Arn":
+            return self.nodegroup.arn
+        if attribute_name == "ClusterName":
+            return self.cluster_name
+        if attribute_name == "NodegroupName":
+            return self.name
+        if attribute_name == "Id":
+            return self.physical_resource_id
+        raise UnformattedGetAttTemplateException()
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> EksNodegroup:
+        props = properties(cloudformation_json)
+        cluster_name = str(props.get("ClusterName") or "")
+        name = str(props.get("NodegroupName") or resource_name)
+        what = f"AWS::EKS::Nodegroup {cluster_name}/{name}"
+        cluster = _live_cluster(account_id, region_name, cluster_name, for_what=what)
+        if name in cluster.nodegroups:
+            raise SandboxResourceError(
+                "ResourceInUseException",
+                f"NodeGroup already exists with name {name} and cluster name {cluster_name}",
+            )
+        node_role = _validate_role_arn(props.get("NodeRole"), what)
+        subnets = as_list(props.get("Subnets"), f"{what}: Subnets")
+        if not subnets:
+            raise SandboxResourceError("InvalidParameterException", f"{what}: Subnets must not be empty")
+        vpc_id, _ = _subnets_vpc(account_id, region_name, subnets, what)
+        if vpc_id != cluster.resources_vpc_config.get("vpcId"):
+            raise SandboxResourceError("InvalidParameterException", f"{what}: subnets are not in the cluster's VPC")
+        launch_template = _launch_template(account_id, region_name, props.get("LaunchTemplate"), what)
+        remote_access = props.get("RemoteAccess")
+        if launch_template and (props.get("DiskSize") is not None or remote_access):
+            raise SandboxResourceError(
+                "InvalidParameterException",
+                f"{what}: DiskSize and RemoteAccess cannot be specified with a launch template",
+            )
+        capacity_type = props.get("CapacityType", "ON_DEMAND")
+        if capacity_type not in ("ON_DEMAND", "SPOT", "CAPACITY_BLOCK"):
+            raise SandboxResourceError("InvalidParameterException", f"{what}: unknown CapacityType {capacity_type!r}")
+        version = str(props.get("Version") or cluster.version)
+        cls._check_version(version, cluster, what)
+        default_ami = "AL2023_x86_64_STANDARD" if _parse_version(version, what) >= (1, 30) else "AL2_x86_64"
+
+        nodegroup = _eks(account_id, region_name).create_nodegroup(
+            cluster_name=cluster_name,
+            node_role=node_role,
+            nodegroup_name=name,
+            subnets=subnets,
+            scaling_config=_scaling_config(props.get("ScalingConfig"), what),
+            disk_size=None if launch_template else as_int(props.get("DiskSize", 20), f"{what}: DiskSize"),
+            instance_types=as_list(props.get("InstanceTypes"), f"{what}: InstanceTypes") or ["t3.medium"],
+            ami_type=props.get("AmiType") or default_ami,
+            remote_access=None,
+            labels={str(k): str(v) for k, v in (props.get("Labels") or {}).items()},
+            taints=_taints(props.get("Taints")),
+            tags=tags_to_dict(props.get("Tags")),
+            launch_template=launch_template,
+            capacity_type=capacity_type,
+            version=version,
+            release_version=props.get("ReleaseVersion") or f"{version}.0-sandbox",
+        )
+        # moto fills in a remote access with key "eksKeypair" and a random group when
+        # none is given; EKS has none then.
+        if remote_access:
+            nodegroup.remote_access = {
+                "ec2SshKey": remote_access.get("Ec2SshKey"),
+                "sourceSecurityGroups": list(remote_access.get("SourceSecurityGroups") or []),
+            }
+        else:
+            nodegroup.remote_access = None  # type: ignore[assignment]
+            nodegroup.resources.pop("remoteAccessSecurityGroup", None)
+        if not launch_template:
+            nodegroup.launch_template = None
+        nodegroup.update_config = cls._update_config(props.get("UpdateConfig"))
+        return cls(account_id, region_name, cluster_name, name, props)
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        original_resource: EksNodegroup,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> EksNodegroup:
+        new = properties(cloudformation_json)
+        old = original_resource.props
+        explicit_name = new.get("NodegroupName")
+        name_changes = explicit_name is not None and explicit_name != original_resource.name
+        old_lt = old.get("LaunchTemplate") or {}
+        new_lt = new.get("LaunchTemplate") or {}
+        replace = (
+            name_changes
+            or any(new.get(p) != old.get(p) for p in cls.REPLACING)
+            or (old_lt.get("Id"), old_lt.get("Name")) != (new_lt.get("Id"), new_lt.get("Name"))
+        )
+        if replace:
+            if explicit_name is not None and not name_changes and new.get("ClusterName") == old.get("ClusterName"):
+                raise custom_name_replacement_error(original_resource.name, "AWS::EKS::Nodegroup")
+            name = explicit_name or new_resource_name
+            replacement = cls.create_from_cloudformation_json(
+                name, {"Properties": {**new, "NodegroupName": name}}, account_id, region_name
+            )
+            replacement.props = new
+            original_resource.delete(account_id, region_name)
+            return replacement
+        original_resource._update_in_place(new)
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> None:
+        cluster_name, _, name = resource_name.partition("/")
+        cls(account_id, region_name, cluster_name, name, {}).delete(account_id, region_name)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        cluster = _eks(self.account_id, self.region_name).clusters.get(self.cluster_name)
+        if cluster is not None and self.name in cluster.nodegroups:
+            _eks(self.account_id, self.region_name).delete_nodegroup(self.cluster_name, self.name)
+
+    @staticmethod
+    def _update_config(config: Any) -> dict[str, int] | None:
+        if not config:
+            return {"maxUnavailable": 1}
+        result = {}
+        if config.get("MaxUnavailable") is not None:
+            result["maxUnavailable"] = int(config["MaxUnavailable"])
+        if config.get("MaxUnavailablePercentage") is not None:
+            result["maxUnavailablePercentage"] = int(config["MaxUnavailablePercentage"])
+        if len(result) != 1:
+            raise SandboxResourceError(
+                "InvalidParameterException",
+                "UpdateConfig needs exactly one of MaxUnavailable and MaxUnavailablePercentage",
+            )
+        return result
+
+    @staticmethod
+    def _check_version(version: str, cluster: Cluster, what: str) -> None:
+        node = _parse_version(version, what)
+        control = _parse_version(cluster.version, what)
+        if node > control or node[0] != control[0] or control[1] - node[1] > 3:
+            raise SandboxResourceError(
+                "InvalidParameterException",
+                f"{what}: nodegroup version {version} is not supported with cluster version {cluster.version}",
+            )
+
+    def _update_in_place(self, new: dict[str, Any]) -> None:
+        what = f"AWS::EKS::Nodegroup {self.cluster_name}/{self.name}"
+        nodegroup = self.nodegroup
+        cluster = _live_cluster(self.account_id, self.region_name, self.cluster_name, for_what=what)
+        nodegroup.scaling_config = _scaling_config(new.get("ScalingConfig"), what)
+        nodegroup.labels = {str(k): str(v) for k, v in (new.get("Labels") or {}).items()}
+        nodegroup.taints = _taints(new.get("Taints"))
+        nodegroup.update_config = self._update_config(new.get("UpdateConfig"))
+        if new.get("LaunchTemplate"):
+            nodegroup.launch_template = _launch_template(self.account_id, self.region_name, new["LaunchTemplate"], what)
+        version = str(new.get("Version") or nodegroup.version)
+        if version != nodegroup.version:
+            self._check_version(version, cluster, what)
+            nodegroup.version = version
+        nodegroup.release_version = new.get("ReleaseVersion") or f"{nodegroup.version}.0-sandbox"
+        nodegroup.tags = tags_to_dict(new.get("Tags"))
+        nodegroup.modified_at = utcnow()
+        self.props = new
+
+
+# ---------------------------------------------------------------------------------------
+# Add-ons, access entries, Fargate profiles
+
+
+def _arn(account_id: str, region_name: str, resource: str) -> str:
+    return f"arn:{get_partition(region_name)}:eks:{region_name}:{account_id}:{resource}"
+
+
+class EksAddon(CloudFormationModel):
+    """``AWS::EKS::Addon``: moto has neither a CloudFormation model nor an add-on API.
+
+    Adds: a minimal record in ``_addons(cluster)`` on moto's cluster object (gone
+    with the cluster or a reset), ``Ref`` = ``<cluster>/<addon>``, ``GetAtt Arn``. Checks
+    that the cluster exists and the add-on is not installed twice.
+    Updates in place: ``AddonVersion``, ``ServiceAccountRoleArn``, ``ResolveConflicts``,
+    ``ConfigurationValues``, ``PodIdentityAssociations``, ``Tags``; replacement:
+    ``ClusterName``, ``AddonName``.
+    Does not simulate: the EKS add-on API (``describe_addon``), version compatibility,
+    anything running in the cluster.
+    """
+
+    def __init__(self, account_id: str, region_name: str, cluster_name: str, name: str, props: dict[str, Any]):
+        self.account_id = account_id
+        self.region_name = region_name
+        self.cluster_name = cluster_name
+        self.name = name
+        self.props = props
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "AddonName"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::EKS::Addon"
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr == "Arn"
+
+    @property
+    def physical_resource_id(self) -> str:
+        return f"{self.cluster_name}/{self.name}"
+
+    def is_created(self) -> bool:
+        return True
+
+    @property
+    def record(self) -> dict[str, Any]:
+        cluster = _eks(self.account_id, self.region_name).describe_cluster(self.cluster_name)
+        return dict(_addons(cluster)[self.name])
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        if attribute_name == "Arn":
+            return self.record["addonArn"]
+        raise UnformattedGetAttTemplateException()
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> EksAddon:
+        props = properties(cloudformation_json)
+        cluster_name = str(props.get("ClusterName") or "")
+        name = str(props.get("AddonName") or resource_name)
+        what = f"AWS::EKS::Addon {cluster_name}/{name}"
+        cluster = _live_cluster(account_id, region_name, cluster_name, for_what=what)
+        if name in _addons(cluster):
+            raise SandboxResourceError("ResourceInUseException", f"{what}: Addon already exists.")
+        if props.get("ServiceAccountRoleArn"):
+            _validate_role_arn(props["ServiceAccountRoleArn"], what)
+        _addons(cluster)[name] = {
+            "addonName": name,
+            "clusterName": cluster_name,
+            "addonArn": _arn(account_id, region_name, f"addon/{cluster_name}/{name}/{mock_random.uuid4()}"),
+            "status": "ACTIVE",
+            **cls._mutable(props),
+        }
+        return cls(account_id, region_name, cluster_name, name, props)
+
+    @staticmethod
+    def _mutable(props: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "addonVersion": props.get("AddonVersion"),
+            "serviceAccountRoleArn": props.get("ServiceAccountRoleArn"),
+            "resolveConflicts": props.get("ResolveConflicts"),
+            "configurationValues": props.get("ConfigurationValues"),
+            "podIdentityAssociations": props.get("PodIdentityAssociations"),
+            "tags": tags_to_dict(props.get("Tags")),
+        }
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        original_resource: EksAddon,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> EksAddon:
+        new = properties(cloudformation_json)
+        if (new.get("ClusterName"), new.get("AddonName")) != (
+            original_resource.cluster_name,
+            original_resource.name,
+        ):
+            replacement = cls.create_from_cloudformation_json(
+                new_resource_name, cloudformation_json, account_id, region_name
+            )
+            original_resource.delete(account_id, region_name)
+            return replacement
+        if new.get("ServiceAccountRoleArn"):
+            _validate_role_arn(new["ServiceAccountRoleArn"], f"AWS::EKS::Addon {original_resource.name}")
+        cluster = _eks(account_id, region_name).describe_cluster(original_resource.cluster_name)
+        _addons(cluster)[original_resource.name].update(cls._mutable(new))
+        original_resource.props = new
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> None:
+        cluster_name, _, name = resource_name.partition("/")
+        cls(account_id, region_name, cluster_name, name, {}).delete(account_id, region_name)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        cluster = _eks(self.account_id, self.region_name).clusters.get(self.cluster_name)
+        if cluster is not None:
+            _addons(cluster).pop(self.name, None)
+
+
+class EksAccessEntry(CloudFormationModel):
+    """``AWS::EKS::AccessEntry``: moto has neither a CloudFormation model nor an access-entry API.
+
+    Adds: a minimal record in ``_access_entries(cluster)`` on moto's cluster object,
+    ``Ref`` = ``<cluster>|<principalArn>`` as in CloudFormation, ``GetAtt
+    AccessEntryArn``. Checks what EKS checks: the cluster's authentication mode is API or
+    API_AND_CONFIG_MAP, the principal is an IAM role or user ARN, one entry per principal.
+    Updates in place: ``Username``, ``KubernetesGroups``, ``AccessPolicies``, ``Tags``;
+    replacement: ``ClusterName``, ``PrincipalArn``, ``Type``.
+    Does not simulate: the access-entry API, the creator's bootstrap entry, RBAC.
+    """
+
+    def __init__(self, account_id: str, region_name: str, cluster_name: str, principal: str, props: dict[str, Any]):
+        self.account_id = account_id
+        self.region_name = region_name
+        self.cluster_name = cluster_name
+        self.principal = principal
+        self.props = props
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::EKS::AccessEntry"
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr == "AccessEntryArn"
+
+    @property
+    def physical_resource_id(self) -> str:
+        return f"{self.cluster_name}|{self.principal}"
+
+    def is_created(self) -> bool:
+        return True
+
+    @property
+    def record(self) -> dict[str, Any]:
+        cluster = _eks(self.account_id, self.region_name).describe_cluster(self.cluster_name)
+        return dict(_access_entries(cluster)[self.principal])
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        if attribute_name == "AccessEntryArn":
+            return self.record["accessEntryArn"]
+        raise UnformattedGetAttTemplateException()
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> EksAccessEntry:
+        props = properties(cloudformation_json)
+        cluster_name = str(props.get("ClusterName") or "")
+        principal = str(props.get("PrincipalArn") or "")
+        what = f"AWS::EKS::AccessEntry {cluster_name}|{principal}"
+        cluster = _live_cluster(account_id, region_name, cluster_name, for_what=what)
+        mode = _access_config(cluster)["authenticationMode"]
+        if mode not in ("API", "API_AND_CONFIG_MAP"):
+            raise SandboxResourceError(
+                "InvalidRequestException",
+                f"{what}: the cluster's authentication mode must be set to one of "
+                f"[API, API_AND_CONFIG_MAP] to perform this operation (it is {mode})",
+            )
+        match = _PRINCIPAL_ARN_RE.match(principal)
+        if not match:
+            raise SandboxResourceError(
+                "InvalidParameterException", f"{what}: PrincipalArn must be an IAM role or user ARN"
+            )
+        if principal in _access_entries(cluster):
+            raise SandboxResourceError(
+                "ResourceInUseException",
+                f"{what}: the specified access entry resource is already in use on this cluster",
+            )
+        entry_type = props.get("Type", "STANDARD")
+        if entry_type not in ("STANDARD", "EC2_LINUX", "EC2_WINDOWS", "FARGATE_LINUX", "EC2", "HYBRID_LINUX"):
+            raise SandboxResourceError("InvalidParameterException", f"{what}: unknown Type {entry_type!r}")
+        principal_account, kind, principal_name = match.groups()
+        _access_entries(cluster)[principal] = {
+            "clusterName": cluster_name,
+            "principalArn": principal,
+            "type": entry_type,
+            "accessEntryArn": _arn(
+                account_id,
+                region_name,
+                f"access-entry/{cluster_name}/{kind}/{principal_account}/{principal_name}/{mock_random.uuid4()}",
+            ),
+            **cls._mutable(props, principal),
+        }
+        return cls(account_id, region_name, cluster_name, principal, props)
+
+    @staticmethod
+    def _mutable(props: dict[str, Any], principal: str) -> dict[str, Any]:
+        policies = []
+        for policy in props.get("AccessPolicies") or []:
+            scope = policy.get("AccessScope") or {}
+            if scope.get("Type") not in ("cluster", "namespace"):
+                raise SandboxResourceError(
+                    "InvalidParameterException",
+                    f"access policy {policy.get('PolicyArn')}: AccessScope.Type must be cluster or namespace",
+                )
+            policies.append(
+                {
+                    "policyArn": policy.get("PolicyArn"),
+                    "accessScope": {"type": scope["Type"], "namespaces": list(scope.get("Namespaces") or [])},
+                }
+            )
+        return {
+            "username": props.get("Username") or principal,
+            "kubernetesGroups": list(props.get("KubernetesGroups") or []),
+            "accessPolicies": policies,
+            "tags": tags_to_dict(props.get("Tags")),
+        }
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        original_resource: EksAccessEntry,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> EksAccessEntry:
+        new = properties(cloudformation_json)
+        old = original_resource.props
+        if any(new.get(p) != old.get(p) for p in ("ClusterName", "PrincipalArn")) or new.get(
+            "Type", "STANDARD"
+        ) != old.get("Type", "STANDARD"):
+            original_resource.delete(account_id, region_name)
+            return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+        cluster = _eks(account_id, region_name).describe_cluster(original_resource.cluster_name)
+        _access_entries(cluster)[original_resource.principal].update(cls._mutable(new, original_resource.principal))
+        original_resource.props = new
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> None:
+        cluster_name, _, principal = resource_name.partition("|")
+        cls(account_id, region_name, cluster_name, principal, {}).delete(account_id, region_name)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        cluster = _eks(self.account_id, self.region_name).clusters.get(self.cluster_name)
+        if cluster is not None:
+            _access_entries(cluster).pop(self.principal, None)
+
+
+class EksFargateProfile(CloudFormationModel):
+    """``AWS::EKS::FargateProfile`` on moto's EKS backend (moto has no CloudFormation model for it).
+
+    Adds: the profile in moto's cluster (``describe_fargate_profile`` sees it), ``Ref`` =
+    ``<cluster>|<profile>`` as in CloudFormation, ``GetAtt Arn``. CloudFormation's
+    ``Selectors[].Labels`` list is turned into the API's map.
+    Updates in place: ``Tags``; everything else is a replacement (as in CloudFormation).
+    Does not simulate: pods, the private-subnet requirement.
+    """
+
+    def __init__(self, account_id: str, region_name: str, cluster_name: str, name: str, props: dict[str, Any]):
+        self.account_id = account_id
+        self.region_name = region_name
+        self.cluster_name = cluster_name
+        self.name = name
+        self.props = props
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "FargateProfileName"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::EKS::FargateProfile"
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr == "Arn"
+
+    @property
+    def physical_resource_id(self) -> str:
+        return f"{self.cluster_name}|{self.name}"
+
+    def is_created(self) -> bool:
+        return True
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        if attribute_name == "Arn":
+            backend = _eks(self.account_id, self.region_name)
+            return backend.describe_fargate_profile(self.cluster_name, self.name).fargate_profile_arn
+        raise UnformattedGetAttTemplateException()
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> EksFargateProfile:
+        props = properties(cloudformation_json)
+        cluster_name = str(props.get("ClusterName") or "")
+        name = str(props.get("FargateProfileName") or resource_name)
+        what = f"AWS::EKS::FargateProfile {cluster_name}|{name}"
+        cluster = _live_cluster(account_id, region_name, cluster_name, for_what=what)
+        if name in cluster.fargate_profiles:
+            raise SandboxResourceError(
+                "ResourceInUseException", f"{what}: a Fargate Profile already exists with this name in this cluster"
+            )
+        role = _validate_role_arn(props.get("PodExecutionRoleArn"), what)
+        selectors = []
+        for selector in props.get("Selectors") or []:
+            if not selector.get("Namespace"):
+                raise SandboxResourceError("InvalidParameterException", f"{what}: every selector needs a Namespace")
+            labels = {str(lab["Key"]): str(lab["Value"]) for lab in selector.get("Labels") or []}
+            if len(labels) > 5:
+                raise SandboxResourceError("InvalidParameterException", f"{what}: at most 5 labels per selector")
+            item: dict[str, Any] = {"namespace": selector["Namespace"]}
+            if labels:
+                item["labels"] = labels
+            selectors.append(item)
+        if not selectors:
+            raise SandboxResourceError("InvalidParameterException", f"{what}: at least one selector is required")
+        subnets = as_list(props.get("Subnets"), f"{what}: Subnets")
+        if subnets:
+            _subnets_vpc(account_id, region_name, subnets, what)
+        _eks(account_id, region_name).create_fargate_profile(
+            fargate_profile_name=name,
+            cluster_name=cluster_name,
+            selectors=selectors,
+            pod_execution_role_arn=role,
+            subnets=subnets,
+            tags=tags_to_dict(props.get("Tags")),
+        )
+        return cls(account_id, region_name, cluster_name, name, props)
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        original_resource: EksFargateProfile,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> EksFargateProfile:
+        new = properties(cloudformation_json)
+        old = original_resource.props
+        changed = {k for k in set(new) | set(old) if new.get(k) != old.get(k)}
+        if changed <= {"Tags"}:
+            profile = _eks(account_id, region_name).describe_fargate_profile(
+                original_resource.cluster_name, original_resource.name
+            )
+            profile.tags = tags_to_dict(new.get("Tags"))
+            original_resource.props = new
+            return original_resource
+        explicit_name = new.get("FargateProfileName")
+        if explicit_name == original_resource.name and new.get("ClusterName") == original_resource.cluster_name:
+            raise custom_name_replacement_error(original_resource.name, "AWS::EKS::FargateProfile")
+        replacement = cls.create_from_cloudformation_json(
+            new_resource_name, cloudformation_json, account_id, region_name
+        )
+        original_resource.delete(account_id, region_name)
+        return replacement
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> None:
+        cluster_name, _, name = resource_name.partition("|")
+        cls(account_id, region_name, cluster_name, name, {}).delete(account_id, region_name)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        cluster = _eks(self.account_id, self.region_name).clusters.get(self.cluster_name)
+        if cluster is not None and self.name in cluster.fargate_profiles:
+            _eks(self.account_id, self.region_name).delete_fargate_profile(self.cluster_name, self.name)
+
+
+MODELS: tuple[type[CloudFormationModel], ...] = (
+    EksCluster,
+    EksNodegroup,
+    EksAddon,
+    EksAccessEntry,
+    EksFargateProfile,
+)

@@ -1,0 +1,411 @@
+"""Patches of moto 5.2.5's CloudFormation engine for nested stacks and deletes.
+
+Each patch replaces one moto function or method; the comment above each says which
+moto behaviour it replaces and why. Nothing else of moto is changed. The patches are
+class-level, so they hold for every backend moto creates, including after
+``/moto-api/reset``. :func:`install` is idempotent.
+
+| moto target                                  | moto 5.2.5 behaviour replaced                                |
+| -------------------------------------------- | ------------------------------------------------------------ |
+| ``Stack.get_cfn_attribute`` (new)            | ``Fn::GetAtt [Child, Outputs.X]`` raised AttributeError      |
+| ``Stack.update_from_cloudformation_json``    | a changed child was deleted and re-created (leaking its VPC) |
+| ``ResourceMap.delete``                       | resources deleted in arbitrary order, retried until stuck    |
+| ``ResourceMap._delete_resource``             | RouteTable, Route, ... "deleted" without being deleted       |
+| ``CloudFormationBackend.delete_stack``       | a failed delete dropped the stack from every list            |
+| ``ChangeSet.apply``                          | a stack made or changed by a change set kept stale Outputs   |
+| ``ResourceMap.parse_ssm_parameter``          | an unknown SSM path crashed with AttributeError              |
+| ``ResourceMap.build_resource_diff``          | a resource without Properties was "modified" on every update |
+| ``parsing.parse_and_update_resource``        | a type without update support became None (Ref, delete lost) |
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from moto.cloudformation import models as cfn_models
+from moto.cloudformation import parsing as cfn_parsing
+from moto.cloudformation.exceptions import ValidationError
+from moto.cloudformation.models import ChangeSet, CloudFormationBackend, Stack, cloudformation_backends
+from moto.cloudformation.parsing import ResourceMap
+from moto.cloudformation.utils import get_stack_from_s3_url
+from moto.ec2.exceptions import EC2ClientError
+from moto.ec2.models import ec2_backends
+from moto.ssm.models import ssm_backends
+from moto.utilities.utils import get_partition
+
+_installed = False
+
+
+# ---------------------------------------------------------------------------------------
+# Nested stacks
+
+
+def _stack_get_cfn_attribute(self: Stack, attribute_name: str) -> Any:
+    """``Fn::GetAtt [Child, Outputs.X]``: the value of the child's output X."""
+    if attribute_name.startswith("Outputs."):
+        key = attribute_name[len("Outputs.") :]
+        for output in self.output_map.values():
+            if output is not None and output.key == key:
+                return output.value
+        raise ValidationError(
+            message=f"Template error: stack {self.name} has no output {key!r} (Fn::GetAtt {attribute_name})"
+        )
+    raise cfn_parsing.UnformattedGetAttTemplateException()
+
+
+@classmethod  # type: ignore[misc]
+def _stack_update_in_place(
+    cls: type[Stack],
+    original_resource: Stack,
+    new_resource_name: str,
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
+) -> Stack:
+    """Update the existing child stack with the new template and parameters, as CloudFormation does."""
+    properties = cloudformation_json["Properties"]
+    template_body = get_stack_from_s3_url(
+        properties["TemplateURL"], account_id=account_id, partition=get_partition(region_name)
+    )
+    parameters = {key: value for key, value in (properties.get("Parameters") or {}).items()}
+    original_resource.update(template_body, parameters=parameters)
+    original_resource.parameters = parameters
+    return original_resource
+
+
+def _change_set_apply(original: Callable[[ChangeSet], None]) -> Callable[[ChangeSet], None]:
+    def apply(self: ChangeSet) -> None:
+        original(self)
+        stack = self.stack
+        stack.template = self.template
+        stack._parse_template()
+        stack.description = stack.template_dict.get("Description")
+        stack.output_map = stack._create_output_map()
+        if self.parameters is not None:
+            stack.parameters = dict(self.parameters)
+
+    return apply
+
+
+# ---------------------------------------------------------------------------------------
+# Updates
+
+
+def _build_resource_diff(original: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    def build_resource_diff(
+        self: ResourceMap, other_template: dict[str, Any], parameters: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        for resources in (self._resource_json_map, other_template.get("Resources") or {}):
+            for resource in resources.values():
+                if isinstance(resource, dict):
+                    resource.setdefault("Properties", {})
+        return original(self, other_template, parameters)
+
+    return build_resource_diff
+
+
+def _parse_and_update_resource(original: Callable[..., Any]) -> Callable[..., Any]:
+    def parse_and_update_resource(
+        logical_id: str, resource_json: dict[str, Any], resources_map: ResourceMap, account_id: str, region_name: str
+    ) -> Any:
+        resource_class = cfn_parsing.resource_class_from_type(resource_json["Type"])
+        if resource_class is not None and hasattr(
+            resource_class.update_from_cloudformation_json, "__isabstractmethod__"
+        ):
+            cfn_parsing.logger.warning(
+                "eks-templates sandbox: moto cannot update %s (%s); the change is not applied",
+                logical_id,
+                resource_json["Type"],
+            )
+            return resources_map[logical_id]
+        return original(logical_id, resource_json, resources_map, account_id, region_name)
+
+    return parse_and_update_resource
+
+
+# ---------------------------------------------------------------------------------------
+# Deletes
+
+
+def _references(node: Any) -> set[str]:
+    """Logical ids a template fragment points at (Ref, GetAtt, Sub, DependsOn)."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Ref" and isinstance(value, str):
+                found.add(value)
+            elif key == "Fn::GetAtt":
+                if isinstance(value, list) and value:
+                    found.add(str(value[0]))
+                elif isinstance(value, str):
+                    found.add(value.split(".", 1)[0])
+            elif key == "Fn::Sub":
+                text, variables = (value, {}) if isinstance(value, str) else (value[0], value[1])
+                for name in re.findall(r"\$\{([^!}][^}]*)\}", text):
+                    name = name.split(".", 1)[0]
+                    if name not in variables:
+                        found.add(name)
+                found |= _references(variables)
+            elif key == "DependsOn":
+                found |= {value} if isinstance(value, str) else set(value)
+            else:
+                found |= _references(value)
+    elif isinstance(node, list):
+        for item in node:
+            found |= _references(item)
+    return found
+
+
+def _resource_map_delete(self: ResourceMap) -> None:
+    """Delete every resource after the resources that depend on it (reverse creation order).
+
+    Resources whose deletion fails (a dependency the template does not show) are tried
+    again after the others; the delete fails only when a whole round makes no progress.
+    """
+    resources = self._resource_json_map
+    remaining = {key for key, value in resources.items() if value.get("DeletionPolicy") not in ("Retain",)}
+    depends_on = {key: _references(value) & set(resources) - {key} for key, value in resources.items()}
+    last_error: Exception | None = None
+
+    def delete_one(logical_id: str) -> bool:
+        nonlocal last_error
+        parsed = self._parsed_resources.get(logical_id)
+        try:
+            if parsed is not None and not isinstance(parsed, str):
+                self._delete_resource(parsed, resources[logical_id])
+                self._parsed_resources.pop(logical_id, None)
+        except Exception as exc:  # a dependency violation: retried in a later round
+            last_error = exc
+            return False
+        remaining.discard(logical_id)
+        return True
+
+    while remaining:
+        ready = sorted(r for r in remaining if not any(r in depends_on[other] for other in remaining if other != r))
+        progressed = [r for r in ready if delete_one(r)]
+        if not progressed:
+            progressed = [r for r in sorted(remaining) if delete_one(r)]
+        if not progressed:
+            break
+    if remaining:
+        assert last_error is not None
+        raise last_error
+
+
+def _ignore_missing(action: Callable[[], Any]) -> None:
+    """Run an EC2 delete; a thing already gone counts as deleted (as in CloudFormation)."""
+    try:
+        action()
+    except EC2ClientError as exc:
+        if not str(exc.code).endswith("NotFound"):
+            raise
+
+
+def _delete_route(resource: Any, ec2: Any) -> None:
+    table = resource.route_table
+    _ignore_missing(
+        lambda: ec2.delete_route(table.id, resource.destination_cidr_block, resource.destination_ipv6_cidr_block)
+    )
+
+
+def _delete_route_table(resource: Any, ec2: Any) -> None:
+    _ignore_missing(lambda: ec2.delete_route_table(resource.id))
+
+
+def _delete_subnet_route_table_association(resource: Any, ec2: Any) -> None:
+    ec2.subnet_associations.pop(f"{resource.route_table_id}:{resource.subnet_id}", None)
+    table = ec2.route_tables.get(resource.route_table_id)
+    if table is not None:
+        for association_id, target in list(table._associations.items()):
+            if target == resource.subnet_id:
+                table._associations.pop(association_id)
+
+
+def _delete_nat_gateway(resource: Any, ec2: Any) -> None:
+    eni = getattr(resource, "_eni", None)
+    if eni is not None:
+        for address in list(ec2.addresses):
+            if address.eni is eni:
+                ec2.disassociate_address(address=address.public_ip)
+        _ignore_missing(lambda: ec2.delete_network_interface(eni.id))
+        resource._eni = None
+    ec2.delete_nat_gateway(resource.id)  # moto keeps it listed as "deleted", like EC2
+
+
+def _delete_eip(resource: Any, ec2: Any) -> None:
+    if resource in ec2.addresses:
+        if resource.allocation_id:
+            ec2.release_address(allocation_id=resource.allocation_id)
+        else:
+            ec2.release_address(address=resource.public_ip)
+
+
+def _delete_gateway_attachment(resource: Any, ec2: Any) -> None:
+    gateway_id = resource.gateway_id
+    if gateway_id and gateway_id.startswith("igw-"):
+        igw = ec2.internet_gateways.get(gateway_id)
+        if igw is not None and igw.vpc is not None and igw.vpc.id == resource.vpc_id:
+            ec2.detach_internet_gateway(gateway_id, resource.vpc_id)
+        return
+    for vpn_gateway in ec2.vpn_gateways.values():
+        if vpn_gateway.attachments.get(resource.vpc_id) is resource:
+            ec2.detach_vpn_gateway(vpn_gateway.id, resource.vpc_id)
+
+
+def _delete_internet_gateway(resource: Any, ec2: Any) -> None:
+    _ignore_missing(lambda: ec2.delete_internet_gateway(resource.id))
+
+
+def _delete_security_group_ingress(resource: Any, ec2: Any) -> None:
+    props = resource.properties
+    group = ec2.get_security_group_from_id(resource.security_group.id)
+    if group is None:
+        return
+    source = {}
+    if props.get("SourceSecurityGroupId"):
+        source["GroupId"] = props["SourceSecurityGroupId"]
+    if props.get("SourceSecurityGroupName"):
+        source["GroupName"] = props["SourceSecurityGroupName"]
+    ip_ranges = [{"CidrIp": props["CidrIp"]}] if props.get("CidrIp") else []
+    try:
+        ec2.revoke_security_group_ingress(
+            group_name_or_id=group.id,
+            ip_protocol=props.get("IpProtocol"),
+            from_port=props.get("FromPort"),
+            to_port=props.get("ToPort"),
+            ip_ranges=ip_ranges,
+            source_groups=[source] if source else [],
+        )
+    except EC2ClientError as exc:
+        if not str(exc.code).endswith("NotFound"):
+            raise
+
+
+#: The EC2 types whose moto model has no delete at all: moto's ``_delete_resource``
+#: finds no ``delete``/``delete_from_cloudformation_json`` and does nothing, so the VPC
+#: keeps route tables, gateways stay attached and ``DeleteVpc`` fails.
+EC2_DELETERS: dict[str, Callable[[Any, Any], None]] = {
+    "AWS::EC2::Route": _delete_route,
+    "AWS::EC2::RouteTable": _delete_route_table,
+    "AWS::EC2::SubnetRouteTableAssociation": _delete_subnet_route_table_association,
+    "AWS::EC2::NatGateway": _delete_nat_gateway,
+    "AWS::EC2::EIP": _delete_eip,
+    "AWS::EC2::VPCGatewayAttachment": _delete_gateway_attachment,
+    "AWS::EC2::InternetGateway": _delete_internet_gateway,
+    "AWS::EC2::SecurityGroupIngress": _delete_security_group_ingress,
+}
+
+
+def _delete_resource(original: Callable[..., None]) -> Callable[..., None]:
+    def delete_resource(self: ResourceMap, parsed_resource: Any, resource_json: dict[str, Any]) -> None:
+        resource_type = resource_json.get("Type")
+        if resource_type in EC2_DELETERS:
+            EC2_DELETERS[resource_type](parsed_resource, ec2_backends[self._account_id][self._region_name])
+        elif isinstance(parsed_resource, Stack):
+            cloudformation_backends[self._account_id][self._region_name].delete_stack(parsed_resource.stack_id)
+        else:
+            original(self, parsed_resource, resource_json)
+        # Forget it: moto kept a removed resource in _parsed_resources, so adding the same
+        # logical id back later "found" the deleted one instead of creating it.
+        for key in [k for k, v in self._parsed_resources.items() if v is parsed_resource]:
+            del self._parsed_resources[key]
+
+    return delete_resource
+
+
+def _delete_stack(
+    original: Callable[[CloudFormationBackend, str], None],
+) -> Callable[[CloudFormationBackend, str], None]:
+    def delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
+        stack = self.stacks.get(name_or_stack_id)
+        if stack is None:
+            stack = next((s for s in self.stacks.values() if s.name == name_or_stack_id), None)
+        if stack is None:
+            return  # as in AWS: deleting a stack that does not exist succeeds
+        try:
+            original(self, stack.stack_id)
+        except Exception as exc:
+            self.stacks[stack.stack_id] = stack
+            self.deleted_stacks.pop(stack.stack_id, None)
+            stack.status = "DELETE_FAILED"
+            stack._add_stack_event("DELETE_FAILED", resource_status_reason=str(exc))
+            raise
+
+    return delete_stack
+
+
+# ---------------------------------------------------------------------------------------
+# SSM-typed parameters
+
+
+def _parse_ssm_parameter(original: Callable[..., Any]) -> Callable[..., Any]:
+    def parse_ssm_parameter(self: ResourceMap, value: str, value_type: str) -> Any:
+        if ssm_backends[self._account_id][self._region_name].get_parameter(value) is None:
+            raise ValidationError(
+                message=f"Unable to fetch parameters [{value}] from parameter store for this account."
+            )
+        return original(self, value, value_type)
+
+    return parse_ssm_parameter
+
+
+def install() -> None:
+    """Apply every patch once."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+
+    # Replaces: moto's nested Stack has no get_cfn_attribute, so Fn::GetAtt [Child, Outputs.X]
+    # raised AttributeError (HTTP 500 in server mode) and left the parent REVIEW_IN_PROGRESS.
+    Stack.get_cfn_attribute = _stack_get_cfn_attribute  # type: ignore[attr-defined]
+
+    # Replaces: moto's Stack.update_from_cloudformation_json deleted the child stack and
+    # created a new one (new VPC, the old one leaked) whenever the parent changed its
+    # TemplateURL or Parameters. CloudFormation updates the child stack in place.
+    Stack.update_from_cloudformation_json = _stack_update_in_place  # type: ignore[assignment,method-assign]
+
+    # Replaces: moto's ResourceMap.build_resource_diff saw every resource without
+    # "Properties" as modified on every update (moto adds "Properties": {} to the stored
+    # template when it parses it), so e.g. an InternetGateway showed up as Modify.
+    ResourceMap.build_resource_diff = _build_resource_diff(  # type: ignore[method-assign]
+        ResourceMap.build_resource_diff
+    )
+
+    # Replaces: moto's parse_and_update_resource returned None for a type without an
+    # update method (Subnet, RouteTable, Route, InternetGateway, ...), and the stack then
+    # forgot the resource: Ref gave None and the delete skipped it (the VPC could not go).
+    # Now the resource is kept as it is (the change is not applied, with a warning).
+    cfn_parsing.parse_and_update_resource = _parse_and_update_resource(cfn_parsing.parse_and_update_resource)
+
+    # Replaces: moto's ResourceMap.delete, which tried resources in set order and retried
+    # while the count went down; with deletes that silently do nothing (below) the VPC
+    # was tried with its route tables still there. Now: dependents first.
+    ResourceMap.delete = _resource_map_delete  # type: ignore[method-assign]
+
+    # Replaces: moto's ResourceMap._delete_resource for the EC2 types without any delete
+    # (Route, RouteTable, SubnetRouteTableAssociation, NatGateway, EIP,
+    # VPCGatewayAttachment, InternetGateway, SecurityGroupIngress), which it skipped
+    # silently, and the TypeError detour moto took to delete a nested stack.
+    ResourceMap._delete_resource = _delete_resource(ResourceMap._delete_resource)  # type: ignore[method-assign]
+
+    # Replaces: moto's CloudFormationBackend.delete_stack removed the stack from `stacks`
+    # before deleting its resources, so a failed delete lost the stack (and its resources'
+    # record) for good. Now it stays, DELETE_FAILED, and can be deleted again.
+    CloudFormationBackend.delete_stack = _delete_stack(  # type: ignore[method-assign,assignment]
+        CloudFormationBackend.delete_stack
+    )
+
+    # Replaces: moto's ChangeSet.apply updated the resources but not the stack's template,
+    # Outputs or Parameters: a stack created by a change set had no Outputs at all.
+    ChangeSet.apply = _change_set_apply(ChangeSet.apply)  # type: ignore[method-assign,assignment]
+
+    # Replaces: moto's ResourceMap.parse_ssm_parameter crashed with AttributeError on a
+    # parameter name SSM does not have; CloudFormation reports a ValidationError.
+    ResourceMap.parse_ssm_parameter = _parse_ssm_parameter(  # type: ignore[method-assign]
+        ResourceMap.parse_ssm_parameter
+    )
+
+    assert cfn_models.Stack is Stack  # the class moto's backend instantiates

@@ -1,0 +1,136 @@
+"""The local sandbox: moto's server with the models and patches of this package.
+
+- :func:`apply` registers the CloudFormation models (:mod:`.eks`, :mod:`.ec2_iam`),
+  installs the patches (:mod:`.patches`, :mod:`.ssm_public`) and clears moto's cached
+  type map; idempotent, and everything it does is class-level, so it survives
+  ``POST /moto-api/reset``.
+- :func:`start` runs moto's ``ThreadedMotoServer`` in this process (port 0 picks a
+  free port) and returns the server and its endpoint URL. A pytest fixture can start it
+  once per session and call :func:`reset` between tests.
+- :func:`serve_forever` is the command line: prints the environment to use and serves
+  in the foreground until Ctrl-C, then exits 0.
+"""
+
+from __future__ import annotations
+
+import errno
+import signal
+import socket
+import sys
+import threading
+import urllib.request
+from types import FrameType
+from typing import TYPE_CHECKING
+
+from eks_templates.errors import UserError
+
+if TYPE_CHECKING:
+    from moto.server import ThreadedMotoServer
+
+#: Port of ``python -m eks_templates.sandbox`` when none is given (moto_server's default).
+DEFAULT_PORT = 5000
+#: Region printed in the environment hints.
+DEFAULT_REGION = "ap-northeast-2"
+
+_lock = threading.Lock()
+_applied = False
+
+
+def apply() -> None:
+    """Register the sandbox's CloudFormation models and install its moto patches (idempotent)."""
+    global _applied
+    with _lock:
+        from moto.cloudformation import parsing
+
+        from eks_templates.sandbox import ec2_iam, eks, patches, ssm_public
+
+        if not _applied:
+            patches.install()
+            ssm_public.install()
+            _applied = True
+        # moto builds its type map once from CloudFormationModel.__subclasses__() and caches
+        # it; our classes exist now (their modules are imported above), so rebuild the map.
+        parsing.get_model_list.cache_clear()
+        parsing.get_model_map.cache_clear()
+        parsing.get_name_type_map.cache_clear()
+        type_map = parsing.get_model_map()
+        for model in (*eks.MODELS, *ec2_iam.MODELS):
+            registered = type_map.get(model.cloudformation_type())
+            if registered is not model:
+                raise RuntimeError(f"{model.cloudformation_type()} maps to {registered}, not to {model}")
+
+
+def _check_port_free(port: int) -> None:
+    """moto's ThreadedMotoServer waits forever when its port is taken; fail early instead."""
+    if port == 0:
+        return
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as werkzeug's server does
+        probe.bind(("127.0.0.1", port))
+    except OSError as exc:
+        reason = "is in use" if exc.errno == errno.EADDRINUSE else f"cannot be used ({exc.strerror})"
+        raise UserError(f"port {port} {reason}; choose another with --port") from None
+    finally:
+        probe.close()
+
+
+def start(port: int = 0) -> tuple[ThreadedMotoServer, str]:
+    """Start moto's server on 127.0.0.1 (``port`` 0: a free one) with the sandbox applied.
+
+    Returns ``(server, endpoint_url)``; the URL says ``localhost`` because moto reads a
+    ``127.0.0.1`` host as an S3 bucket name. Stop the server with ``server.stop()``.
+    """
+    from moto.server import ThreadedMotoServer
+
+    apply()
+    _check_port_free(port)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    _, actual_port = server.get_host_and_port()
+    return server, f"http://localhost:{actual_port}"
+
+
+def reset(endpoint_url: str) -> None:
+    """Empty every moto backend of the server at ``endpoint_url`` (models and patches stay)."""
+    request = urllib.request.Request(f"{endpoint_url.rstrip('/')}/moto-api/reset", method="POST", data=b"")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
+
+
+def _hints(endpoint_url: str) -> str:
+    return "\n".join(
+        [
+            f"eks-templates sandbox (moto) listening on {endpoint_url}",
+            "Point the AWS CLI, boto3 and eks-templates at it (fake credentials are fine):",
+            f"export AWS_ENDPOINT_URL={endpoint_url}",
+            "export AWS_ACCESS_KEY_ID=testing",
+            "export AWS_SECRET_ACCESS_KEY=testing",
+            f"export AWS_DEFAULT_REGION={DEFAULT_REGION}",
+            f"Reset all state: curl -X POST {endpoint_url}/moto-api/reset",
+            "Press Ctrl-C to stop.",
+        ]
+    )
+
+
+def serve_forever(port: int = DEFAULT_PORT) -> int:
+    """Serve in the foreground until Ctrl-C (or SIGTERM); returns the exit status, 0."""
+    server, endpoint_url = start(port)
+    print(_hints(endpoint_url), flush=True)
+    stop = threading.Event()
+
+    def _on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:  # a SIGINT that arrived before our handler was in place
+        pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        server.stop()
+    print("sandbox stopped", file=sys.stderr, flush=True)
+    return 0
