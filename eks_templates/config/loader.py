@@ -80,6 +80,9 @@ def parse_yaml(text: str, source: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
         what = exc.problem or exc.context or "invalid YAML"
+        started = exc.context_mark
+        if exc.problem and exc.context and started is not None and mark is not None and started.line != mark.line:
+            what += f" ({exc.context} that starts on line {started.line + 1})"
         raise StackFileError([f"{source}: YAML syntax error at {where}: {what}"]) from None
     except yaml.YAMLError as exc:
         raise StackFileError([f"{source}: YAML syntax error: {exc}"]) from None

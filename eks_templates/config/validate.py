@@ -578,6 +578,8 @@ def subnet_cidrs(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
         if net is None:
             continue
         path = _plan_path(plan, config)
+        if path == "vpc.cidr" and (vpc is None or vpc.prefixlen not in VPC_PREFIXES):
+            continue  # carved from a vpc.cidr that is already reported
         if net.prefixlen not in VPC_PREFIXES:
             yield Problem(path, f"{net} is a /{net.prefixlen}; a subnet block is /16 to /28")
         if vpc is not None and not net.subnet_of(vpc):
@@ -606,10 +608,13 @@ def service_cidr(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
         yield Problem(path, f"{net} is a /{net.prefixlen}; use {allowed}")
     vpc = _vpc_net(config)
     if vpc is not None and net.overlaps(vpc):
+        # EKS's own choice when serviceIPv4CIDR is left out: 10.100.0.0/16, or
+        # 172.20.0.0/16 when the VPC is in 10.0.0.0/8.
+        clear = "172.20.0.0/16" if vpc.overlaps(ipaddress.IPv4Network("10.0.0.0/8")) else "10.100.0.0/16"
         yield Problem(
             path,
-            f"{net} overlaps vpc.cidr {vpc}; Kubernetes service addresses must be clear of "
-            "the VPC (e.g. 10.100.0.0/16, or 172.20.0.0/16 when the VPC is in 10.0.0.0/8)",
+            f"{net} overlaps vpc.cidr {vpc}; Kubernetes service addresses must be clear of the VPC: "
+            f"use e.g. {clear}, or leave serviceIPv4CIDR out and EKS picks one",
         )
 
 
@@ -745,7 +750,8 @@ def nat_for_private_workloads(config: ClusterConfig, today: _dt.date) -> Iterato
 
 # =========================================================================== access
 
-_NAMESPACE_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?\*?$|^[a-z0-9]\*$|^\*$")
+#: a namespace name, or a prefix ending in '*' (access scopes and Fargate selectors take those)
+_NAMESPACE_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$|^([a-z0-9][-a-z0-9]*)?\*$")
 
 
 @rule
