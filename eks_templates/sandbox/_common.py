@@ -5,7 +5,10 @@ Nothing here touches moto's state; the models do.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+import contextvars
+import logging
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from moto.cloudformation.exceptions import ValidationError
@@ -80,3 +83,53 @@ def custom_name_replacement_error(name: str, logical_type: str) -> SandboxResour
         f"CloudFormation cannot update a stack when a custom-named resource requires "
         f"replacing. Rename {name} ({logical_type}) and update the stack again.",
     )
+
+
+# -- deferred deletes of replaced resources ------------------------------------------------
+
+_cleanup: contextvars.ContextVar[list[Callable[[], None]] | None] = contextvars.ContextVar(
+    "eks_templates_sandbox_cleanup", default=None
+)
+logger = logging.getLogger("eks_templates.sandbox")
+
+
+def after_update(delete: Callable[[], None]) -> None:
+    """Delete a replaced resource in the update's cleanup phase, as CloudFormation does.
+
+    Inside a stack update (see :func:`cleanup_scope`) the delete waits until every
+    resource of the stack is updated, so dependents can move to the replacement first;
+    outside one it runs now.
+    """
+    queue = _cleanup.get()
+    if queue is None:
+        delete()
+    else:
+        queue.append(delete)
+
+
+@contextlib.contextmanager
+def cleanup_scope() -> Iterator[None]:
+    """Collect :func:`after_update` deletes and run them when the block succeeds.
+
+    A failing cleanup delete does not fail the update (CloudFormation reports it and
+    leaves the old resource); it is logged and the old resource stays.
+    """
+    queue: list[Callable[[], None]] = []
+    token = _cleanup.set(queue)
+    try:
+        yield
+    finally:
+        _cleanup.reset(token)
+    pending = list(queue)
+    for _ in range(len(pending) + 1):
+        failed = []
+        for delete in pending:
+            try:
+                delete()
+            except Exception as exc:  # retried after the others; reported if it never works
+                failed.append((delete, exc))
+        if not failed or len(failed) == len(pending):
+            for _delete, exc in failed:
+                logger.warning("cleanup of a replaced resource failed: %s", exc)
+            return
+        pending = [delete for delete, _exc in failed]

@@ -21,6 +21,7 @@ from moto.utilities.utils import get_partition
 
 from eks_templates.sandbox._common import (
     SandboxResourceError,
+    after_update,
     custom_name_replacement_error,
     properties,
     tags_to_dict,
@@ -153,7 +154,7 @@ class Ec2SecurityGroupEgress(CloudFormationModel):
         replacement = cls.create_from_cloudformation_json(
             new_resource_name, cloudformation_json, account_id, region_name
         )
-        original_resource.delete(account_id, region_name)
+        after_update(lambda: original_resource.delete(account_id, region_name))
         return replacement
 
     @classmethod
@@ -279,7 +280,7 @@ class Ec2KeyPair(CloudFormationModel):
                 raise custom_name_replacement_error(original_resource.name, "AWS::EC2::KeyPair")
             return original_resource
         replacement = cls.create_from_cloudformation_json(new_name, cloudformation_json, account_id, region_name)
-        original_resource.delete(account_id, region_name)
+        after_update(lambda: original_resource.delete(account_id, region_name))
         return replacement
 
     @classmethod
@@ -384,7 +385,7 @@ class IamOIDCProvider(CloudFormationModel):
             replacement = cls.create_from_cloudformation_json(
                 new_resource_name, cloudformation_json, account_id, region_name
             )
-            original_resource.delete(account_id, region_name)
+            after_update(lambda: original_resource.delete(account_id, region_name))
             return replacement
         provider = _iam(account_id, region_name).get_open_id_connect_provider(original_resource.arn)
         provider.thumbprint_list = list(new.get("ThumbprintList") or [])

@@ -35,6 +35,7 @@ from moto.utilities.utils import get_partition
 
 from eks_templates.sandbox._common import (
     SandboxResourceError,
+    after_update,
     as_bool,
     as_int,
     as_list,
@@ -345,7 +346,7 @@ class EksCluster(CloudFormationModel):
                 name, {"Properties": {**new, "Name": name}}, account_id, region_name
             )
             replacement.props = new
-            original_resource.delete(account_id, region_name)
+            after_update(lambda: original_resource.delete(account_id, region_name))
             return replacement
         original_resource._update_in_place(new)
         return original_resource
@@ -728,7 +729,7 @@ class EksNodegroup(CloudFormationModel):
                 name, {"Properties": {**new, "NodegroupName": name}}, account_id, region_name
             )
             replacement.props = new
-            original_resource.delete(account_id, region_name)
+            after_update(lambda: original_resource.delete(account_id, region_name))
             return replacement
         original_resource._update_in_place(new)
         return original_resource
@@ -907,7 +908,7 @@ class EksAddon(CloudFormationModel):
             replacement = cls.create_from_cloudformation_json(
                 new_resource_name, cloudformation_json, account_id, region_name
             )
-            original_resource.delete(account_id, region_name)
+            after_update(lambda: original_resource.delete(account_id, region_name))
             return replacement
         if new.get("ServiceAccountRoleArn"):
             _validate_role_arn(new["ServiceAccountRoleArn"], f"AWS::EKS::Addon {original_resource.name}")
@@ -1202,7 +1203,7 @@ class EksFargateProfile(CloudFormationModel):
         replacement = cls.create_from_cloudformation_json(
             new_resource_name, cloudformation_json, account_id, region_name
         )
-        original_resource.delete(account_id, region_name)
+        after_update(lambda: original_resource.delete(account_id, region_name))
         return replacement
 
     @classmethod

@@ -16,10 +16,12 @@ class-level, so they hold for every backend moto creates, including after
 | ``ResourceMap.parse_ssm_parameter``          | an unknown SSM path crashed with AttributeError              |
 | ``ResourceMap.build_resource_diff``          | a resource without Properties was "modified" on every update |
 | ``parsing.parse_and_update_resource``        | a type without update support became None (Ref, delete lost) |
+| ``ResourceMap.update`` (+ create snapshots)  | dependents of a changed resource were never updated          |
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable
 from typing import Any
@@ -34,6 +36,8 @@ from moto.ec2.exceptions import EC2ClientError
 from moto.ec2.models import ec2_backends
 from moto.ssm.models import ssm_backends
 from moto.utilities.utils import get_partition
+
+from eks_templates.sandbox._common import cleanup_scope
 
 _installed = False
 
@@ -106,12 +110,43 @@ def _build_resource_diff(original: Callable[..., dict[str, Any]]) -> Callable[..
     return build_resource_diff
 
 
+def _snapshots(resource_map: ResourceMap) -> dict[str, Any]:
+    """Each resource's properties as resolved when it was last created or updated."""
+    snapshots: dict[str, Any] = vars(resource_map).setdefault("_eks_templates_sandbox_resolved", {})
+    return snapshots
+
+
+def _resolve(resource_map: ResourceMap, resource_json: dict[str, Any]) -> Any:
+    try:
+        return cfn_parsing.clean_json(copy.deepcopy(resource_json.get("Properties") or {}), resource_map)
+    except Exception:  # unresolvable now (e.g. a dependency was removed): no snapshot
+        return None
+
+
+def _parse_and_create_resource(original: Callable[..., Any]) -> Callable[..., Any]:
+    def parse_and_create_resource(
+        logical_id: str, resource_json: dict[str, Any], resources_map: ResourceMap, account_id: str, region_name: str
+    ) -> Any:
+        resource = original(logical_id, resource_json, resources_map, account_id, region_name)
+        if resource is not None:
+            _snapshots(resources_map)[logical_id] = _resolve(resources_map, resource_json)
+        return resource
+
+    return parse_and_create_resource
+
+
 def _parse_and_update_resource(original: Callable[..., Any]) -> Callable[..., Any]:
     def parse_and_update_resource(
         logical_id: str, resource_json: dict[str, Any], resources_map: ResourceMap, account_id: str, region_name: str
     ) -> Any:
         resource_class = cfn_parsing.resource_class_from_type(resource_json["Type"])
-        if resource_class is not None and hasattr(
+        if resource_json["Type"] in REPLACED_BY_DELETE_AND_CREATE:
+            # Nothing can depend on these: delete the old one, then create the new one.
+            EC2_DELETERS[resource_json["Type"]](resources_map[logical_id], ec2_backends[account_id][region_name])
+            resource = cfn_parsing.parse_and_create_resource(
+                logical_id, resource_json, resources_map, account_id, region_name
+            )
+        elif resource_class is not None and hasattr(
             resource_class.update_from_cloudformation_json, "__isabstractmethod__"
         ):
             cfn_parsing.logger.warning(
@@ -119,10 +154,65 @@ def _parse_and_update_resource(original: Callable[..., Any]) -> Callable[..., An
                 logical_id,
                 resource_json["Type"],
             )
-            return resources_map[logical_id]
-        return original(logical_id, resource_json, resources_map, account_id, region_name)
+            resource = resources_map[logical_id]
+        else:
+            resource = original(logical_id, resource_json, resources_map, account_id, region_name)
+        _snapshots(resources_map)[logical_id] = _resolve(resources_map, resource_json)
+        return resource
 
     return parse_and_update_resource
+
+
+def _creation_order(resources: dict[str, Any]) -> list[str]:
+    """Logical ids with every resource after the ones it references."""
+    depends_on = {key: _references(value) & set(resources) - {key} for key, value in resources.items()}
+    order: list[str] = []
+    placed: set[str] = set()
+    while len(order) < len(resources):
+        ready = sorted(k for k in resources if k not in placed and depends_on[k] <= placed)
+        if not ready:  # a cycle: take the rest as they come
+            ready = sorted(k for k in resources if k not in placed)
+        order.extend(ready)
+        placed.update(ready)
+    return order
+
+
+def _cascade(resource_map: ResourceMap) -> None:
+    """Update every resource whose resolved properties changed because something it uses changed."""
+    snapshots = _snapshots(resource_map)
+    resources = resource_map._resource_json_map
+    order = _creation_order(resources)
+    for _ in range(len(order) + 1):
+        changed = False
+        for logical_id in order:
+            parsed = resource_map._parsed_resources.get(logical_id)
+            if parsed is None or isinstance(parsed, str) or snapshots.get(logical_id) is None:
+                continue
+            current = _resolve(resource_map, resources[logical_id])
+            if current is None or current == snapshots[logical_id]:
+                continue
+            updated = cfn_parsing.parse_and_update_resource(
+                logical_id,
+                resources[logical_id],
+                resource_map,
+                account_id=resource_map._account_id,
+                region_name=resource_map._region_name,
+            )
+            if updated is not None:
+                resource_map._parsed_resources[logical_id] = updated
+            snapshots[logical_id] = current
+            changed = True
+        if not changed:
+            return
+
+
+def _resource_map_update(original: Callable[..., None]) -> Callable[..., None]:
+    def update(self: ResourceMap, template: dict[str, Any], parameters: dict[str, Any] | None = None) -> None:
+        with cleanup_scope():
+            original(self, template, parameters)
+            _cascade(self)
+
+    return update
 
 
 # ---------------------------------------------------------------------------------------
@@ -298,6 +388,11 @@ EC2_DELETERS: dict[str, Callable[[Any, Any], None]] = {
 }
 
 
+#: moto types without an update whose replacement is safe to simulate (no dependents):
+#: a changed rule or route is revoked/deleted and created again.
+REPLACED_BY_DELETE_AND_CREATE = ("AWS::EC2::SecurityGroupIngress", "AWS::EC2::Route")
+
+
 def _delete_resource(original: Callable[..., None]) -> Callable[..., None]:
     def delete_resource(self: ResourceMap, parsed_resource: Any, resource_json: dict[str, Any]) -> None:
         resource_type = resource_json.get("Type")
@@ -377,8 +472,21 @@ def install() -> None:
     # Replaces: moto's parse_and_update_resource returned None for a type without an
     # update method (Subnet, RouteTable, Route, InternetGateway, ...), and the stack then
     # forgot the resource: Ref gave None and the delete skipped it (the VPC could not go).
-    # Now the resource is kept as it is (the change is not applied, with a warning).
+    # Now the resource is kept as it is (the change is not applied, with a warning), except
+    # SecurityGroupIngress and Route, which are deleted and created again.
     cfn_parsing.parse_and_update_resource = _parse_and_update_resource(cfn_parsing.parse_and_update_resource)
+
+    # Replaces: moto's ResourceMap.update only touched resources whose template text
+    # changed, so a resource whose *resolved* inputs changed (a Ref to a replaced cluster,
+    # GetAtt LaunchTemplate.LatestVersionNumber, a sibling stack's changed output) kept
+    # stale values; and replaced resources were deleted before their dependents moved.
+    # Now: after moto's update, every resource whose resolved properties differ from
+    # those it was last created/updated with is updated too (in dependency order, to a
+    # fixed point), and deletes of replaced sandbox resources wait for the end of the
+    # update (CloudFormation's cleanup phase). parse_and_create_resource records the
+    # resolved properties.
+    cfn_parsing.parse_and_create_resource = _parse_and_create_resource(cfn_parsing.parse_and_create_resource)
+    ResourceMap.update = _resource_map_update(ResourceMap.update)  # type: ignore[method-assign]
 
     # Replaces: moto's ResourceMap.delete, which tried resources in set order and retried
     # while the count went down; with deletes that silently do nothing (below) the VPC

@@ -36,7 +36,8 @@ def outputs(cf: Any, stack: str) -> dict[str, str]:
 
 def physical_ids(cf: Any, stack: str) -> dict[str, str]:
     resources = cf.describe_stack_resources(StackName=stack)["StackResources"]
-    return {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in resources}
+    # moto gives some types (SecurityGroupIngress) no PhysicalResourceId at all.
+    return {r["LogicalResourceId"]: r.get("PhysicalResourceId", "") for r in resources}
 
 
 def live_stacks(cf: Any) -> list[str]:

@@ -93,6 +93,28 @@ def test_changed_child_template_url_updates_the_child_in_place(aws: Clients) -> 
     assert [n["VpcId"] for n in nats] == [vpc_id]
 
 
+def test_changed_output_of_one_child_updates_the_sibling_that_uses_it(aws: Clients) -> None:
+    def labelled_network(label: str) -> dict:
+        template = t.network(nat=False)
+        template["Outputs"]["Label"] = {"Value": label}
+        return template
+
+    b_url = t.upload(aws.s3, "b.json", t.security())
+    root = _ab_root(t.upload(aws.s3, "a-v1.json", labelled_network("v1")), b_url)
+    root["Resources"]["ChildB"]["Properties"]["Parameters"]["Description"] = t.getatt("ChildA", "Outputs.Label")
+    deploy(aws.cloudformation, "root", root)
+    child_b = physical_ids(aws.cloudformation, "root")["ChildB"]
+
+    # Only ChildA's template changes; ChildB's text does not, its resolved input does.
+    root["Resources"]["ChildA"]["Properties"]["TemplateURL"] = t.upload(aws.s3, "a-v2.json", labelled_network("v2"))
+    deploy(aws.cloudformation, "root", root)
+
+    stack_b = aws.cloudformation.describe_stacks(StackName=child_b)["Stacks"][0]
+    assert {p["ParameterKey"]: p["ParameterValue"] for p in stack_b["Parameters"]}["Description"] == "v2"
+    group = aws.ec2.describe_security_groups(GroupIds=[outputs(aws.cloudformation, "root")["GroupId"]])
+    assert group["SecurityGroups"][0]["Description"] == "v2"
+
+
 def test_stack_created_by_change_set_has_outputs_and_parameters(aws: Clients) -> None:
     template = {
         "Parameters": {"Greeting": {"Type": "String"}},
