@@ -122,14 +122,14 @@ def cleanup_scope() -> Iterator[None]:
         _cleanup.reset(token)
     pending = list(queue)
     for _ in range(len(pending) + 1):
-        failed = []
+        failed: list[tuple[Callable[[], None], Exception]] = []
         for delete in pending:
             try:
                 delete()
-            except Exception as exc:  # retried after the others; reported if it never works
-                failed.append((delete, exc))
+            except Exception as error:  # retried after the others; reported if it never works
+                failed.append((delete, error))
         if not failed or len(failed) == len(pending):
-            for _delete, exc in failed:
-                logger.warning("cleanup of a replaced resource failed: %s", exc)
+            for _delete, reason in failed:
+                logger.warning("cleanup of a replaced resource failed: %s", reason)
             return
-        pending = [delete for delete, _exc in failed]
+        pending = [delete for delete, _reason in failed]
