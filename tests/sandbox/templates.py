@@ -311,3 +311,7 @@ def root(urls: dict[str, str], cluster_name: str = "myeks") -> dict[str, Any]:
             "NodegroupArn": {"Value": getatt("NodegroupNg1Stack", "Outputs.NodegroupArn")},
         },
     }
+
+
+def json_body(template: dict[str, Any]) -> str:
+    return json.dumps(template)

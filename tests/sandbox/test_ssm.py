@@ -1,0 +1,89 @@
+"""SSM public image parameters: seeded in the sandbox and resolved for SSM-typed template parameters."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from eks_templates.sandbox.ssm_public import KUBERNETES_VERSIONS
+
+from . import templates as t
+from .cfn import deploy, outputs
+from .conftest import Clients
+
+PATHS = [
+    "/aws/service/eks/optimized-ami/{v}/amazon-linux-2023/x86_64/standard/recommended/image_id",
+    "/aws/service/eks/optimized-ami/{v}/amazon-linux-2/recommended/image_id",
+    "/aws/service/bottlerocket/aws-k8s-{v}/x86_64/latest/image_id",
+    "/aws/service/canonical/ubuntu/eks/22.04/{v}/stable/current/amd64/hvm/ebs-gp2/ami-id",
+    "/aws/service/canonical/ubuntu/eks/20.04/{v}/stable/current/amd64/hvm/ebs-gp2/ami-id",
+]
+
+
+def test_versions_cover_what_the_templates_use() -> None:
+    assert {"1.29", "1.30", "1.31", "1.32", "1.33", "1.34"} <= set(KUBERNETES_VERSIONS)
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_image_paths_resolve_to_images_that_ec2_knows(aws: Clients, path: str) -> None:
+    for version in ("1.29", "1.34"):
+        parameter = aws.ssm.get_parameter(Name=path.format(v=version))["Parameter"]
+        assert parameter["DataType"] == "aws:ec2:image"
+        image = aws.ec2.describe_images(ImageIds=[parameter["Value"]])["Images"][0]
+        assert image["Architecture"] == "x86_64"
+
+
+def test_moto_own_amazon_linux_parameter_is_still_there(aws: Clients) -> None:
+    value = aws.ssm.get_parameter(Name="/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64")[
+        "Parameter"
+    ]["Value"]
+    assert aws.ec2.describe_images(ImageIds=[value])["Images"][0]["Name"].startswith("al2023-ami-")
+
+
+def test_path_queries_find_the_seeded_parameters(aws: Clients) -> None:
+    found = aws.ssm.get_parameters_by_path(Path="/aws/service/eks/optimized-ami/1.31", Recursive=True)["Parameters"]
+    names = {p["Name"] for p in found}
+    assert PATHS[0].format(v="1.31") in names and PATHS[1].format(v="1.31") in names
+
+
+def test_ssm_typed_template_parameter_resolves_and_the_instance_launches(aws: Clients) -> None:
+    template = {
+        "Parameters": {
+            "ImageId": {
+                "Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>",
+                "Default": t.AMI_PATH.format(version="1.34"),
+            },
+            "UbuntuImageId": {"Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>"},
+        },
+        "Resources": {
+            "Host": {
+                "Type": "AWS::EC2::Instance",
+                "Properties": {"ImageId": t.ref("ImageId"), "InstanceType": "t3.micro"},
+            },
+        },
+        "Outputs": {"Image": {"Value": t.ref("ImageId")}, "Ubuntu": {"Value": t.ref("UbuntuImageId")}},
+    }
+    deploy(aws.cloudformation, "host", template, {"UbuntuImageId": PATHS[3].format(v="1.33")})
+
+    out = outputs(aws.cloudformation, "host")
+    expected = aws.ssm.get_parameter(Name=t.AMI_PATH.format(version="1.34"))["Parameter"]["Value"]
+    assert out["Image"] == expected and out["Image"].startswith("ami-")
+    assert out["Ubuntu"].startswith("ami-")
+    reservations = aws.ec2.describe_instances()["Reservations"]
+    assert [i["ImageId"] for r in reservations for i in r["Instances"]] == [expected]
+
+
+def test_unknown_ssm_path_is_a_validation_error(aws: Clients) -> None:
+    template = {
+        "Parameters": {
+            "ImageId": {
+                "Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>",
+                "Default": "/aws/service/eks/optimized-ami/1.99/amazon-linux-2023/x86_64/standard/recommended/image_id",
+            }
+        },
+        "Resources": {"Group": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "x"}}},
+    }
+    with pytest.raises(ClientError, match=r"Unable to fetch parameters \[/aws/service/eks/optimized-ami/1\.99/"):
+        aws.cloudformation.create_stack(StackName="bad", TemplateBody=json.dumps(template))
