@@ -12,7 +12,6 @@ import pytest
 
 from eks_templates.config import load_stack
 from eks_templates.render import render_set
-
 from tests.support import STACKS
 
 GOLDEN = Path(__file__).parent / "golden"
