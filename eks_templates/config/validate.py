@@ -32,6 +32,7 @@ from eks_templates.config import versions
 from eks_templates.config.model import ALL_LOG_TYPES, ClusterConfig
 from eks_templates.config.problems import Problem
 from eks_templates.config.subnets import SubnetPlan, plan_subnets, subnet_zone
+from eks_templates.names import pascal
 
 Rule = Callable[[ClusterConfig, _dt.date], Iterator[Problem]]
 RULES: list[Rule] = []
@@ -217,12 +218,6 @@ _STACK_NAME_RE = re.compile(r"^[A-Za-z][-A-Za-z0-9]*$")
 _NAME_CHARS = "letters, digits, '-' and '_', starting with a letter or digit"
 
 
-def _logical_part(name: str) -> str:
-    """How a name appears in a logical ID (the same as ``eks_templates.names.pascal``)."""
-    parts = re.split(r"[^0-9A-Za-z]+", name)
-    return "".join(p[:1].upper() + p[1:] for p in parts if p)
-
-
 @rule
 def cluster_name(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
     name = config.metadata.name
@@ -275,7 +270,7 @@ def nodegroup_names(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]
             )
             continue
         seen[ng.name] = i
-        logical = _logical_part(ng.name)
+        logical = pascal(ng.name)
         if logical in ids:
             other = config.managed_node_groups[ids[logical]].name
             yield Problem(

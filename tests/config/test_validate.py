@@ -467,13 +467,3 @@ def test_valid_files_stay_clean(changes: dict[str, Any]) -> None:
     assert errors == []
     # only the warning that 0.0.0.0/0 was written on purpose
     assert [w for w in warnings if "0.0.0.0/0 opens" not in w] == []
-
-
-
-
-@pytest.mark.parametrize("name", ["myeks-nodegroup", "web_ng", "a-b_c", "ng1", "GPU-nodes"])
-def test_the_logical_id_rule_matches_the_names_module(name: str) -> None:
-    """The clash rule must see nodegroup stacks as the assembly names them."""
-    from eks_templates.names import nodegroup_stack
-
-    assert f"Nodegroup{validate._logical_part(name)}Stack" == nodegroup_stack(name)
