@@ -32,7 +32,7 @@ from eks_templates.config import versions
 from eks_templates.config.model import ALL_LOG_TYPES, ClusterConfig
 from eks_templates.config.problems import Problem
 from eks_templates.config.subnets import SubnetPlan, plan_subnets, subnet_zone
-from eks_templates.names import pascal
+from eks_templates.names import nodegroup_stack, pascal
 
 Rule = Callable[[ClusterConfig, _dt.date], Iterator[Problem]]
 RULES: list[Rule] = []
@@ -276,7 +276,7 @@ def nodegroup_names(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]
             yield Problem(
                 path,
                 f"{ng.name!r} and {other!r} (managedNodeGroups[{ids[logical]}]) both become "
-                f"the stack Nodegroup{logical}Stack; names must differ in more than "
+                f"the stack {nodegroup_stack(ng.name)}; names must differ in more than "
                 "'-', '_' and the case of a first letter",
             )
             continue
