@@ -17,6 +17,7 @@ class-level, so they hold for every backend moto creates, including after
 | ``ResourceMap.build_resource_diff``          | a resource without Properties was "modified" on every update |
 | ``parsing.parse_and_update_resource``        | a type without update support became None (Ref, delete lost) |
 | ``ResourceMap.update`` (+ create snapshots)  | dependents of a changed resource were never updated          |
+| ``CloudFormationResponse`` (2 actions)       | no UpdateTerminationProtection; DeleteStack ignored the flag |
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ from moto.cloudformation import parsing as cfn_parsing
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import ChangeSet, CloudFormationBackend, Stack, cloudformation_backends
 from moto.cloudformation.parsing import ResourceMap
+from moto.cloudformation.responses import CloudFormationResponse
 from moto.cloudformation.utils import get_stack_from_s3_url
+from moto.core.responses import ActionResult
 from moto.ec2.exceptions import EC2ClientError
 from moto.ec2.models import ec2_backends
 from moto.ssm.models import ssm_backends
@@ -432,6 +435,35 @@ def _delete_stack(
 
 
 # ---------------------------------------------------------------------------------------
+# Termination protection
+
+
+def _update_termination_protection(self: CloudFormationResponse) -> ActionResult:
+    """``UpdateTerminationProtection``: moto 5.2.5 has no such action (NotImplementedError)."""
+    stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
+    stack.enable_termination_protection = bool(self._get_bool_param("EnableTerminationProtection"))
+    return ActionResult({"StackId": stack.stack_id})
+
+
+def _response_delete_stack(
+    original: Callable[[CloudFormationResponse], Any],
+) -> Callable[[CloudFormationResponse], Any]:
+    def delete_stack(self: CloudFormationResponse) -> Any:
+        name = self._get_param("StackName")
+        try:
+            stack = self.cloudformation_backend.get_stack(name)
+        except ValidationError:
+            stack = None
+        if stack is not None and stack.enable_termination_protection and stack.status != "DELETE_COMPLETE":
+            raise ValidationError(
+                message=f"Stack [{stack.name}] cannot be deleted while TerminationProtection is enabled"
+            )
+        return original(self)
+
+    return delete_stack
+
+
+# ---------------------------------------------------------------------------------------
 # SSM-typed parameters
 
 
@@ -514,6 +546,15 @@ def install() -> None:
     # parameter name SSM does not have; CloudFormation reports a ValidationError.
     ResourceMap.parse_ssm_parameter = _parse_ssm_parameter(  # type: ignore[method-assign]
         ResourceMap.parse_ssm_parameter
+    )
+
+    # Adds: moto has no UpdateTerminationProtection action (NotImplementedError, HTTP 500),
+    # and its DeleteStack ignored the flag set at create. Now the flag can be changed, and
+    # a DeleteStack call on a protected stack fails with CloudFormation's ValidationError
+    # (deleting a parent still deletes its children, as in CloudFormation).
+    CloudFormationResponse.update_termination_protection = _update_termination_protection  # type: ignore[attr-defined]
+    CloudFormationResponse.delete_stack = _response_delete_stack(  # type: ignore[method-assign,assignment]
+        CloudFormationResponse.delete_stack
     )
 
     assert cfn_models.Stack is Stack  # the class moto's backend instantiates

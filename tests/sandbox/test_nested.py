@@ -206,3 +206,17 @@ def test_failed_delete_keeps_the_stack_and_can_be_retried(aws: Clients) -> None:
     aws.cloudformation.delete_stack(StackName="holder")
     assert live_stacks(aws.cloudformation) == []
     assert vpc_id not in _non_default_vpcs(aws)
+
+
+def test_termination_protection_can_be_switched_and_blocks_delete(aws: Clients) -> None:
+    deploy(aws.cloudformation, "net", t.network(nat=False))
+    aws.cloudformation.update_termination_protection(StackName="net", EnableTerminationProtection=True)
+    assert aws.cloudformation.describe_stacks(StackName="net")["Stacks"][0]["EnableTerminationProtection"] is True
+
+    with pytest.raises(ClientError, match=r"cannot be deleted while TerminationProtection is enabled"):
+        aws.cloudformation.delete_stack(StackName="net")
+    assert live_stacks(aws.cloudformation) == ["net"]
+
+    aws.cloudformation.update_termination_protection(StackName="net", EnableTerminationProtection=False)
+    aws.cloudformation.delete_stack(StackName="net")
+    assert live_stacks(aws.cloudformation) == []
