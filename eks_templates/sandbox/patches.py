@@ -14,6 +14,7 @@ class-level, so they hold for every backend moto creates, including after
 | ``CloudFormationBackend.delete_stack``       | a failed delete dropped the stack from every list            |
 | ``ChangeSet.apply``                          | a stack made or changed by a change set kept stale Outputs   |
 | ``ResourceMap.parse_ssm_parameter``          | an unknown SSM path crashed with AttributeError              |
+| ``Stack.stack_parameters``/``parameter_list``| SSM-typed values shown resolved; UsePreviousValue broke      |
 | ``ResourceMap.build_resource_diff``          | a resource without Properties was "modified" on every update |
 | ``parsing.parse_and_update_resource``        | a type without update support became None (Ref, delete lost) |
 | ``ResourceMap.update`` (+ create snapshots)  | dependents of a changed resource were never updated          |
@@ -467,6 +468,35 @@ def _response_delete_stack(
 # SSM-typed parameters
 
 
+def _ssm_inputs(stack: Stack) -> dict[str, Any]:
+    """SSM-typed parameters of ``stack`` -> the parameter name given (input or Default)."""
+    result = {}
+    for key, slot in (stack.template_dict.get("Parameters") or {}).items():
+        if str(slot.get("Type", "")).startswith("AWS::SSM::Parameter::"):
+            value = stack.resource_map.input_parameters.get(key, slot.get("Default"))
+            if value is not None:
+                result[key] = value
+    return result
+
+
+def _stack_parameters(self: Stack) -> dict[str, Any]:
+    """Parameter values as given: an SSM-typed parameter's value is its SSM name."""
+    return {**self.resource_map.resolved_parameters, **_ssm_inputs(self)}
+
+
+def _parameter_list(self: Stack) -> list[dict[str, Any]]:
+    """``describe_stacks`` Parameters: SSM-typed ones show the name and ``ResolvedValue``."""
+    ssm = _ssm_inputs(self)
+    no_echo = self.resource_map.no_echo_parameter_keys
+    listed = []
+    for key, value in self.resource_map.resolved_parameters.items():
+        if key in ssm:
+            listed.append({"ParameterKey": key, "ParameterValue": ssm[key], "ResolvedValue": value})
+        else:
+            listed.append({"ParameterKey": key, "ParameterValue": "****" if key in no_echo else value})
+    return listed
+
+
 def _parse_ssm_parameter(original: Callable[..., Any]) -> Callable[..., Any]:
     def parse_ssm_parameter(self: ResourceMap, value: str, value_type: str) -> Any:
         if ssm_backends[self._account_id][self._region_name].get_parameter(value) is None:
@@ -547,6 +577,14 @@ def install() -> None:
     ResourceMap.parse_ssm_parameter = _parse_ssm_parameter(  # type: ignore[method-assign]
         ResourceMap.parse_ssm_parameter
     )
+
+    # Replaces: moto's Stack.stack_parameters and parameter_list gave the resolved AMI id
+    # as an SSM-typed parameter's value, so UsePreviousValue looked up "ami-..." in SSM
+    # and failed, and describe_stacks showed no ResolvedValue. Now the value is the SSM
+    # name (as given) and describe_stacks adds ResolvedValue, as CloudFormation does.
+    # (moto's parameter_list also compared *values* with the NoEcho keys; now the keys.)
+    Stack.stack_parameters = property(_stack_parameters)  # type: ignore[assignment,method-assign]
+    Stack.parameter_list = property(_parameter_list)  # type: ignore[assignment,method-assign]
 
     # Adds: moto has no UpdateTerminationProtection action (NotImplementedError, HTTP 500),
     # and its DeleteStack ignored the flag set at create. Now the flag can be changed, and

@@ -75,6 +75,42 @@ def test_ssm_typed_template_parameter_resolves_and_the_instance_launches(aws: Cl
     assert [i["ImageId"] for r in reservations for i in r["Instances"]] == [expected]
 
 
+def test_ssm_typed_parameter_shows_its_name_and_survives_use_previous_value(aws: Clients) -> None:
+    path = t.AMI_PATH.format(version="1.33")
+    template = {
+        "Parameters": {
+            "ImageId": {"Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>"},
+            "Size": {"Type": "String"},
+        },
+        "Resources": {"Group": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": t.ref("Size")}}},
+        "Outputs": {"Image": {"Value": t.ref("ImageId")}},
+    }
+    deploy(aws.cloudformation, "ssm", template, {"ImageId": path, "Size": "small"})
+    image = aws.ssm.get_parameter(Name=path)["Parameter"]["Value"]
+
+    def listed() -> dict[str, dict[str, str]]:
+        stack = aws.cloudformation.describe_stacks(StackName="ssm")["Stacks"][0]
+        return {p["ParameterKey"]: p for p in stack["Parameters"]}
+
+    assert listed()["ImageId"]["ParameterValue"] == path
+    assert listed()["ImageId"]["ResolvedValue"] == image
+
+    aws.cloudformation.create_change_set(
+        StackName="ssm",
+        ChangeSetName="keep-image",
+        ChangeSetType="UPDATE",
+        UsePreviousTemplate=True,
+        Parameters=[
+            {"ParameterKey": "ImageId", "UsePreviousValue": True},
+            {"ParameterKey": "Size", "ParameterValue": "large"},
+        ],
+    )
+    aws.cloudformation.execute_change_set(StackName="ssm", ChangeSetName="keep-image")
+    assert listed()["ImageId"]["ParameterValue"] == path
+    assert listed()["Size"]["ParameterValue"] == "large"
+    assert outputs(aws.cloudformation, "ssm")["Image"] == image
+
+
 def test_unknown_ssm_path_is_a_validation_error(aws: Clients) -> None:
     template = {
         "Parameters": {
