@@ -1,0 +1,85 @@
+"""``deploy STACK``: render, lint, upload, change set, confirm, execute, watch, outputs.
+
+Also holds the arguments and the session set-up that ``plan``, ``outputs``, ``scale``
+and ``delete`` share (imported by them; nothing here imports boto3 at parse time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from typing import Any
+
+
+def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("stack", help="stack name (stacks/NAME.yaml) or path to a stack file")
+    parser.add_argument("--strict", action="store_true", help="treat warnings in the stack file as errors")
+    parser.add_argument("--profile", default=None, help="AWS profile (default: AWS_PROFILE)")
+    parser.add_argument("--endpoint-url", default=None,
+                        help="AWS endpoint override, e.g. a local sandbox (default: AWS_ENDPOINT_URL)")
+    parser.add_argument("--poll", type=float, default=5.0, metavar="SECONDS",
+                        help="seconds between polls of change sets and stack events (default: 5)")
+
+
+def add_watch_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    parser.add_argument("--no-wait", dest="wait", action="store_false",
+                        help="refuse instead of watching an operation that is already running on the stack")
+    parser.add_argument("--timeout", type=float, default=180.0, metavar="MINUTES",
+                        help="stop watching after this long; the stack keeps going (default: 180)")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    add_stack_arguments(parser)
+    add_watch_arguments(parser)
+    parser.add_argument("--no-execute", action="store_true",
+                        help="create and show the change set, keep it for review, change nothing")
+    parser.add_argument("--allow-replacement", action="store_true",
+                        help="allow changes that replace the cluster or a nodegroup")
+    parser.add_argument("--recreate-failed", action="store_true",
+                        help="a stack whose first create failed (ROLLBACK_COMPLETE) is deleted and created again")
+
+
+def resume_command(args: argparse.Namespace, command: str) -> str:
+    argv = sys.argv[1:]
+    if argv[:1] == [command]:
+        return "python -m eks_templates " + shlex.join(argv)
+    return f"python -m eks_templates {command} {shlex.quote(args.stack)}"
+
+
+def load(args: argparse.Namespace) -> Any:
+    from eks_templates.config import load_stack
+
+    return load_stack(args.stack, strict=args.strict)
+
+
+def make_context(args: argparse.Namespace, config: Any) -> Any:
+    from eks_templates.deploy.flow import Context
+    from eks_templates.deploy.session import make_aws
+    from eks_templates.deploy.ui import Timing, Ui
+
+    aws = make_aws(config.metadata.region, profile=args.profile, endpoint_url=args.endpoint_url)
+    timeout = getattr(args, "timeout", 180.0)
+    return Context(aws=aws, ui=Ui.from_terminal(), timing=Timing(poll=max(args.poll, 0.0),
+                                                                  stack_timeout=timeout * 60))
+
+
+def make_options(args: argparse.Namespace, command: str) -> Any:
+    from eks_templates.deploy.flow import Options
+
+    return Options(
+        yes=getattr(args, "yes", False),
+        no_execute=getattr(args, "no_execute", False),
+        allow_replacement=getattr(args, "allow_replacement", False),
+        recreate_failed=getattr(args, "recreate_failed", False),
+        wait=getattr(args, "wait", True),
+        resume_command=resume_command(args, command),
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from eks_templates.deploy.flow import deploy
+
+    config = load(args)
+    return deploy(make_context(args, config), config, make_options(args, "deploy"))

@@ -1,0 +1,23 @@
+"""``outputs STACK [--json]``: the endpoint, security groups, kubeconfig command and
+every output of the deployed stack."""
+
+from __future__ import annotations
+
+import argparse
+
+from eks_templates.commands.deploy import add_stack_arguments
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    add_stack_arguments(parser)
+    parser.add_argument("--json", action="store_true", help="all outputs as one JSON object")
+
+
+def run(args: argparse.Namespace) -> int:
+    from eks_templates.commands.deploy import load, make_context
+    from eks_templates.deploy.outputs import show
+
+    config = load(args)
+    ctx = make_context(args, config)
+    ctx.ui.say(show(ctx.cfn, config.stack_name, ctx.aws.region, as_json=args.json))
+    return 0

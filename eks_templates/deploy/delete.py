@@ -1,0 +1,227 @@
+"""``delete``: the whole cluster stack, after checking for what would make the
+delete fail half way.
+
+Kubernetes creates things CloudFormation does not know about: load balancers for
+Services and Ingresses (tagged ``kubernetes.io/cluster/<name>`` or
+``elbv2.k8s.aws/cluster``), and network interfaces left behind. Those keep the
+subnets, security groups and VPC from being deleted, and the stack ends
+DELETE_FAILED after a long wait. So they are listed first, and the delete is refused
+unless ``--force``. Then: confirm (type the stack name, or ``--yes``), turn
+termination protection off, delete, watch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from eks_templates.config.model import ClusterConfig
+from eks_templates.deploy import policy
+from eks_templates.deploy.flow import Context, Options, report_failure, watch
+from eks_templates.deploy.outputs import SECURITY_GROUP_SUFFIX, stack_outputs
+from eks_templates.deploy.stack_state import describe_stack, in_progress
+from eks_templates.deploy.watch import Watcher, clock_text
+from eks_templates.errors import UserError
+from eks_templates.names import NETWORK_STACK, OUTPUT_CLUSTER_NAME, VPC_ID
+
+K8S_CLUSTER_TAG = "kubernetes.io/cluster/"
+LBC_CLUSTER_TAG = "elbv2.k8s.aws/cluster"
+STACK_TYPE = "AWS::CloudFormation::Stack"
+
+
+@dataclass(frozen=True)
+class Blocker:
+    kind: str
+    ident: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.ident}: {self.detail}"
+
+
+@dataclass
+class Owned:
+    """What the stack tree owns: its stacks' names and every physical resource ID."""
+
+    stack_names: set[str]
+    physical_ids: set[str]
+    root_logical_ids: set[str]
+
+
+def _pages(call: Any, key: str, token_in: str = "NextToken", token_out: str = "NextToken",
+           **args: Any) -> Iterator[dict[str, Any]]:
+    token = None
+    while True:
+        page = call(**args, **({token_in: token} if token else {}))
+        yield from page.get(key) or []
+        token = page.get(token_out)
+        if not token:
+            return
+
+
+def owned(cfn: Any, root: str) -> Owned:
+    result = Owned(set(), set(), set())
+
+    def walk(stack: str, depth: int) -> None:
+        for summary in _pages(cfn.list_stack_resources, "StackResourceSummaries", StackName=stack):
+            physical = str(summary.get("PhysicalResourceId") or "")
+            if depth == 0:
+                result.root_logical_ids.add(str(summary.get("LogicalResourceId")))
+            if physical:
+                result.physical_ids.add(physical)
+            if summary.get("ResourceType") == STACK_TYPE and physical and depth < 5:
+                result.stack_names.add(physical.split("/")[1] if physical.startswith("arn:") else physical)
+                walk(physical, depth + 1)
+
+    walk(root, 0)
+    return result
+
+
+def cluster_tagged(tags: dict[str, str], cluster: str) -> bool:
+    return f"{K8S_CLUSTER_TAG}{cluster}" in tags or tags.get(LBC_CLUSTER_TAG) == cluster
+
+
+def _tag_dict(tags: Any) -> dict[str, str]:
+    return {str(t["Key"]): str(t.get("Value", "")) for t in tags or []}
+
+
+def load_balancers(aws: Any, *, vpc_id: str, cluster: str, vpc_owned: bool) -> list[Blocker]:
+    """Load balancers in the VPC: Kubernetes-created ones always (they would leak and
+    hold our security groups), any other only when the stack owns the VPC."""
+    found = []
+    elbv2 = aws.client("elbv2")
+    arns = [lb for lb in _pages(elbv2.describe_load_balancers, "LoadBalancers", token_in="Marker",
+                                token_out="NextMarker") if lb.get("VpcId") == vpc_id]
+    for i in range(0, len(arns), 20):
+        batch = arns[i:i + 20]
+        described = elbv2.describe_tags(ResourceArns=[lb["LoadBalancerArn"] for lb in batch])
+        tags = {d["ResourceArn"]: _tag_dict(d.get("Tags")) for d in described.get("TagDescriptions") or []}
+        for lb in batch:
+            k8s = cluster_tagged(tags.get(lb["LoadBalancerArn"], {}), cluster)
+            if k8s or vpc_owned:
+                what = "created by Kubernetes for this cluster" if k8s else "in the cluster's VPC"
+                found.append(Blocker(f"load balancer ({lb.get('Type', 'elbv2')})", str(lb["LoadBalancerName"]),
+                                     f"{what}; delete the Service/Ingress that made it (kubectl delete ...) "
+                                     "or the load balancer"))
+    elb = aws.client("elb")
+    classic = [lb for lb in _pages(elb.describe_load_balancers, "LoadBalancerDescriptions", token_in="Marker",
+                                   token_out="NextMarker") if lb.get("VPCId") == vpc_id]
+    for i in range(0, len(classic), 20):
+        batch = classic[i:i + 20]
+        described = elb.describe_tags(LoadBalancerNames=[lb["LoadBalancerName"] for lb in batch])
+        tags = {d["LoadBalancerName"]: _tag_dict(d.get("Tags")) for d in described.get("TagDescriptions") or []}
+        for lb in batch:
+            k8s = cluster_tagged(tags.get(lb["LoadBalancerName"], {}), cluster)
+            if k8s or vpc_owned:
+                what = "created by Kubernetes for this cluster" if k8s else "in the cluster's VPC"
+                found.append(Blocker("load balancer (classic)", str(lb["LoadBalancerName"]),
+                                     f"{what}; delete the Service of type LoadBalancer or the load balancer"))
+    return found
+
+
+def network_interfaces(aws: Any, *, vpc_id: str | None, vpc_owned: bool, group_ids: list[str],
+                       cluster: str, own: Owned) -> list[Blocker]:
+    """Available or in-use network interfaces that the stack does not own and that
+    would block deleting its subnets (owned VPC) or security groups."""
+    ec2 = aws.client("ec2")
+    status = {"Name": "status", "Values": ["available", "in-use"]}
+    if vpc_owned and vpc_id:
+        filters = [{"Name": "vpc-id", "Values": [vpc_id]}, status]
+    elif group_ids:
+        filters = [{"Name": "group-id", "Values": group_ids}, status]
+    else:
+        return []
+    interfaces = list(_pages(ec2.describe_network_interfaces, "NetworkInterfaces", Filters=filters))
+    instance_ids = sorted({str(eni["Attachment"]["InstanceId"]) for eni in interfaces
+                           if (eni.get("Attachment") or {}).get("InstanceId")} - own.physical_ids)
+    ours = set(own.physical_ids)
+    nat_ids = sorted(i for i in own.physical_ids if i.startswith("nat-"))
+    if nat_ids:
+        for nat in _pages(ec2.describe_nat_gateways, "NatGateways", NatGatewayIds=nat_ids):
+            ours.update(str(a["NetworkInterfaceId"]) for a in nat.get("NatGatewayAddresses") or []
+                        if a.get("NetworkInterfaceId"))
+    if instance_ids:
+        for reservation in _pages(ec2.describe_instances, "Reservations", InstanceIds=instance_ids):
+            for instance in reservation.get("Instances") or []:
+                tags = _tag_dict(instance.get("Tags"))
+                if tags.get("eks:cluster-name") == cluster or \
+                        tags.get("aws:cloudformation:stack-name") in own.stack_names:
+                    ours.add(str(instance["InstanceId"]))
+    found = []
+    for eni in interfaces:
+        description = str(eni.get("Description") or "")
+        attached = str((eni.get("Attachment") or {}).get("InstanceId") or "")
+        words = set(description.replace(",", " ").split())
+        if eni["NetworkInterfaceId"] in ours or (attached and attached in ours) or words & ours:
+            continue  # the stack's own (a NAT gateway's, a node's, the bastion's)
+        if description == f"Amazon EKS {cluster}" or description.startswith("ELB "):
+            continue  # the cluster's (goes with it) or a load balancer's (listed above)
+        state = str(eni.get("Status", ""))
+        detail = f"{state}, {eni.get('InterfaceType', 'interface')}"
+        detail += f", '{description}'" if description else ""
+        detail += f", attached to {attached}" if attached else ""
+        hint = (f"aws ec2 delete-network-interface --network-interface-id {eni['NetworkInterfaceId']}"
+                if state == "available" else "detach or delete what uses it")
+        found.append(Blocker("network interface", str(eni["NetworkInterfaceId"]), f"{detail}; {hint}"))
+    return found
+
+
+def preflight(ctx: Context, cfg: ClusterConfig, stack: dict[str, Any]) -> list[Blocker]:
+    outputs = stack_outputs(stack)
+    own = owned(ctx.cfn, str(stack["StackId"]))
+    cluster = outputs.get(OUTPUT_CLUSTER_NAME) or cfg.metadata.name
+    vpc_id = outputs.get(VPC_ID.name) or cfg.vpc.id
+    vpc_owned = NETWORK_STACK in own.root_logical_ids
+    group_ids = sorted(v for k, v in outputs.items() if k.endswith(SECURITY_GROUP_SUFFIX) and v)
+    blockers = []
+    if vpc_id:
+        blockers += load_balancers(ctx.aws, vpc_id=vpc_id, cluster=cluster, vpc_owned=vpc_owned)
+    blockers += network_interfaces(ctx.aws, vpc_id=vpc_id, vpc_owned=vpc_owned, group_ids=group_ids,
+                                   cluster=cluster, own=own)
+    return blockers
+
+
+def delete(ctx: Context, cfg: ClusterConfig, opts: Options, *, force: bool = False) -> int:
+    ui = ctx.ui
+    cfn = ctx.cfn
+    name = cfg.stack_name
+    stack = describe_stack(cfn, name)
+    if stack is None:
+        ui.say(f"No stack {name} in {ctx.aws.region}; nothing to delete.")
+        return 0
+    stack_id = str(stack["StackId"])
+    status = str(stack["StackStatus"])
+    if status == "DELETE_IN_PROGRESS":
+        if not opts.wait:
+            raise UserError(f"stack {name} is already being deleted")
+        watcher = Watcher(cfn, stack_id, name, ui=ui, timing=ctx.timing)
+        watcher.resume()
+    else:
+        if in_progress(status):
+            raise UserError(f"stack {name} is {status}: another operation is running; "
+                            f"delete it when that is done (`deploy {name}` watches it to the end)")
+        blockers = preflight(ctx, cfg, stack)
+        if blockers:
+            lines = [f"these would make deleting {name} fail (CloudFormation does not own them):"]
+            lines += [f"  {b}" for b in blockers]
+            if not force:
+                raise UserError(lines[0], messages=[*lines, "delete them first, or pass --force to try anyway"])
+            for line in lines:
+                ui.warn(line)
+        ui.confirm_typed(name, yes=opts.yes,
+                         what=f"This deletes stack {name} in {ctx.aws.region} and everything it created "
+                              "(the cluster, its nodegroups and, if the stack made it, the VPC).",
+                         refuse_hint="pass --yes to delete without a prompt")
+        if stack.get("EnableTerminationProtection"):
+            policy.set_termination_protection(cfn, stack_id, False, ui, label=name)
+        watcher = Watcher(cfn, stack_id, name, ui=ui, timing=ctx.timing)
+        watcher.mark_existing()
+        cfn.delete_stack(StackName=stack_id)
+        ui.say(f"Deleting {name} ...")
+    result = watch(ctx, watcher, opts)
+    if not result.ok:
+        raise report_failure(ctx, result, stack_id, name, "delete")
+    ui.say(f"{name}: deleted in {clock_text(result.elapsed)}. The packaged templates stay in S3 "
+           f"(s3://{cfg.deploy.bucket or 'eks-templates-<account>-<region>'}/{cfg.template_prefix}/).")
+    return 0

@@ -1,0 +1,373 @@
+"""Deploy and plan: render + lint, settle the stack's state, package, decide the
+parameters, skip when nothing changed, and run one change set (show, confirm,
+execute, watch, report). ``scale`` reuses :func:`run_change_set`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from eks_templates.config.model import ClusterConfig
+from eks_templates.deploy import changeset, package, policy
+from eks_templates.deploy.changeset import ChangeSetRef, NoChanges
+from eks_templates.deploy.outputs import format_outputs, stack_outputs
+from eks_templates.deploy.params import (
+    ParamChoice,
+    deploy_choices,
+    live_parameters,
+    template_dict,
+    unchanged,
+)
+from eks_templates.deploy.plan_view import format_plan, replacements
+from eks_templates.deploy.session import Aws
+from eks_templates.deploy.stack_state import Kind, StackState, classify, describe_stack
+from eks_templates.deploy.ui import Timing, Ui
+from eks_templates.deploy.watch import Watcher, WatchResult, clock_text, failure_reasons
+from eks_templates.errors import DeployFailed, UserError
+from eks_templates.names import nodegroup_scaling_parameter
+from eks_templates.render import RenderedSet
+
+
+@dataclass
+class Options:
+    yes: bool = False
+    no_execute: bool = False
+    allow_replacement: bool = False
+    recreate_failed: bool = False
+    #: an operation already running: watch it to the end (True) or refuse (False)
+    wait: bool = True
+    #: how to run this again (printed after Ctrl-C), e.g. "python -m eks_templates deploy myeks"
+    resume_command: str = ""
+
+
+def _utcnow() -> _dt.datetime:
+    return _dt.datetime.now(_dt.UTC)
+
+
+@dataclass
+class Context:
+    aws: Aws
+    ui: Ui = field(default_factory=Ui.from_terminal)
+    timing: Timing = field(default_factory=Timing)
+    now: Callable[[], _dt.datetime] = _utcnow
+
+    @property
+    def cfn(self) -> Any:
+        return self.aws.client("cloudformation")
+
+
+@dataclass
+class Request:
+    """One change set to make and (maybe) execute."""
+
+    stack_name: str
+    change_set_type: str  # CREATE | UPDATE
+    template_args: dict[str, Any]
+    choices: Sequence[ParamChoice]
+    live: dict[str, str]
+    tags: list[dict[str, str]] | None = None
+    #: the change set creates the stack: discarding it deletes the empty stack too
+    new_stack: bool = False
+    description: str = ""
+    extra_plan_lines: Sequence[str] = ()
+
+
+# --------------------------------------------------------------------------- small pieces
+
+
+def stack_tags(cfg: ClusterConfig) -> list[dict[str, str]]:
+    """Stack tags: ``metadata.tags`` plus ``deploy.tags`` (which win on a clash)."""
+    merged = {**cfg.metadata.tags, **cfg.deploy.tags}
+    return [{"Key": k, "Value": v} for k, v in sorted(merged.items())]
+
+
+def scaling_keys(cfg: ClusterConfig) -> list[str]:
+    return [nodegroup_scaling_parameter(ng.name) for ng in cfg.managed_node_groups]
+
+
+def _live_tags(stack: dict[str, Any] | None) -> dict[str, str]:
+    return {str(t["Key"]): str(t["Value"]) for t in (stack or {}).get("Tags") or []}
+
+
+def deployed_template(cfn: Any, stack: str) -> dict[str, Any] | None:
+    body = cfn.get_template(StackName=stack, TemplateStage="Original").get("TemplateBody")
+    return template_dict(body)
+
+
+def render_and_lint(cfg: ClusterConfig, rendered: RenderedSet | None = None) -> RenderedSet:
+    from eks_templates.lint import lint_set
+    from eks_templates.render import render_set
+
+    if rendered is None:
+        rendered = render_set(cfg, fmt="json")
+    findings = lint_set(rendered, region=cfg.metadata.region)
+    if findings:
+        raise UserError(
+            f"lint found {len(findings)} problem(s); nothing was deployed",
+            messages=[str(f) for f in findings] + [f"lint found {len(findings)} problem(s); nothing was deployed"],
+        )
+    return rendered
+
+
+# --------------------------------------------------------------------------- watching
+
+
+def watch(ctx: Context, watcher: Watcher, opts: Options, *, relaxed: bool = False) -> WatchResult:
+    """Run the watcher; on Ctrl-C say that the stack keeps going and how to resume."""
+    try:
+        return watcher.run()
+    except KeyboardInterrupt:
+        ui = ctx.ui
+        ui.out.write("\n")
+        ui.note(f"Stopped watching. {watcher.root.label} keeps changing in CloudFormation; nothing was cancelled.")
+        if opts.resume_command:
+            ui.note(f"Run `{opts.resume_command}` again to resume watching it.")
+        ui.note(f"Or: aws cloudformation describe-stack-events --stack-name {watcher.root.stack_id}")
+        if relaxed:
+            ui.note("Its stack policy still allows replacements; the next deploy puts the protective policy back.")
+        raise
+
+
+def report_failure(ctx: Context, result: WatchResult, stack_id: str, label: str, what: str) -> DeployFailed:
+    if result.timed_out:
+        return DeployFailed(
+            f"{label} is still {result.status} after {clock_text(result.elapsed)}; it keeps running in "
+            "CloudFormation. Run the same command again to resume watching it"
+        )
+    reasons = failure_reasons(ctx.cfn, stack_id, label, since=result.since)
+    lines = [f"{what} of {label} failed: the stack is {result.status}"]
+    if reasons:
+        lines.append("because:")
+        lines += [f"  {r}" for r in reasons]
+    return DeployFailed(lines[0], messages=lines)
+
+
+def settle(ctx: Context, name: str, opts: Options, *, mode: str) -> StackState:
+    """The stack's state once nothing else is running on it; ``mode`` is ``deploy``,
+    ``plan`` or ``scale``. Watches a running operation to its end (``deploy``/``scale``,
+    unless ``--no-wait``), deletes a failed first create with ``--recreate-failed``,
+    and refuses every state a change set cannot start from, with the reason."""
+    cfn = ctx.cfn
+    for _ in range(4):
+        state = classify(name, describe_stack(cfn, name))
+        if state.kind in (Kind.CREATE, Kind.UPDATE):
+            return state
+        assert state.stack_id is not None
+        if state.kind is Kind.IN_PROGRESS:
+            if mode == "plan" or not opts.wait:
+                raise UserError(f"{state.reason}; run deploy to watch it to the end, or try again when it is done")
+            watcher = Watcher(cfn, state.stack_id, name, ui=ctx.ui, timing=ctx.timing)
+            watcher.resume()
+            result = watch(ctx, watcher, opts)
+            if result.timed_out:
+                raise UserError(f"{name} is still {result.status} after {clock_text(result.elapsed)}; "
+                                "try again when the running operation is done")
+            if not result.ok:
+                failure = report_failure(ctx, result, state.stack_id, name, "the operation that was running")
+                after = classify(name, describe_stack(cfn, name))
+                hint = [after.reason] if after.kind not in (Kind.CREATE, Kind.UPDATE) else [
+                    "fix the cause and run the command again"]
+                raise DeployFailed(failure.messages[0], messages=failure.messages + hint)
+            ctx.ui.say(f"{name}: the running operation ended {result.status}")
+            continue
+        if state.kind is Kind.FAILED_CREATE and mode == "deploy" and opts.recreate_failed:
+            ctx.ui.say(f"{name} is {state.status}: deleting it first (--recreate-failed)")
+            if state.stack and state.stack.get("EnableTerminationProtection"):
+                policy.set_termination_protection(cfn, state.stack_id, False, ctx.ui, label=name)
+            watcher = Watcher(cfn, state.stack_id, name, ui=ctx.ui, timing=ctx.timing)
+            watcher.mark_existing()
+            cfn.delete_stack(StackName=state.stack_id)
+            result = watch(ctx, watcher, opts)
+            if not result.ok:
+                raise report_failure(ctx, result, state.stack_id, name, "deleting the failed stack")
+            continue
+        raise UserError(state.reason)
+    raise UserError(f"stack {name} keeps changing state; try again later")
+
+
+# --------------------------------------------------------------------------- one change set
+
+
+def discard(ctx: Context, ref: ChangeSetRef, req: Request) -> None:
+    changeset.delete(ctx.cfn, ref)
+    if req.new_stack:
+        ctx.cfn.delete_stack(StackName=ref.stack_id)  # the empty REVIEW_IN_PROGRESS stack it made
+
+
+def _no_changes(ctx: Context, req: Request, reason: str, on_no_change: Callable[[], None] | None) -> int:
+    ctx.ui.say(f"No changes: {req.stack_name} already matches ({reason.strip().rstrip('.')}).")
+    if on_no_change:
+        on_no_change()
+    return 0
+
+
+def run_change_set(
+    ctx: Context,
+    req: Request,
+    opts: Options,
+    *,
+    plan_only: bool = False,
+    on_success: Callable[[str], None] | None = None,
+    on_no_change: Callable[[], None] | None = None,
+) -> int:
+    """Create, wait, describe and show the change set; then delete it (plan), keep it
+    (``--no-execute``) or confirm, execute and watch it. Returns the exit status or
+    raises UserError (2) / DeployFailed (1)."""
+    cfn = ctx.cfn
+    ui = ctx.ui
+    try:
+        ref = changeset.create(
+            cfn, stack_name=req.stack_name, name=changeset.change_set_name(ctx.now()),
+            change_set_type=req.change_set_type, parameters=req.choices,
+            template_args=req.template_args, tags=req.tags, description=req.description,
+        )
+    except NoChanges as exc:
+        return _no_changes(ctx, req, str(exc), on_no_change)
+    try:
+        changeset.wait(cfn, ref, ctx.timing)
+    except NoChanges as exc:
+        if req.new_stack:
+            cfn.delete_stack(StackName=ref.stack_id)
+        return _no_changes(ctx, req, str(exc), on_no_change)
+    except DeployFailed:
+        discard(ctx, ref, req)
+        raise
+
+    view = changeset.describe(cfn, ref.arn, req.stack_name)
+    ui.say(format_plan(view, change_set_type=req.change_set_type, choices=req.choices, live=req.live,
+                       extra=req.extra_plan_lines))
+    ui.say()
+    if plan_only:
+        discard(ctx, ref, req)
+        ui.say("Plan only: the change set was deleted; nothing was changed.")
+        return 0
+    if opts.no_execute:
+        ui.say(f"Change set kept for review (nothing was changed): {ref.name}")
+        ui.say(f"  ARN:      {ref.arn}")
+        ui.say(f"  execute:  aws cloudformation execute-change-set --change-set-name {ref.arn}")
+        ui.say(f"  discard:  aws cloudformation delete-change-set --change-set-name {ref.arn}")
+        return 0
+    protected = [r for r in replacements(view) if r.resource_type in policy.PROTECTED_TYPES]
+    if protected and not opts.allow_replacement:
+        discard(ctx, ref, req)
+        raise UserError(
+            "this change would replace the cluster or a nodegroup; nothing was changed",
+            messages=["this change would replace the cluster or a nodegroup (deleted and created again):"]
+            + [str(r).strip() for r in protected]
+            + ["re-run with --allow-replacement if that is what you want; nothing was changed"],
+        )
+    try:
+        ui.confirm(f"Execute change set {ref.name} on {req.stack_name}?", yes=opts.yes,
+                   refuse_hint="pass --yes to execute without a prompt, or --no-execute to keep the change set")
+    except UserError:
+        discard(ctx, ref, req)
+        raise
+
+    relaxed = bool(opts.allow_replacement and not req.new_stack)
+    if relaxed:
+        policy.relax(cfn, ref.stack_id, ui)
+    watcher = Watcher(cfn, ref.stack_id, req.stack_name, ui=ui, timing=ctx.timing)
+    watcher.mark_existing()
+    from botocore.exceptions import ClientError
+
+    ui.say(f"Executing {ref.name} on {req.stack_name} ...")
+    try:
+        cfn.execute_change_set(ChangeSetName=ref.arn)
+    except ClientError as exc:
+        if relaxed:
+            policy.protect(cfn, ref.stack_id, ui)
+        message = exc.response.get("Error", {}).get("Message", str(exc))
+        raise DeployFailed(f"executing change set {ref.name} failed: {message}") from None
+    result = watch(ctx, watcher, opts, relaxed=relaxed)
+    if relaxed and not result.timed_out:
+        policy.protect(cfn, ref.stack_id, ui)
+    if not result.ok:
+        raise report_failure(ctx, result, ref.stack_id, req.stack_name, req.change_set_type.lower())
+    ui.say(f"{req.stack_name}: {result.status} in {clock_text(result.elapsed)}")
+    if on_success:
+        on_success(ref.stack_id)
+    return 0
+
+
+# --------------------------------------------------------------------------- deploy / plan
+
+
+def finish(ctx: Context, cfg: ClusterConfig, stack: str, *, show_outputs: bool = True) -> None:
+    """After a successful deploy (or one with nothing to do): termination protection
+    as the file says, the protective stack policy, and the outputs."""
+    cfn = ctx.cfn
+    described = describe_stack(cfn, stack)
+    if described is None:
+        return
+    want = cfg.deploy.termination_protection
+    if bool(described.get("EnableTerminationProtection")) != want:
+        policy.set_termination_protection(cfn, str(described["StackId"]), want, ctx.ui,
+                                         label=str(described["StackName"]))
+    policy.protect(cfn, str(described["StackId"]), ctx.ui)
+    if show_outputs:
+        ctx.ui.say(format_outputs(str(described["StackName"]), str(described["StackStatus"]), ctx.aws.region,
+                                  stack_outputs(described)))
+
+
+def deploy(ctx: Context, cfg: ClusterConfig, opts: Options, *, plan_only: bool = False,
+           rendered: RenderedSet | None = None) -> int:
+    """``deploy`` (and, with ``plan_only``, ``plan``) of the stack file ``cfg``.
+
+    ``rendered`` replaces the render of ``cfg`` (a library caller's own set); it is
+    linted all the same."""
+    ui = ctx.ui
+    name = cfg.stack_name
+    rendered = render_and_lint(cfg, rendered)
+    state = settle(ctx, name, opts, mode="plan" if plan_only else "deploy")
+    cfn = ctx.cfn
+    aws = ctx.aws
+
+    bucket = cfg.deploy.bucket or package.default_bucket(aws.account_id(), aws.region)
+    endpoint = aws.s3_endpoint_override()
+    pkg = package.plan_package(
+        rendered, bucket=bucket, prefix=cfg.template_prefix,
+        url_for=lambda b, k: package.object_url(b, k, region=aws.region, dns_suffix=aws.dns_suffix,
+                                                endpoint=endpoint),
+    )
+    new_root = json.loads(pkg.root_text)
+    updating = state.kind is Kind.UPDATE
+    deployed = deployed_template(cfn, name) if updating else None
+    live = live_parameters(state.stack) if updating else {}
+    choices = deploy_choices(new_root, scaling_keys=scaling_keys(cfg), deployed_root=deployed, live=live)
+    tags = stack_tags(cfg)
+
+    if updating and deployed == new_root and unchanged(choices, live) and \
+            _live_tags(state.stack) == {t["Key"]: t["Value"] for t in tags}:
+        ui.say(f"No changes: {name} already matches {rendered.stack_name}'s templates "
+               f"({len(pkg.children)} nested template(s) unchanged); nothing uploaded, no change set made.")
+        if not plan_only:
+            finish(ctx, cfg, name)
+        return 0
+
+    s3 = aws.client("s3")
+    package.ensure_bucket(s3, bucket, region=aws.region,
+                          create=cfg.deploy.bucket is None, say=ui.say)
+    uploaded = package.upload(s3, pkg, say=ui.say)
+    ui.say(f"Templates: {len(pkg.artifacts)} in s3://{bucket}/{cfg.template_prefix}/ "
+           f"({len(uploaded)} uploaded, {len(pkg.artifacts) - len(uploaded)} unchanged); root sent as "
+           f"{'TemplateURL' if pkg.root_artifact else 'TemplateBody'}")
+
+    req = Request(
+        stack_name=name,
+        change_set_type="UPDATE" if updating else "CREATE",
+        template_args=pkg.template_args,
+        choices=choices,
+        live=live,
+        tags=tags,
+        new_stack=state.stack is None,
+        description=f"eks_templates deploy of {name}",
+    )
+    return run_change_set(
+        ctx, req, opts, plan_only=plan_only,
+        on_success=lambda stack_id: finish(ctx, cfg, stack_id),
+        on_no_change=None if plan_only else (lambda: finish(ctx, cfg, name)),
+    )

@@ -1,0 +1,59 @@
+"""A deployed stack's outputs: the endpoint, the security groups and the
+kubeconfig command first (what the notes read off the console), then all of them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from eks_templates.deploy.stack_state import describe_stack
+from eks_templates.errors import UserError
+from eks_templates.names import OUTPUT_CLUSTER_NAME, OUTPUT_ENDPOINT, OUTPUT_KUBECONFIG
+
+SECURITY_GROUP_SUFFIX = "SecurityGroupId"
+
+
+def stack_outputs(stack: Mapping[str, Any]) -> dict[str, str]:
+    return {str(o["OutputKey"]): str(o.get("OutputValue", "")) for o in stack.get("Outputs") or []}
+
+
+def kubeconfig_command(outputs: Mapping[str, str], region: str) -> str | None:
+    if outputs.get(OUTPUT_KUBECONFIG):
+        return outputs[OUTPUT_KUBECONFIG]
+    if outputs.get(OUTPUT_CLUSTER_NAME):
+        return f"aws eks update-kubeconfig --name {outputs[OUTPUT_CLUSTER_NAME]} --region {region}"
+    return None
+
+
+def format_outputs(stack_name: str, status: str, region: str, outputs: Mapping[str, str]) -> str:
+    lines = [f"Stack {stack_name} ({status}) in {region}"]
+    if outputs.get(OUTPUT_CLUSTER_NAME):
+        lines.append(f"  Cluster:          {outputs[OUTPUT_CLUSTER_NAME]}")
+    if outputs.get(OUTPUT_ENDPOINT):
+        lines.append(f"  Endpoint:         {outputs[OUTPUT_ENDPOINT]}")
+    groups = {k: v for k, v in sorted(outputs.items()) if k.endswith(SECURITY_GROUP_SUFFIX)}
+    if groups:
+        lines.append("  Security groups:")
+        width = max(len(k) for k in groups)
+        lines += [f"    {k:<{width}}  {v}" for k, v in groups.items()]
+    command = kubeconfig_command(outputs, region)
+    if command:
+        lines.append(f"  Kubeconfig:       {command}")
+    if outputs:
+        lines.append("All outputs:")
+        width = max(len(k) for k in outputs)
+        lines += [f"  {k:<{width}}  {v}" for k, v in sorted(outputs.items())]
+    else:
+        lines.append("  (no outputs)")
+    return "\n".join(lines)
+
+
+def show(cfn: Any, stack_name: str, region: str, *, as_json: bool = False) -> str:
+    stack = describe_stack(cfn, stack_name)
+    if stack is None or stack.get("StackStatus") == "DELETE_COMPLETE":
+        raise UserError(f"stack {stack_name} does not exist in {region}")
+    outputs = stack_outputs(stack)
+    if as_json:
+        return json.dumps(outputs, indent=2, sort_keys=True)
+    return format_outputs(stack_name, str(stack["StackStatus"]), region, outputs)

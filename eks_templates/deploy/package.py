@@ -1,0 +1,206 @@
+"""Packaging: the child templates go to S3 under content-addressed keys, and the
+root's relative ``TemplateURL``s are rewritten to those objects' URLs.
+
+- A key is ``<prefix>/<sha256 of the template's bytes>.json``: an unchanged child
+  has the same key, so it is not uploaded again (``head_object`` finds it) and, since
+  its URL in the root is unchanged too, CloudFormation does not update its stack.
+- The bucket is ``deploy.bucket`` (must exist) or ``eks-templates-<account>-<region>``,
+  created on first use with default encryption, the public-access block and
+  versioning.
+- URLs are partition- and region-correct; with an endpoint override (moto, a local
+  endpoint) they are path-style URLs on that endpoint.
+- The root is sent as ``TemplateBody`` when it fits (51,200 bytes), else it is
+  uploaded as well and passed by ``TemplateURL``.
+
+:func:`plan_package` is pure (no I/O), so a deploy can tell "nothing changed" before
+touching S3; :func:`ensure_bucket` and :func:`upload` do the I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from eks_templates.errors import UserError
+from eks_templates.render import RenderedSet
+
+#: CloudFormation's limit for TemplateBody in the API call (bytes)
+MAX_TEMPLATE_BODY = 51_200
+STACK_TYPE = "AWS::CloudFormation::Stack"
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One template as it is stored in S3."""
+
+    name: str  # file name in the rendered set
+    key: str
+    url: str
+    sha256: str
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Package:
+    bucket: str
+    #: the root template with every child's TemplateURL pointing at S3
+    root_text: str
+    children: tuple[Artifact, ...]
+    #: the root itself, when it is too large for TemplateBody
+    root_artifact: Artifact | None = None
+
+    @property
+    def template_args(self) -> dict[str, str]:
+        """``TemplateBody`` or ``TemplateURL`` for create_change_set."""
+        if self.root_artifact is not None:
+            return {"TemplateURL": self.root_artifact.url}
+        return {"TemplateBody": self.root_text}
+
+    @property
+    def artifacts(self) -> tuple[Artifact, ...]:
+        return self.children + ((self.root_artifact,) if self.root_artifact else ())
+
+
+# --------------------------------------------------------------------------- pure parts
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def object_key(prefix: str, digest: str) -> str:
+    prefix = prefix.strip("/")
+    return f"{prefix}/{digest}.json" if prefix else f"{digest}.json"
+
+
+def object_url(bucket: str, key: str, *, region: str, dns_suffix: str, endpoint: str | None = None) -> str:
+    """The HTTPS URL CloudFormation reads a template from.
+
+    With ``endpoint`` (a local or custom S3 endpoint): path style on it. Otherwise the
+    regional virtual-hosted URL, or path style when the bucket name has a dot (a
+    dotted bucket does not match the wildcard TLS certificate).
+    """
+    if endpoint:
+        return f"{endpoint.rstrip('/')}/{bucket}/{key}"
+    if "." in bucket:
+        return f"https://s3.{region}.{dns_suffix}/{bucket}/{key}"
+    return f"https://{bucket}.s3.{region}.{dns_suffix}/{key}"
+
+
+def rewrite_root(root_text: str, urls: dict[str, str]) -> str:
+    """The root with each child stack's relative ``TemplateURL`` (a file name of the
+    set) replaced by ``urls[file name]``; keys keep the rendered order."""
+    root = json.loads(root_text)
+    for logical_id, resource in (root.get("Resources") or {}).items():
+        if not isinstance(resource, dict) or resource.get("Type") != STACK_TYPE:
+            continue
+        props = resource.get("Properties") or {}
+        ref = props.get("TemplateURL")
+        if not isinstance(ref, str) or "://" in ref:
+            continue
+        if ref not in urls:
+            raise UserError(f"root template: {logical_id}.TemplateURL {ref!r} is not a file of the rendered set")
+        props["TemplateURL"] = urls[ref]
+    return json.dumps(root, indent=2, ensure_ascii=False) + "\n"
+
+
+def plan_package(
+    rendered: RenderedSet,
+    *,
+    bucket: str,
+    prefix: str,
+    url_for: Callable[[str, str], str],
+) -> Package:
+    """Keys, URLs and the rewritten root for ``rendered`` (no I/O)."""
+    if rendered.fmt != "json":
+        raise UserError("deploy packages JSON templates; render the set with fmt='json'")
+    children = []
+    for name, text in sorted(rendered.children.items()):
+        body = text.encode("utf-8")
+        digest = sha256(body)
+        key = object_key(prefix, digest)
+        children.append(Artifact(name, key, url_for(bucket, key), digest, body))
+    root_text = rewrite_root(rendered.files[rendered.root], {a.name: a.url for a in children})
+    root_artifact = None
+    root_body = root_text.encode("utf-8")
+    if len(root_body) > MAX_TEMPLATE_BODY:
+        digest = sha256(root_body)
+        key = object_key(prefix, digest)
+        root_artifact = Artifact(rendered.root, key, url_for(bucket, key), digest, root_body)
+    return Package(bucket, root_text, tuple(children), root_artifact)
+
+
+def default_bucket(account: str, region: str) -> str:
+    return f"eks-templates-{account}-{region}"
+
+
+# --------------------------------------------------------------------------- S3
+
+
+def _code(exc: Any) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _status(exc: Any) -> int:
+    return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+
+
+def _missing(exc: Any) -> bool:
+    return _code(exc) in ("404", "NoSuchBucket", "NoSuchKey", "NotFound") or _status(exc) == 404
+
+
+def ensure_bucket(s3: Any, bucket: str, *, region: str, create: bool,
+                  say: Callable[[str], None] = print) -> bool:
+    """Make sure ``bucket`` exists; create it (with its safety settings) when
+    ``create``. Returns True if it was created now."""
+    from botocore.exceptions import ClientError
+
+    try:
+        s3.head_bucket(Bucket=bucket)
+        return False
+    except ClientError as exc:
+        if _status(exc) == 403 or _code(exc) in ("403", "AccessDenied", "Forbidden"):
+            raise UserError(
+                f"S3 bucket {bucket} exists but these credentials cannot use it "
+                "(owned by another account?); set deploy.bucket to a bucket of yours"
+            ) from None
+        if not _missing(exc):
+            raise
+    if not create:
+        raise UserError(f"S3 bucket {bucket} (deploy.bucket) does not exist; create it or remove deploy.bucket")
+    say(f"Creating S3 bucket {bucket} for the templates (encrypted, versioned, no public access)")
+    args: dict[str, Any] = {"Bucket": bucket}
+    if region != "us-east-1":
+        args["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    s3.create_bucket(**args)
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True, "RestrictPublicBuckets": True,
+    })
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={
+        "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}],
+    })
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    return True
+
+
+def upload(s3: Any, package: Package, *, say: Callable[[str], None] = print) -> list[Artifact]:
+    """Upload every artifact whose key is not in the bucket yet; returns those uploaded."""
+    from botocore.exceptions import ClientError
+
+    uploaded = []
+    for artifact in package.artifacts:
+        try:
+            s3.head_object(Bucket=package.bucket, Key=artifact.key)
+            continue
+        except ClientError as exc:
+            if not _missing(exc):
+                raise
+        s3.put_object(Bucket=package.bucket, Key=artifact.key, Body=artifact.body,
+                      ContentType="application/json")
+        say(f"  uploaded {artifact.name} -> s3://{package.bucket}/{artifact.key}")
+        uploaded.append(artifact)
+    return uploaded

@@ -1,0 +1,153 @@
+"""The one place that makes the boto3 session and clients.
+
+It honours ``AWS_PROFILE``, ``AWS_REGION``/``AWS_DEFAULT_REGION`` and
+``AWS_ENDPOINT_URL`` (or an explicit endpoint override), and gives every client
+botocore's adaptive retry mode, so throttling on a busy account is retried with
+back-off instead of failing a deploy half way.
+
+Region: the stack file's ``metadata.region`` is where the cluster lives (its
+templates name that region's zones). An ``AWS_REGION`` that says otherwise is a
+mistake we refuse; ``AWS_DEFAULT_REGION`` is only a default, so the file wins.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from eks_templates.errors import UserError
+
+#: botocore retries: adaptive mode adds client-side rate limiting to the standard
+#: exponential back-off, which is what a long event-polling loop wants.
+RETRIES: dict[str, Any] = {"mode": "adaptive", "max_attempts": 10}
+
+#: partition -> DNS suffix of its service endpoints
+DNS_SUFFIX = {
+    "aws": "amazonaws.com",
+    "aws-cn": "amazonaws.com.cn",
+    "aws-us-gov": "amazonaws.com",
+    "aws-iso": "c2s.ic.gov",
+    "aws-iso-b": "sc2s.sgov.gov",
+}
+
+
+def partition_for_region(region: str) -> str:
+    """``cn-north-1`` -> ``aws-cn``, ``us-gov-west-1`` -> ``aws-us-gov``, else ``aws``."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    if region.startswith("us-isob-"):
+        return "aws-iso-b"
+    if region.startswith("us-iso-"):
+        return "aws-iso"
+    return "aws"
+
+
+def normalize_endpoint(url: str) -> str:
+    """Local endpoints with host ``127.0.0.1`` become ``localhost``: moto reads a
+    ``127.0.0.1`` host as the S3 bucket "127" (see reference/moto-facts.md)."""
+    parts = urlsplit(url.strip())
+    if parts.hostname == "127.0.0.1":
+        netloc = "localhost" + (f":{parts.port}" if parts.port else "")
+        parts = parts._replace(netloc=netloc)
+    return urlunsplit(parts).rstrip("/")
+
+
+def resolve_region(file_region: str | None, env: Mapping[str, str] | None = None) -> str:
+    """The region to work in: the stack file's, checked against the environment."""
+    env = os.environ if env is None else env
+    explicit = env.get("AWS_REGION", "").strip()
+    default = env.get("AWS_DEFAULT_REGION", "").strip()
+    if file_region:
+        if explicit and explicit != file_region:
+            raise UserError(
+                f"AWS_REGION is {explicit} but the stack file's metadata.region is {file_region}; "
+                f"the templates are rendered for {file_region}. Unset AWS_REGION or change metadata.region"
+            )
+        return file_region
+    region = explicit or default
+    if not region:
+        raise UserError("no region: set metadata.region in the stack file, or AWS_REGION")
+    return region
+
+
+@dataclass
+class Aws:
+    """A boto3 session for one region, with an optional endpoint override.
+
+    ``client(name)`` returns one cached client per service, so a test can attach a
+    botocore ``Stubber`` to ``aws.client("cloudformation")`` before the code under test
+    asks for it.
+    """
+
+    session: Any  # boto3.Session (kept untyped: boto3 has no bundled stubs)
+    region: str
+    endpoint_url: str | None = None
+    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
+    _account: str | None = field(default=None, repr=False)
+
+    @property
+    def partition(self) -> str:
+        return partition_for_region(self.region)
+
+    @property
+    def dns_suffix(self) -> str:
+        return DNS_SUFFIX.get(self.partition, "amazonaws.com")
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            from botocore.config import Config
+
+            kwargs: dict[str, Any] = {"region_name": self.region, "config": Config(retries=dict(RETRIES))}
+            if self.endpoint_url:
+                kwargs["endpoint_url"] = self.endpoint_url
+            self._clients[service] = self.session.client(service, **kwargs)
+        return self._clients[service]
+
+    def account_id(self) -> str:
+        if self._account is None:
+            from botocore.exceptions import BotoCoreError, ClientError
+
+            try:
+                self._account = str(self.client("sts").get_caller_identity()["Account"])
+            except (ClientError, BotoCoreError) as exc:
+                raise UserError(f"cannot find the AWS account of these credentials: {exc}") from None
+        return self._account
+
+    def s3_endpoint_override(self) -> str | None:
+        """The S3 endpoint when it is not AWS's own (moto, LocalStack, a VPC endpoint
+        given by AWS_ENDPOINT_URL_S3): template URLs are then built path-style from it."""
+        endpoint = str(self.client("s3").meta.endpoint_url or "")
+        host = urlsplit(endpoint).hostname or ""
+        if not endpoint or host.endswith(".amazonaws.com") or host.endswith(".amazonaws.com.cn"):
+            return None
+        if host.endswith(f".{self.dns_suffix}"):
+            return None
+        return normalize_endpoint(endpoint)
+
+
+def make_aws(
+    file_region: str | None,
+    *,
+    profile: str | None = None,
+    endpoint_url: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Aws:
+    """The session the commands use. ``profile``/``endpoint_url`` default to
+    ``AWS_PROFILE``/``AWS_ENDPOINT_URL``; the region comes from :func:`resolve_region`."""
+    import boto3
+    from botocore.exceptions import ProfileNotFound
+
+    env = os.environ if env is None else env
+    region = resolve_region(file_region, env)
+    profile = profile or env.get("AWS_PROFILE") or None
+    endpoint = endpoint_url or env.get("AWS_ENDPOINT_URL") or None
+    try:
+        session = boto3.Session(profile_name=profile, region_name=region)
+    except ProfileNotFound as exc:
+        raise UserError(str(exc)) from None
+    return Aws(session=session, region=region, endpoint_url=normalize_endpoint(endpoint) if endpoint else None)
