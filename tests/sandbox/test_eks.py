@@ -259,6 +259,35 @@ def test_addon_update_in_place_keeps_its_arn(aws: Clients) -> None:
     assert outputs(aws.cloudformation, "cp")["AddonArn"] == arn
 
 
+def test_access_entry_update_in_place_principal_change_replaces_and_removal_frees_the_principal(
+    aws: Clients,
+) -> None:
+    net = _network(aws)
+    deploy(aws.cloudformation, "cp", t.control_plane(), _cp_params(net))
+    arn = outputs(aws.cloudformation, "cp")["AccessEntryArn"]
+
+    template = t.control_plane()
+    entry = template["Resources"]["AccessEntryAdmin"]
+    entry["Properties"]["KubernetesGroups"] = ["platform"]
+    deploy(aws.cloudformation, "cp", template, _cp_params(net))
+    assert outputs(aws.cloudformation, "cp")["AccessEntryArn"] == arn  # in place
+
+    entry["Properties"]["PrincipalArn"] = f"arn:aws:iam::{t.ACCOUNT}:role/other-admin"
+    deploy(aws.cloudformation, "cp", template, _cp_params(net))
+    assert "/role/123456789012/other-admin/" in outputs(aws.cloudformation, "cp")["AccessEntryArn"]
+
+    # Removing the entry frees the principal: adding it back under a new logical id works
+    # (were the record left behind, EKS-like duplicate checking would refuse it).
+    del template["Resources"]["AccessEntryAdmin"]
+    del template["Outputs"]["AccessEntryArn"]
+    deploy(aws.cloudformation, "cp", template, _cp_params(net))
+    template["Resources"]["AccessEntryAgain"] = entry
+    deploy(aws.cloudformation, "cp", template, _cp_params(net))
+    template["Resources"]["AccessEntryTwice"] = entry
+    with pytest.raises(ClientError, match="already in use on this cluster"):
+        deploy(aws.cloudformation, "cp", template, _cp_params(net))
+
+
 def test_access_entry_needs_api_authentication_mode(aws: Clients) -> None:
     net = _network(aws)
     template = t.control_plane()
