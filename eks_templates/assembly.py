@@ -147,6 +147,9 @@ def nested(
         }
         if parameters:
             stack_props["Parameters"] = parameters
+        waits_for = [stack_id for stack_id in builder.after if stack_id in result.children]
+        if waits_for:
+            stack_props["DependsOn"] = waits_for
         root.add_resource(cloudformation.Stack(builder.child_id, **stack_props))
         result.children[builder.child_id] = child
 

@@ -40,6 +40,8 @@ NETWORK_STACK = "NetworkStack"
 SECURITY_STACK = "SecurityStack"
 CONTROL_PLANE_STACK = "ControlPlaneStack"
 BASTION_STACK = "BastionStack"
+#: EKS add-ons whose pods need nodes (CoreDNS, ...): created after every nodegroup
+ADDONS_STACK = "AddonsStack"
 
 
 def nodegroup_stack(nodegroup_name: str) -> str:
@@ -65,6 +67,85 @@ OUTPUT_CLUSTER_NAME = "ClusterName"
 OUTPUT_ENDPOINT = "ClusterEndpoint"
 OUTPUT_KUBECONFIG = "KubeconfigCommand"
 
+# --------------------------------------------------------------------------- security groups (SecurityStack)
+#
+# The five security groups of the notes (section 5). Every output that names a
+# security group ends in "SecurityGroupId".
+
+SG_ID = "AWS::EC2::SecurityGroup::Id"
+CONTROL_PLANE_SG_ID = Port(
+    "ControlPlaneSecurityGroupId", SG_ID,
+    "ControlPlaneSecurityGroup: on the control-plane ENIs; 443 in from nodes and the management host",
+    root_output=True,
+)
+SHARED_NODE_SG_ID = Port(
+    "ClusterSharedNodeSecurityGroupId", SG_ID,
+    "ClusterSharedNodeSecurityGroup: on every node; all traffic between nodes", root_output=True,
+)
+MANAGEMENT_HOST_SG_ID = Port(
+    "ManagementHostSecurityGroupId", SG_ID,
+    "ManagementHostSecurityGroup: the management host (bastion); SSH only from bastion.allowedCIDRs",
+    root_output=True,
+)
+
+# --------------------------------------------------------------------------- control plane (ControlPlaneStack)
+
+CLUSTER_NAME = Port(OUTPUT_CLUSTER_NAME, "String", "The EKS cluster's name", root_output=True)
+CLUSTER_ARN = Port("ClusterArn", "String", "The EKS cluster's ARN", root_output=True)
+CLUSTER_ENDPOINT = Port(OUTPUT_ENDPOINT, "String", "The Kubernetes API server endpoint", root_output=True)
+CERTIFICATE_AUTHORITY_DATA = Port(
+    "CertificateAuthorityData", "String", "The cluster's certificate authority (base64)", root_output=True
+)
+CLUSTER_SG_ID = Port(
+    "ClusterSecurityGroupId", SG_ID,
+    "The EKS-created cluster security group (eks-cluster-sg-<name>-*) on the control plane and every node",
+    root_output=True,
+)
+OIDC_ISSUER_URL = Port("OIDCIssuerUrl", "String", "The cluster's OpenID Connect issuer URL", root_output=True)
+OIDC_PROVIDER_ARN = Port(
+    "OIDCProviderArn", "String", "The IAM OIDC provider for IAM roles for service accounts", root_output=True
+)
+KUBECONFIG_COMMAND = Port(
+    OUTPUT_KUBECONFIG, "String", "The command that writes a kubeconfig for this cluster", root_output=True
+)
+
+# --------------------------------------------------------------------------- management host (BastionStack)
+
+MANAGEMENT_HOST_INSTANCE_ID = Port(
+    "ManagementHostInstanceId", "String", "The management host's instance id (aws ssm start-session --target)",
+    root_output=True,
+)
+MANAGEMENT_HOST_PRIVATE_IP = Port(
+    "ManagementHostPrivateIp", "String", "The management host's private address", root_output=True
+)
+MANAGEMENT_HOST_PUBLIC_IP = Port(
+    "ManagementHostPublicIp", "String", "The management host's public address", root_output=True
+)
+MANAGEMENT_HOST_ROLE_ARN = Port(
+    "ManagementHostRoleArn", "String",
+    "The management host's IAM role (add an access entry for it to run kubectl with it)", root_output=True,
+)
+
+# --------------------------------------------------------------------------- per nodegroup (Nodegroup<Name>Stack)
+
+
+def remote_access_sg_port(nodegroup_name: str) -> Port:
+    """The remoteAccess security group of a nodegroup with ``ssh.allow``."""
+    return Port(
+        f"{pascal(nodegroup_name)}RemoteAccessSecurityGroupId", SG_ID,
+        f"remoteAccess security group of nodegroup {nodegroup_name}: SSH to its nodes",
+        root_output=True,
+    )
+
+
+def nodegroup_role_port(nodegroup_name: str) -> Port:
+    """The node IAM role of a managed nodegroup (not a root output: 200 nodegroups
+    must fit the root's 200 outputs together with the cluster's)."""
+    return Port(
+        f"{pascal(nodegroup_name)}NodeInstanceRoleArn", "String",
+        f"Node IAM role of nodegroup {nodegroup_name}",
+    )
+
 # --------------------------------------------------------------------------- root parameters changed by `scale`
 #
 # Each managed nodegroup's scaling is ONE root parameter (CommaDelimitedList
@@ -77,6 +158,14 @@ OUTPUT_KUBECONFIG = "KubeconfigCommand"
 def nodegroup_scaling_parameter(nodegroup_name: str) -> str:
     """Root parameter name holding a managed nodegroup's "desired,min,max"."""
     return f"Nodegroup{pascal(nodegroup_name)}Scaling"
+
+
+def nodegroup_scaling_port(nodegroup_name: str) -> Port:
+    """The port that carries a nodegroup's scaling parameter into its stack."""
+    return Port(
+        nodegroup_scaling_parameter(nodegroup_name), "CommaDelimitedList",
+        f"Scaling of nodegroup {nodegroup_name}: desired,min,max (changed by `scale`)", "list",
+    )
 
 
 def format_scaling(desired: int, minimum: int, maximum: int) -> str:

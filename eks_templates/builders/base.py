@@ -78,6 +78,13 @@ class Builder:
         return ""
 
     @property
+    def after(self) -> Sequence[str]:
+        """Child stacks (by :attr:`child_id`) that must be complete before this one
+        starts, beyond those it takes inputs from (nested root: ``DependsOn``). In a
+        flat template the builder orders its own resources."""
+        return ()
+
+    @property
     def creates_resources(self) -> bool:
         """False for strategies that only pass known values on (an existing VPC)."""
         return True
