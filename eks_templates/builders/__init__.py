@@ -4,14 +4,38 @@ resources to a template (see :mod:`eks_templates.builders.base`)."""
 from __future__ import annotations
 
 from eks_templates.builders.base import Builder
+from eks_templates.builders.bastion import BastionBuilder
+from eks_templates.builders.control_plane import AddonsBuilder, ControlPlaneBuilder
 from eks_templates.builders.network import ExistingNetwork, NetworkBuilder, network_for
+from eks_templates.builders.nodegroup import NodegroupBuilder, nodegroup_builders
+from eks_templates.builders.security import SecurityGroupsBuilder
 from eks_templates.config.model import ClusterConfig
 
 
 def cluster_builders(config: ClusterConfig) -> list[Builder]:
-    """Every builder of the cluster, in dependency order (producers before consumers)."""
-    builders: list[Builder] = [network_for(config)]
+    """Every builder of the cluster, in dependency order (producers before consumers):
+    network, security groups, control plane, one per managed nodegroup, the add-ons
+    that need nodes, and the management host."""
+    builders: list[Builder] = [network_for(config), SecurityGroupsBuilder(config), ControlPlaneBuilder(config)]
+    builders += nodegroup_builders(config)
+    addons = AddonsBuilder(config)
+    if addons.addons:
+        builders.append(addons)
+    if config.bastion.enabled:
+        builders.append(BastionBuilder(config))
     return builders
 
 
-__all__ = ["Builder", "ExistingNetwork", "NetworkBuilder", "cluster_builders", "network_for"]
+__all__ = [
+    "AddonsBuilder",
+    "BastionBuilder",
+    "Builder",
+    "ControlPlaneBuilder",
+    "ExistingNetwork",
+    "NetworkBuilder",
+    "NodegroupBuilder",
+    "SecurityGroupsBuilder",
+    "cluster_builders",
+    "network_for",
+    "nodegroup_builders",
+]

@@ -1,0 +1,479 @@
+"""The control plane: cluster IAM role, KMS key, log group, ``AWS::EKS::Cluster``, OIDC
+provider, access entries, Fargate profiles, the add-ons that need no nodes, and the
+rules on the EKS-created cluster security group. :class:`AddonsBuilder` adds the
+add-ons whose pods need nodes (CoreDNS, ...) once every nodegroup exists.
+
+Logical IDs follow eksctl's (``ServiceRole``, ``ControlPlane``,
+``FargatePodExecutionRole``, ``IngressDefaultClusterToNodeSG``, ...). Every ARN is
+partition-aware (``${AWS::Partition}``); every policy document is awacs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from awacs.aws import (
+    Action,
+    Allow,
+    ArnLike,
+    Condition,
+    Policy,
+    Principal,
+    Statement,
+)
+from troposphere import FindInMap, GetAtt, Join, Ref, Select, Split, Sub, Tags, Template, eks, iam, kms, logs
+
+from eks_templates.builders.base import Builder
+from eks_templates.builders.security import ALL_TRAFFIC, ingress
+from eks_templates.config.model import Addon, ClusterConfig
+from eks_templates.config.subnets import plan_subnets
+from eks_templates.names import (
+    ADDONS_STACK,
+    CERTIFICATE_AUTHORITY_DATA,
+    CLUSTER_ARN,
+    CLUSTER_ENDPOINT,
+    CLUSTER_NAME,
+    CLUSTER_SG_ID,
+    CONTROL_PLANE_SG_ID,
+    CONTROL_PLANE_STACK,
+    KUBECONFIG_COMMAND,
+    OIDC_ISSUER_URL,
+    OIDC_PROVIDER_ARN,
+    PRIVATE_SUBNET_IDS,
+    PUBLIC_SUBNET_IDS,
+    SHARED_NODE_SG_ID,
+    Port,
+    nodegroup_stack,
+    pascal,
+)
+
+# --------------------------------------------------------------------------- IAM helpers (shared by the builders)
+
+#: eksctl's ServicePrincipalPartitionMap: the EC2 service principal differs in China.
+SERVICE_PRINCIPAL_MAP = "ServicePrincipalPartitionMap"
+SERVICE_PRINCIPALS: dict[str, dict[str, str]] = {
+    "aws": {"EC2": "ec2.amazonaws.com", "EKS": "eks.amazonaws.com",
+            "EKSFargatePods": "eks-fargate-pods.amazonaws.com"},
+    "aws-cn": {"EC2": "ec2.amazonaws.com.cn", "EKS": "eks.amazonaws.com",
+               "EKSFargatePods": "eks-fargate-pods.amazonaws.com"},
+    "aws-us-gov": {"EC2": "ec2.amazonaws.com", "EKS": "eks.amazonaws.com",
+                   "EKSFargatePods": "eks-fargate-pods.amazonaws.com"},
+}
+
+
+def service_principal(template: Template, service: str) -> Any:
+    """``Fn::FindInMap [ServicePrincipalPartitionMap, ${AWS::Partition}, service]``,
+    adding eksctl's mapping to ``template`` the first time."""
+    if SERVICE_PRINCIPAL_MAP not in template.mappings:
+        template.add_mapping(SERVICE_PRINCIPAL_MAP, {k: dict(v) for k, v in SERVICE_PRINCIPALS.items()})
+    return FindInMap(SERVICE_PRINCIPAL_MAP, Ref("AWS::Partition"), service)
+
+
+def managed_policy(name: str) -> Sub:
+    """An AWS managed policy's ARN in the stack's partition."""
+    return Sub("arn:${AWS::Partition}:iam::aws:policy/" + name)
+
+
+def actions(*names: str) -> list[Action]:
+    """``"route53:ListHostedZones"`` -> awacs Actions, in the order given."""
+    out = []
+    for name in names:
+        prefix, _, action = name.partition(":")
+        out.append(Action(prefix, action))
+    return out
+
+
+def allow(action_names: Iterable[str], resources: Sequence[Any], condition: Condition | None = None,
+          sid: str | None = None) -> Statement:
+    props: dict[str, Any] = {"Effect": Allow, "Action": actions(*action_names), "Resource": list(resources)}
+    if condition is not None:
+        props["Condition"] = condition
+    if sid:
+        props["Sid"] = sid
+    return Statement(**props)
+
+
+def document(*statements: Statement) -> Policy:
+    return Policy(Version="2012-10-17", Statement=list(statements))
+
+
+def assume_role(principal: Any, condition: Condition | None = None) -> Policy:
+    props: dict[str, Any] = {
+        "Effect": Allow,
+        "Action": actions("sts:AssumeRole"),
+        "Principal": Principal("Service", [principal]),
+    }
+    if condition is not None:
+        props["Condition"] = condition
+    return Policy(Version="2012-10-17", Statement=[Statement(**props)])
+
+
+# --------------------------------------------------------------------------- value helpers
+
+
+def concat_lists(*values: Any) -> Any:
+    """Join subnet lists that may be Python lists (flat) or list parameters (nested)."""
+    if all(isinstance(v, list) for v in values):
+        return [item for v in values for item in v]
+    return Split(",", Join(",", [Join(",", v) for v in values]))
+
+
+def pick(values: Any, index: int) -> Any:
+    return values[index] if isinstance(values, list) else Select(index, values)
+
+
+def tag_props(tags: Mapping[str, str]) -> dict[str, Any]:
+    """``{"Tags": ...}`` for resources that take a tag list, or nothing when there are none."""
+    return {"Tags": Tags(dict(tags))} if tags else {}
+
+
+def checkov_skips(reasons: Mapping[str, str]) -> dict[str, Any]:
+    """Resource ``Metadata`` that makes checkov skip checks, each with its reason."""
+    return {"checkov": {"skip": [{"id": check, "comment": reasons[check]} for check in sorted(reasons)]}}
+
+
+def subnet_tiers(config: ClusterConfig) -> set[str]:
+    """The subnet tiers the cluster has (a listed VPC may have only one)."""
+    return {plan.tier for plan in plan_subnets(config)}
+
+
+def log_group_name(config: ClusterConfig) -> str:
+    return f"/aws/eks/{config.metadata.name}/cluster"
+
+
+#: Add-ons that run as DaemonSets only: created with the cluster, before any node
+#: (the VPC CNI must be there when the first node joins). Every other add-on has
+#: pods that need a node and is created by :class:`AddonsBuilder` after the nodegroups.
+ADDONS_BEFORE_COMPUTE = frozenset({
+    "vpc-cni", "kube-proxy", "eks-pod-identity-agent", "eks-node-monitoring-agent", "aws-guardduty-agent",
+})
+
+
+def addon_resource(logical_id: str, addon: Addon, cluster_name: Any, tags: Mapping[str, str]) -> eks.Addon:
+    props: dict[str, Any] = {
+        "AddonName": addon.name,
+        "ClusterName": cluster_name,
+        "ResolveConflicts": addon.resolve_conflicts.upper(),
+    }
+    if addon.version:
+        props["AddonVersion"] = addon.version
+    if addon.service_account_role_arn:
+        props["ServiceAccountRoleArn"] = addon.service_account_role_arn
+    return eks.Addon(logical_id, **props, **tag_props(tags))
+
+
+def _entry_id(arn: str) -> str:
+    """``arn:aws:iam::111122223333:role/team/admin`` -> ``Admin`` (a role or user name)."""
+    return pascal(re.split(r"[/:]", arn)[-1]) or "Principal"
+
+
+# --------------------------------------------------------------------------- the builder
+
+
+class ControlPlaneBuilder(Builder):
+    """``AWS::EKS::Cluster`` ``ControlPlane`` and everything that belongs to it."""
+
+    stack_id = CONTROL_PLANE_STACK
+    description = ("EKS control plane: cluster role, KMS key, log group, cluster, OIDC provider, "
+                   "access entries, add-ons, Fargate profiles, cluster security group rules")
+
+    # -- ports
+
+    @property
+    def inputs(self) -> Sequence[Port]:
+        tiers = subnet_tiers(self.config)
+        ports = [p for p, tier in ((PUBLIC_SUBNET_IDS, "public"), (PRIVATE_SUBNET_IDS, "private")) if tier in tiers]
+        ports.append(CONTROL_PLANE_SG_ID)
+        if self.config.vpc.manage_shared_node_security_group_rules:
+            ports.append(SHARED_NODE_SG_ID)
+        return tuple(ports)
+
+    @property
+    def outputs(self) -> Sequence[Port]:
+        ports = [CLUSTER_NAME, CLUSTER_ARN, CLUSTER_ENDPOINT, CERTIFICATE_AUTHORITY_DATA, CLUSTER_SG_ID,
+                 OIDC_ISSUER_URL]
+        if self.config.iam.with_oidc:
+            ports.append(OIDC_PROVIDER_ARN)
+        ports.append(KUBECONFIG_COMMAND)
+        return tuple(ports)
+
+    # -- build
+
+    def build(self, template: Template, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        self.resources = {}
+        cfg = self.config
+        key_arn = self._add_kms_key(template)
+        role_arn = self._add_service_role(template, key_arn)
+        log_group = self._add_log_group(template, key_arn)
+        cluster = self._add_cluster(template, inputs, role_arn, key_arn, log_group)
+        name = Ref(cluster)
+        cluster_sg = GetAtt(cluster, "ClusterSecurityGroupId")
+        oidc = self._add_oidc_provider(template, cluster)
+        self._add_access_entries(template, name)
+        self._add_fargate(template, name, inputs)
+        for addon in cfg.addons:
+            if addon.name in ADDONS_BEFORE_COMPUTE:
+                resource = addon_resource(self.lid(f"Addon{pascal(addon.name)}"), addon, name, self.tags())
+                if oidc is not None and addon.service_account_role_arn:
+                    resource.DependsOn = [oidc.title]  # the role's trust names this provider
+                self.add(template, resource)
+        if cfg.vpc.manage_shared_node_security_group_rules:
+            shared = self.require(inputs, SHARED_NODE_SG_ID)
+            self.add(template, ingress(
+                self.lid("IngressDefaultClusterToNodeSG"), shared,
+                "Allow managed and unmanaged nodes to communicate with each other (all ports)",
+                protocol=ALL_TRAFFIC, source_group=cluster_sg,
+            ))
+            self.add(template, ingress(
+                self.lid("IngressNodeToDefaultClusterSG"), cluster_sg,
+                "Allow unmanaged nodes to communicate with control plane (all ports)",
+                protocol=ALL_TRAFFIC, source_group=shared,
+            ))
+        outputs: dict[str, Any] = {
+            CLUSTER_NAME.name: name,
+            CLUSTER_ARN.name: GetAtt(cluster, "Arn"),
+            CLUSTER_ENDPOINT.name: GetAtt(cluster, "Endpoint"),
+            CERTIFICATE_AUTHORITY_DATA.name: GetAtt(cluster, "CertificateAuthorityData"),
+            CLUSTER_SG_ID.name: cluster_sg,
+            OIDC_ISSUER_URL.name: GetAtt(cluster, "OpenIdConnectIssuerUrl"),
+            KUBECONFIG_COMMAND.name: Sub(
+                "aws eks update-kubeconfig --region ${AWS::Region} --name ${Name}", Name=name
+            ),
+        }
+        if oidc is not None:
+            outputs[OIDC_PROVIDER_ARN.name] = Ref(oidc)
+        return outputs
+
+    def _add_kms_key(self, template: Template) -> Any:
+        """The key for Kubernetes secrets and the control-plane log group, unless the
+        stack file names its own (``secretsEncryption.keyARN``)."""
+        given = self.config.secrets_encryption.key_arn
+        if given:
+            return given
+        root = Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")
+        log_arn = Sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
+                      + log_group_name(self.config))
+        policy = document(
+            Statement(
+                Sid="AccountAdministersTheKey", Effect=Allow, Principal=Principal("AWS", [root]),
+                Action=[Action("kms", "*")], Resource=["*"],
+            ),
+            Statement(
+                Sid="ControlPlaneLogGroupUsesTheKey", Effect=Allow,
+                Principal=Principal("Service", [Sub("logs.${AWS::Region}.${AWS::URLSuffix}")]),
+                Action=actions("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*",
+                               "kms:DescribeKey"),
+                Resource=["*"],
+                Condition=Condition(ArnLike({"kms:EncryptionContext:aws:logs:arn": log_arn})),
+            ),
+        )
+        key = self.add(template, kms.Key(
+            self.lid("ClusterKey"),
+            Description=f"EKS cluster {self.config.metadata.name}: Kubernetes secrets and control-plane logs",
+            EnableKeyRotation=True,
+            KeyPolicy=policy,
+            Tags=Tags(self.tags({"Name": Sub("${AWS::StackName}/ClusterKey")})),  # type: ignore[dict-item]
+        ))
+        return GetAtt(key, "Arn")
+
+    def _add_service_role(self, template: Template, key_arn: Any) -> Any:
+        given = self.config.iam.service_role_arn
+        if given:
+            return given
+        role = self.add(template, iam.Role(
+            self.lid("ServiceRole"),
+            AssumeRolePolicyDocument=assume_role(service_principal(template, "EKS")),
+            ManagedPolicyArns=[managed_policy("AmazonEKSClusterPolicy"),
+                               managed_policy("AmazonEKSVPCResourceController")],
+            Policies=[iam.Policy(
+                PolicyName="PolicyKMS",
+                PolicyDocument=document(allow(
+                    ("kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"), [key_arn],
+                )),
+            )],
+            Tags=Tags(self.tags({"Name": Sub("${AWS::StackName}/ServiceRole")})),  # type: ignore[dict-item]
+        ))
+        return GetAtt(role, "Arn")
+
+    def _add_log_group(self, template: Template, key_arn: Any) -> logs.LogGroup | None:
+        logging = self.config.cloud_watch.cluster_logging
+        if not logging.enable_types:
+            return None
+        props: dict[str, Any] = {
+            "LogGroupName": log_group_name(self.config),
+            "RetentionInDays": logging.log_retention_in_days,
+            **tag_props(self.tags()),
+        }
+        if self.config.secrets_encryption.key_arn is None:
+            props["KmsKeyId"] = key_arn
+        else:
+            props["Metadata"] = checkov_skips({"CKV_AWS_158": (
+                "secretsEncryption.keyARN names the cluster's key, whose key policy this stack does not "
+                "manage (CloudWatch Logs would need to be allowed in it); the log group keeps CloudWatch "
+                "Logs' default encryption")})
+        return self.add(template, logs.LogGroup(self.lid("ControlPlaneLogGroup"), **props))
+
+    def _add_cluster(self, template: Template, inputs: Mapping[str, Any], role_arn: Any, key_arn: Any,
+                     log_group: logs.LogGroup | None) -> eks.Cluster:
+        cfg = self.config
+        tiers = subnet_tiers(cfg)
+        subnet_lists = [self.require(inputs, port) for port, tier in
+                        ((PUBLIC_SUBNET_IDS, "public"), (PRIVATE_SUBNET_IDS, "private")) if tier in tiers]
+        endpoints = cfg.vpc.cluster_endpoints
+        vpc_config: dict[str, Any] = {
+            "SubnetIds": concat_lists(*subnet_lists),
+            "SecurityGroupIds": [self.require(inputs, CONTROL_PLANE_SG_ID)],
+            # Both always written: EKS's defaults (public on, private off) are not ours.
+            "EndpointPublicAccess": endpoints.public_access,
+            "EndpointPrivateAccess": endpoints.private_access,
+        }
+        if endpoints.public_access and cfg.vpc.public_access_cidrs:
+            vpc_config["PublicAccessCidrs"] = list(cfg.vpc.public_access_cidrs)
+        network: dict[str, Any] = {"IpFamily": cfg.kubernetes_network_config.ip_family.lower()}
+        if cfg.kubernetes_network_config.service_ipv4_cidr:
+            network["ServiceIpv4Cidr"] = cfg.kubernetes_network_config.service_ipv4_cidr
+        access = cfg.access_config
+        props: dict[str, Any] = {
+            "Name": cfg.metadata.name,
+            "Version": cfg.metadata.version,
+            "RoleArn": role_arn,
+            "ResourcesVpcConfig": eks.ResourcesVpcConfig(**vpc_config),
+            "AccessConfig": eks.AccessConfig(
+                AuthenticationMode=access.authentication_mode,
+                BootstrapClusterCreatorAdminPermissions=access.bootstrap_cluster_creator_admin_permissions,
+            ),
+            "KubernetesNetworkConfig": eks.KubernetesNetworkConfig(**network),
+            "EncryptionConfig": [eks.EncryptionConfig(Provider=eks.Provider(KeyArn=key_arn), Resources=["secrets"])],
+            **tag_props(self.tags()),
+        }
+        if cfg.cloud_watch.cluster_logging.enable_types:
+            props["Logging"] = eks.Logging(ClusterLogging=eks.ClusterLogging(EnabledTypes=[
+                eks.LoggingTypeConfig(Type=kind) for kind in cfg.cloud_watch.cluster_logging.enable_types
+            ]))
+        if log_group is not None:
+            props["DependsOn"] = [log_group.title]  # EKS would otherwise create it, never expiring
+        return self.add(template, eks.Cluster(self.lid("ControlPlane"), **props))
+
+    def _add_oidc_provider(self, template: Template, cluster: eks.Cluster) -> iam.OIDCProvider | None:
+        """IAM roles for service accounts. No thumbprint: IAM validates EKS's OIDC issuers
+        against its own library of trusted root CAs, and ThumbprintList is optional."""
+        if not self.config.iam.with_oidc:
+            return None
+        return self.add(template, iam.OIDCProvider(
+            self.lid("OIDCProvider"),
+            Url=GetAtt(cluster, "OpenIdConnectIssuerUrl"),
+            ClientIdList=["sts.amazonaws.com"],
+            Tags=Tags(self.tags({"Name": Sub("${AWS::StackName}/OIDCProvider")})),  # type: ignore[dict-item]
+        ))
+
+    def _add_access_entries(self, template: Template, cluster_name: Any) -> None:
+        used: set[str] = set()
+        for i, entry in enumerate(self.config.access_config.access_entries, start=1):
+            logical_id = self.lid("AccessEntry" + _entry_id(entry.principal_arn))
+            if logical_id in used:
+                logical_id = f"{logical_id}{i}"
+            used.add(logical_id)
+            props: dict[str, Any] = {"ClusterName": cluster_name, "PrincipalArn": entry.principal_arn}
+            if entry.type:
+                props["Type"] = entry.type
+            if entry.kubernetes_groups:
+                props["KubernetesGroups"] = list(entry.kubernetes_groups)
+            if entry.access_policies:
+                props["AccessPolicies"] = [
+                    eks.AccessPolicy(
+                        PolicyArn=policy.policy_arn,
+                        AccessScope=eks.AccessScope(
+                            Type=policy.access_scope.type,
+                            **({"Namespaces": list(policy.access_scope.namespaces)}
+                               if policy.access_scope.namespaces else {}),
+                        ),
+                    )
+                    for policy in entry.access_policies
+                ]
+            self.add(template, eks.AccessEntry(logical_id, **props))
+
+    def _add_fargate(self, template: Template, cluster_name: Any, inputs: Mapping[str, Any]) -> None:
+        profiles = self.config.fargate_profiles
+        if not profiles:
+            return
+        source_arn = Sub("arn:${AWS::Partition}:eks:${AWS::Region}:${AWS::AccountId}:fargateprofile/"
+                         + self.config.metadata.name + "/*")
+        role = self.add(template, iam.Role(
+            self.lid("FargatePodExecutionRole"),
+            AssumeRolePolicyDocument=assume_role(
+                service_principal(template, "EKSFargatePods"),
+                Condition(ArnLike({"aws:SourceArn": source_arn})),
+            ),
+            ManagedPolicyArns=[managed_policy("AmazonEKSFargatePodExecutionRolePolicy")],
+            Tags=Tags(self.tags({"Name": Sub("${AWS::StackName}/FargatePodExecutionRole")})),  # type: ignore[dict-item]
+        ))
+        previous: str | None = None
+        for profile in profiles:
+            subnets = list(profile.subnets) if profile.subnets else self.require(inputs, PRIVATE_SUBNET_IDS)
+            props: dict[str, Any] = {
+                "ClusterName": cluster_name,
+                "FargateProfileName": profile.name,
+                "PodExecutionRoleArn": GetAtt(role, "Arn"),
+                "Selectors": [
+                    eks.Selector(
+                        Namespace=selector.namespace,
+                        **({"Labels": [eks.Label(Key=k, Value=v) for k, v in sorted(selector.labels.items())]}
+                           if selector.labels else {}),
+                    )
+                    for selector in profile.selectors
+                ],
+                "Subnets": subnets,
+                **tag_props(self.tags()),
+            }
+            if previous:
+                props["DependsOn"] = [previous]  # EKS creates one Fargate profile at a time
+            resource = self.add(template, eks.FargateProfile(self.lid(f"FargateProfile{pascal(profile.name)}"),
+                                                             **props))
+            previous = resource.title
+
+
+class AddonsBuilder(Builder):
+    """The add-ons whose pods need a node (CoreDNS, the EBS CSI controller, ...), created
+    after every nodegroup so EKS does not report them DEGRADED while nothing can run them."""
+
+    stack_id = ADDONS_STACK
+    description = "EKS add-ons that need nodes, created after the nodegroups"
+
+    @property
+    def addons(self) -> list[Addon]:
+        return [a for a in self.config.addons if a.name not in ADDONS_BEFORE_COMPUTE]
+
+    @property
+    def inputs(self) -> Sequence[Port]:
+        return (CLUSTER_NAME,)
+
+    @property
+    def after(self) -> Sequence[str]:
+        return tuple(nodegroup_stack(ng.name) for ng in self.config.managed_node_groups)
+
+    def build(self, template: Template, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        self.resources = {}
+        name = self.require(inputs, CLUSTER_NAME)
+        # In a flat template the nodegroups are already there: wait for each of them.
+        waits_for = [lid for lid in (nodegroup_flat_id(ng.name, "ManagedNodeGroup")
+                                     for ng in self.config.managed_node_groups) if lid in template.resources]
+        for addon in self.addons:
+            resource = addon_resource(self.lid(f"Addon{pascal(addon.name)}"), addon, name, self.tags())
+            if waits_for:
+                resource.DependsOn = list(waits_for)
+            self.add(template, resource)
+        return {}
+
+
+def nodegroup_flat_prefix(nodegroup_name: str) -> str:
+    """Logical-ID prefix of a nodegroup's resources in a flat template."""
+    return nodegroup_stack(nodegroup_name).removesuffix("Stack")
+
+
+def nodegroup_flat_id(nodegroup_name: str, name: str) -> str:
+    return nodegroup_flat_prefix(nodegroup_name) + name
+
+
+__all__ = ["ADDONS_BEFORE_COMPUTE", "AddonsBuilder", "ControlPlaneBuilder"]
