@@ -15,10 +15,12 @@ class-level, so they hold for every backend moto creates, including after
 | ``ChangeSet.apply``                          | a stack made or changed by a change set kept stale Outputs   |
 | ``ResourceMap.parse_ssm_parameter``          | an unknown SSM path crashed with AttributeError              |
 | ``Stack.stack_parameters``/``parameter_list``| SSM-typed values shown resolved; UsePreviousValue broke      |
+| ``ResourceMap.load_parameters``              | a CommaDelimitedList Default was not split into a list       |
 | ``ResourceMap.build_resource_diff``          | a resource without Properties was "modified" on every update |
 | ``parsing.parse_and_update_resource``        | a type without update support became None (Ref, delete lost) |
 | ``ResourceMap.update`` (+ create snapshots)  | dependents of a changed resource were never updated          |
 | ``CloudFormationResponse`` (2 actions)       | no UpdateTerminationProtection; DeleteStack ignored the flag |
+| ``kms.models.Key.create_from_cloudformation_json`` | a KMS key with Tags failed with KeyError 'TagKey'       |
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from moto.cloudformation.utils import get_stack_from_s3_url
 from moto.core.responses import ActionResult
 from moto.ec2.exceptions import EC2ClientError
 from moto.ec2.models import ec2_backends
+from moto.kms.models import Key as KmsKey
 from moto.ssm.models import ssm_backends
 from moto.utilities.utils import get_partition
 
@@ -127,11 +130,20 @@ def _resolve(resource_map: ResourceMap, resource_json: dict[str, Any]) -> Any:
         return None
 
 
+def _unmasked_key_error(logical_id: str, resource_json: dict[str, Any], exc: KeyError) -> ValidationError:
+    return ValidationError(
+        message=f"Resource {logical_id} ({resource_json.get('Type')}) failed in moto: KeyError {exc}"
+    )
+
+
 def _parse_and_create_resource(original: Callable[..., Any]) -> Callable[..., Any]:
     def parse_and_create_resource(
         logical_id: str, resource_json: dict[str, Any], resources_map: ResourceMap, account_id: str, region_name: str
     ) -> Any:
-        resource = original(logical_id, resource_json, resources_map, account_id, region_name)
+        try:
+            resource = original(logical_id, resource_json, resources_map, account_id, region_name)
+        except KeyError as exc:
+            raise _unmasked_key_error(logical_id, resource_json, exc) from exc
         if resource is not None:
             _snapshots(resources_map)[logical_id] = _resolve(resources_map, resource_json)
         return resource
@@ -160,7 +172,10 @@ def _parse_and_update_resource(original: Callable[..., Any]) -> Callable[..., An
             )
             resource = resources_map[logical_id]
         else:
-            resource = original(logical_id, resource_json, resources_map, account_id, region_name)
+            try:
+                resource = original(logical_id, resource_json, resources_map, account_id, region_name)
+            except KeyError as exc:
+                raise _unmasked_key_error(logical_id, resource_json, exc) from exc
         _snapshots(resources_map)[logical_id] = _resolve(resources_map, resource_json)
         return resource
 
@@ -436,6 +451,31 @@ def _delete_stack(
 
 
 # ---------------------------------------------------------------------------------------
+# Resource types of moto with a CloudFormation bug
+
+
+def _kms_key_create(original: Callable[..., Any]) -> Any:
+    def create_from_cloudformation_json(
+        cls: type[KmsKey],
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> KmsKey:
+        properties = dict(cloudformation_json.get("Properties") or {})
+        properties["Tags"] = [
+            {"TagKey": tag["Key"], "TagValue": tag.get("Value", "")} if "Key" in tag else tag
+            for tag in properties.get("Tags") or []
+        ]
+        return original(
+            resource_name, {**cloudformation_json, "Properties": properties}, account_id, region_name, **kwargs
+        )
+
+    return classmethod(create_from_cloudformation_json)
+
+
+# ---------------------------------------------------------------------------------------
 # Termination protection
 
 
@@ -479,9 +519,19 @@ def _ssm_inputs(stack: Stack) -> dict[str, Any]:
     return result
 
 
+def _as_given(value: Any) -> Any:
+    """A parameter value as CloudFormation shows it: lists comma-joined, numbers as text."""
+    if isinstance(value, list):
+        return ",".join(str(item) for item in value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
 def _stack_parameters(self: Stack) -> dict[str, Any]:
     """Parameter values as given: an SSM-typed parameter's value is its SSM name."""
-    return {**self.resource_map.resolved_parameters, **_ssm_inputs(self)}
+    given = {key: _as_given(value) for key, value in self.resource_map.resolved_parameters.items()}
+    return {**given, **_ssm_inputs(self)}
 
 
 def _parameter_list(self: Stack) -> list[dict[str, Any]]:
@@ -491,10 +541,23 @@ def _parameter_list(self: Stack) -> list[dict[str, Any]]:
     listed = []
     for key, value in self.resource_map.resolved_parameters.items():
         if key in ssm:
-            listed.append({"ParameterKey": key, "ParameterValue": ssm[key], "ResolvedValue": value})
+            listed.append({"ParameterKey": key, "ParameterValue": ssm[key], "ResolvedValue": _as_given(value)})
         else:
-            listed.append({"ParameterKey": key, "ParameterValue": "****" if key in no_echo else value})
+            listed.append({"ParameterKey": key, "ParameterValue": "****" if key in no_echo else _as_given(value)})
     return listed
+
+
+def _load_parameters(original: Callable[[ResourceMap], None]) -> Callable[[ResourceMap], None]:
+    def load_parameters(self: ResourceMap) -> None:
+        original(self)
+        for name, slot in (self._template.get("Parameters") or {}).items():
+            value_type = str(slot.get("Type", "String"))
+            value = self.resolved_parameters.get(name)
+            is_list = value_type == "CommaDelimitedList" or value_type.startswith("List<")
+            if is_list and isinstance(value, str):
+                self.resolved_parameters[name] = self._parsed_resources[name] = value.split(",")
+
+    return load_parameters
 
 
 def _parse_ssm_parameter(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -578,13 +641,34 @@ def install() -> None:
         ResourceMap.parse_ssm_parameter
     )
 
+    # Replaces: moto's ResourceMap.load_parameters split a CommaDelimitedList/List<...>
+    # value only when it was passed in, not when it came from the Default, so
+    # Fn::Select/Fn::Join on a defaulted list worked on the characters of the string.
+    ResourceMap.load_parameters = _load_parameters(  # type: ignore[method-assign,assignment]
+        ResourceMap.load_parameters
+    )
+
     # Replaces: moto's Stack.stack_parameters and parameter_list gave the resolved AMI id
     # as an SSM-typed parameter's value, so UsePreviousValue looked up "ami-..." in SSM
     # and failed, and describe_stacks showed no ResolvedValue. Now the value is the SSM
     # name (as given) and describe_stacks adds ResolvedValue, as CloudFormation does.
+    # Lists and numbers are shown as given (comma-joined, text), so UsePreviousValue on a
+    # CommaDelimitedList no longer crashes and an unchanged resubmission is "no updates".
     # (moto's parameter_list also compared *values* with the NoEcho keys; now the keys.)
     Stack.stack_parameters = property(_stack_parameters)  # type: ignore[assignment,method-assign]
     Stack.parameter_list = property(_parameter_list)  # type: ignore[assignment,method-assign]
+
+    # Replaces: moto's parse_and_create_resource let a KeyError from inside a resource's
+    # creation escape; the parent's Fn::GetAtt lookup (Mapping.get) swallowed it and said
+    # "Fn::GetAtt references undefined resource <ChildStack>". Now it is a ValidationError
+    # naming the resource that failed.
+    # (The KeyError handling lives in the parse_and_create/update wrappers above.)
+
+    # Replaces: moto's AWS::KMS::Key handed CloudFormation's Tags ({Key, Value}) to its
+    # KMS tagger, which wants {TagKey, TagValue}: any tagged key failed with KeyError.
+    KmsKey.create_from_cloudformation_json = _kms_key_create(  # type: ignore[method-assign]
+        KmsKey.create_from_cloudformation_json
+    )
 
     # Adds: moto has no UpdateTerminationProtection action (NotImplementedError, HTTP 500),
     # and its DeleteStack ignored the flag set at create. Now the flag can be changed, and
