@@ -172,7 +172,8 @@ def preflight(ctx: Context, cfg: ClusterConfig, stack: dict[str, Any]) -> list[B
     own = owned(ctx.cfn, str(stack["StackId"]))
     cluster = outputs.get(OUTPUT_CLUSTER_NAME) or cfg.metadata.name
     vpc_id = outputs.get(VPC_ID.name) or cfg.vpc.id
-    vpc_owned = NETWORK_STACK in own.root_logical_ids
+    # the stack made the VPC: its network child, or a VPC among its resources
+    vpc_owned = NETWORK_STACK in own.root_logical_ids or (vpc_id is not None and vpc_id in own.physical_ids)
     group_ids = sorted(v for k, v in outputs.items() if k.endswith(SECURITY_GROUP_SUFFIX) and v)
     blockers = []
     if vpc_id:

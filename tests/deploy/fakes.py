@@ -263,6 +263,12 @@ def root_template(scaling_default: str = "2,2,4", *, child_file: str = "NetworkS
                 },
             },
         },
+        # literal outputs: moto cannot GetAtt a child's outputs (reference/moto-facts.md)
+        "Outputs": {
+            "ClusterName": {"Value": STACK},
+            "ClusterEndpoint": {"Value": "https://ABCDEF.gr7.ap-northeast-2.eks.amazonaws.com"},
+            "ClusterSharedNodeSecurityGroupId": {"Value": "sg-0123456789abcdef0"},
+        },
     }
 
 
@@ -277,9 +283,15 @@ def rendered_set(scaling_default: str = "2,2,4", cidr: str = "10.20.0.0/16") -> 
 
 
 @contextmanager
-def moto_aws() -> Iterator[Aws]:
-    """moto in-process; an :class:`Aws` on it."""
+def moto_aws(*, sandbox: bool = False) -> Iterator[Aws]:
+    """moto in-process; an :class:`Aws` on it. ``sandbox``: with the project's moto
+    models and patches (eks_templates.sandbox), as ``make sandbox`` serves them; plain
+    moto mangles CommaDelimitedList parameters on UsePreviousValue."""
     from moto import mock_aws
 
+    if sandbox:
+        from eks_templates.sandbox import server
+
+        server.apply()
     with mock_aws():
         yield Aws(session=boto3.Session(region_name=REGION), region=REGION)
