@@ -274,7 +274,9 @@ def _resource_map_delete(self: ResourceMap) -> None:
     again after the others; the delete fails only when a whole round makes no progress.
     """
     resources = self._resource_json_map
-    remaining = {key for key, value in resources.items() if value.get("DeletionPolicy") not in ("Retain",)}
+    remaining = {
+        key for key, value in resources.items() if value.get("DeletionPolicy") not in ("Retain", "RetainExceptOnCreate")
+    }
     depends_on = {key: _references(value) & set(resources) - {key} for key, value in resources.items()}
     last_error: Exception | None = None
 

@@ -94,7 +94,8 @@ def start(port: int = 0) -> tuple[ThreadedMotoServer, str]:
 def reset(endpoint_url: str) -> None:
     """Empty every moto backend of the server at ``endpoint_url`` (models and patches stay)."""
     request = urllib.request.Request(f"{endpoint_url.rstrip('/')}/moto-api/reset", method="POST", data=b"")
-    with urllib.request.urlopen(request, timeout=30) as response:
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via an HTTP proxy
+    with direct.open(request, timeout=30) as response:
         response.read()
 
 

@@ -220,3 +220,19 @@ def test_termination_protection_can_be_switched_and_blocks_delete(aws: Clients) 
     aws.cloudformation.update_termination_protection(StackName="net", EnableTerminationProtection=False)
     aws.cloudformation.delete_stack(StackName="net")
     assert live_stacks(aws.cloudformation) == []
+
+
+def test_retained_resources_survive_the_delete(aws: Clients) -> None:
+    template = {
+        "Resources": {
+            "Kept": {
+                "Type": "AWS::EC2::VPC",
+                "DeletionPolicy": "Retain",
+                "Properties": {"CidrBlock": "10.5.0.0/16"},
+            },
+            "Gone": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.6.0.0/16"}},
+        }
+    }
+    deploy(aws.cloudformation, "retain", template)
+    aws.cloudformation.delete_stack(StackName="retain")
+    assert [v["CidrBlock"] for v in aws.ec2.describe_vpcs()["Vpcs"] if not v["IsDefault"]] == ["10.5.0.0/16"]
