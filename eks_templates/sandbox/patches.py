@@ -1,7 +1,8 @@
-"""Patches of moto 5.2.5's CloudFormation engine for nested stacks and deletes.
+"""Patches of moto 5.2.5's CloudFormation engine: nested stacks, updates, deletes, parameters.
 
-Each patch replaces one moto function or method; the comment above each says which
-moto behaviour it replaces and why. Nothing else of moto is changed. The patches are
+Each patch replaces (or adds) one moto function or method; the comment at its
+installation in :func:`install` says which moto behaviour it replaces and why. Nothing
+else of moto is changed. The patches are
 class-level, so they hold for every backend moto creates, including after
 ``/moto-api/reset``. :func:`install` is idempotent.
 
@@ -21,6 +22,7 @@ class-level, so they hold for every backend moto creates, including after
 | ``ResourceMap.update`` (+ create snapshots)  | dependents of a changed resource were never updated          |
 | ``CloudFormationResponse`` (2 actions)       | no UpdateTerminationProtection; DeleteStack ignored the flag |
 | ``kms.models.Key.create_from_cloudformation_json`` | a KMS key with Tags failed with KeyError 'TagKey'       |
+| ``parsing.parse_and_create_resource``        | a KeyError in a child was reported as "undefined resource"   |
 """
 
 from __future__ import annotations
@@ -80,7 +82,7 @@ def _stack_update_in_place(
     template_body = get_stack_from_s3_url(
         properties["TemplateURL"], account_id=account_id, partition=get_partition(region_name)
     )
-    parameters = {key: value for key, value in (properties.get("Parameters") or {}).items()}
+    parameters = dict(properties.get("Parameters") or {})
     original_resource.update(template_body, parameters=parameters)
     original_resource.parameters = parameters
     return original_resource
