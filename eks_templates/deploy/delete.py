@@ -20,6 +20,7 @@ from eks_templates.config.model import ClusterConfig
 from eks_templates.deploy import policy
 from eks_templates.deploy.flow import Context, Options, report_failure, watch
 from eks_templates.deploy.outputs import SECURITY_GROUP_SUFFIX, stack_outputs
+from eks_templates.deploy.package import default_bucket
 from eks_templates.deploy.stack_state import describe_stack, in_progress
 from eks_templates.deploy.watch import Watcher, clock_text
 from eks_templates.errors import UserError
@@ -223,6 +224,7 @@ def delete(ctx: Context, cfg: ClusterConfig, opts: Options, *, force: bool = Fal
     result = watch(ctx, watcher, opts)
     if not result.ok:
         raise report_failure(ctx, result, stack_id, name, "delete")
-    ui.say(f"{name}: deleted in {clock_text(result.elapsed)}. The packaged templates stay in S3 "
-           f"(s3://{cfg.deploy.bucket or 'eks-templates-<account>-<region>'}/{cfg.template_prefix}/).")
+    bucket = cfg.deploy.bucket or default_bucket(ctx.aws.account_id(), ctx.aws.region)
+    ui.say(f"{name}: deleted in {clock_text(result.elapsed)}. The packaged templates stay in "
+           f"s3://{bucket}/{cfg.template_prefix}/ (delete them with `aws s3 rm --recursive` if you want).")
     return 0

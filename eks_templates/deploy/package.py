@@ -201,6 +201,6 @@ def upload(s3: Any, package: Package, *, say: Callable[[str], None] = print) -> 
                 raise
         s3.put_object(Bucket=package.bucket, Key=artifact.key, Body=artifact.body,
                       ContentType="application/json")
-        say(f"  uploaded {artifact.name} -> s3://{package.bucket}/{artifact.key}")
+        say(f"  uploaded {artifact.name} (sha256 {artifact.sha256[:12]}...)")
         uploaded.append(artifact)
     return uploaded

@@ -366,6 +366,12 @@ class LiveDisplay:
         self.ui = ui
         self.drawn = 0
         self.recent: deque[str] = deque(maxlen=self.RECENT)
+        encoding = getattr(ui.out, "encoding", None) or "utf-8"
+        try:
+            "✓✗…".encode(encoding)
+            self.marks = ("✓", "✗", "…")
+        except (UnicodeEncodeError, LookupError):
+            self.marks = ("+", "x", ".")
 
     def _width(self) -> int:
         return max(shutil.get_terminal_size((100, 24)).columns - 1, 40)
@@ -380,8 +386,9 @@ class LiveDisplay:
         lines = [f"{watcher.root.label}  {watcher.root.status or '...'}  {clock_text(elapsed)}"]
         for tracked in watcher.stacks():
             status = tracked.status or "..."
-            mark = "✓" if status.endswith("_COMPLETE") and "ROLLBACK" not in status else (
-                "✗" if "FAILED" in status or "ROLLBACK" in status else "…")
+            done, failed, running = self.marks
+            mark = done if status.endswith("_COMPLETE") and "ROLLBACK" not in status else (
+                failed if "FAILED" in status or "ROLLBACK" in status else running)
             busy = watcher.busy(tracked.label)
             more = f"  ({', '.join(busy[:3])}{', ...' if len(busy) > 3 else ''})" if busy else ""
             lines.append(f"  {mark} {tracked.label:<40} {status}{more}")
