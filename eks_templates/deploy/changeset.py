@@ -96,6 +96,8 @@ def create(
         "Parameters": [p.api() for p in parameters],
         "Capabilities": list(CAPABILITIES),
         "IncludeNestedStacks": True,
+        # idempotent under botocore's retries: a retried call cannot make a second change set
+        "ClientToken": name,
         **template_args,
     }
     if tags is not None:

@@ -5,6 +5,7 @@ execute, watch, report). ``scale`` reuses :func:`run_change_set`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 from collections.abc import Callable, Sequence
@@ -205,34 +206,23 @@ def _no_changes(ctx: Context, req: Request, reason: str, on_no_change: Callable[
     return 0
 
 
-def run_change_set(
-    ctx: Context,
-    req: Request,
-    opts: Options,
-    *,
-    plan_only: bool = False,
-    on_success: Callable[[str], None] | None = None,
-    on_no_change: Callable[[], None] | None = None,
-) -> int:
-    """Create, wait, describe and show the change set; then delete it (plan), keep it
-    (``--no-execute``) or confirm, execute and watch it. Returns the exit status or
-    raises UserError (2) / DeployFailed (1)."""
+def _discard_quietly(ctx: Context, ref: ChangeSetRef, req: Request) -> None:
+    with contextlib.suppress(Exception):  # best effort while being interrupted
+        discard(ctx, ref, req)
+
+
+def _review(ctx: Context, ref: ChangeSetRef, req: Request, opts: Options, *, plan_only: bool) -> int | None:
+    """Wait for the change set, show it, and decide: an exit status when it ends here
+    (plan, --no-execute), None to execute it. Raises NoChanges, UserError (declined,
+    refused replacement) or DeployFailed, each after deleting the change set."""
     cfn = ctx.cfn
     ui = ctx.ui
     try:
-        ref = changeset.create(
-            cfn, stack_name=req.stack_name, name=changeset.change_set_name(ctx.now()),
-            change_set_type=req.change_set_type, parameters=req.choices,
-            template_args=req.template_args, tags=req.tags, description=req.description,
-        )
-    except NoChanges as exc:
-        return _no_changes(ctx, req, str(exc), on_no_change)
-    try:
         changeset.wait(cfn, ref, ctx.timing)
-    except NoChanges as exc:
+    except NoChanges:
         if req.new_stack:
             cfn.delete_stack(StackName=ref.stack_id)
-        return _no_changes(ctx, req, str(exc), on_no_change)
+        raise
     except DeployFailed:
         discard(ctx, ref, req)
         raise
@@ -267,6 +257,42 @@ def run_change_set(
         discard(ctx, ref, req)
         raise
 
+    return None
+
+
+def run_change_set(
+    ctx: Context,
+    req: Request,
+    opts: Options,
+    *,
+    plan_only: bool = False,
+    on_success: Callable[[str], None] | None = None,
+    on_no_change: Callable[[], None] | None = None,
+) -> int:
+    """Create, wait, describe and show the change set; then delete it (plan), keep it
+    (``--no-execute``) or confirm, execute and watch it. Returns the exit status or
+    raises UserError (2) / DeployFailed (1)."""
+    cfn = ctx.cfn
+    ui = ctx.ui
+    try:
+        ref = changeset.create(
+            cfn, stack_name=req.stack_name, name=changeset.change_set_name(ctx.now()),
+            change_set_type=req.change_set_type, parameters=req.choices,
+            template_args=req.template_args, tags=req.tags, description=req.description,
+        )
+    except NoChanges as exc:
+        return _no_changes(ctx, req, str(exc), on_no_change)
+    try:
+        ended = _review(ctx, ref, req, opts, plan_only=plan_only)
+    except NoChanges as exc:
+        return _no_changes(ctx, req, str(exc), on_no_change)
+    except KeyboardInterrupt:
+        _discard_quietly(ctx, ref, req)
+        ui.note(f"Interrupted before executing; change set {ref.name} deleted, nothing was changed.")
+        raise
+    if ended is not None:
+        return ended
+
     relaxed = bool(opts.allow_replacement and not req.new_stack)
     if relaxed:
         policy.relax(cfn, ref.stack_id, ui)
@@ -276,7 +302,8 @@ def run_change_set(
 
     ui.say(f"Executing {ref.name} on {req.stack_name} ...")
     try:
-        cfn.execute_change_set(ChangeSetName=ref.arn)
+        # the token makes a retried call (botocore retries 5xx) a no-op, not a second execution
+        cfn.execute_change_set(ChangeSetName=ref.arn, ClientRequestToken=ref.name)
     except ClientError as exc:
         if relaxed:
             policy.protect(cfn, ref.stack_id, ui)

@@ -28,6 +28,7 @@ def test_create_asks_for_nested_stacks_and_every_capability() -> None:
                        {"ParameterKey": "B", "ParameterValue": "2"}],
         "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
         "IncludeNestedStacks": True,
+        "ClientToken": "cs1",
         "TemplateBody": "{}",
         "Tags": [{"Key": "team", "Value": "k8s"}],
     })

@@ -85,7 +85,8 @@ def change_set_made(stubs: Stubs, *changes: dict[str, Any], expected: dict[str, 
                     change_set_type: str = "UPDATE") -> None:
     params = {"StackName": STACK, "ChangeSetName": "eks-templates-20260101-120000", "ChangeSetType": change_set_type,
               "Parameters": ANY, "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
-              "IncludeNestedStacks": True, "TemplateBody": ANY, "Tags": ANY, "Description": ANY}
+              "IncludeNestedStacks": True, "ClientToken": "eks-templates-20260101-120000",
+              "TemplateBody": ANY, "Tags": ANY, "Description": ANY}
     params.update(expected or {})
     stubs.cfn.add_response("create_change_set", {"Id": CS, "StackId": STACK_ID}, params)
     stubs.cfn.add_response("describe_change_set", change_set(CS, *changes), {"ChangeSetName": CS})  # wait
@@ -95,7 +96,8 @@ def change_set_made(stubs: Stubs, *changes: dict[str, Any], expected: dict[str, 
 def executed(stubs: Stubs, final: str = "UPDATE_COMPLETE") -> None:
     stubs.cfn.add_response("describe_stack_events", events(self_event("UPDATE_COMPLETE", t=-100)),
                            {"StackName": STACK_ID})
-    stubs.cfn.add_response("execute_change_set", {}, {"ChangeSetName": CS})
+    stubs.cfn.add_response("execute_change_set", {}, {"ChangeSetName": CS,
+                                                            "ClientRequestToken": "eks-templates-20260101-120000"})
     stubs.cfn.add_response("describe_stacks", stacks(live_stack(final)), {"StackName": STACK_ID})
     stubs.cfn.add_response("describe_stack_events", events(
         self_event(final.replace("COMPLETE", "IN_PROGRESS"), t=1, reason="User Initiated"),
@@ -412,7 +414,8 @@ def test_failed_update_exits_1_with_the_nested_reason() -> None:
     s3_has_everything(stubs)
     change_set_made(stubs, *CHANGES)
     stubs.cfn.add_response("describe_stack_events", events(self_event("UPDATE_COMPLETE", t=-100)))
-    stubs.cfn.add_response("execute_change_set", {}, {"ChangeSetName": CS})
+    stubs.cfn.add_response("execute_change_set", {}, {"ChangeSetName": CS,
+                                                            "ClientRequestToken": "eks-templates-20260101-120000"})
     stubs.cfn.add_response("describe_stacks", stacks(live_stack("UPDATE_ROLLBACK_COMPLETE")))
     root_events = events(
         self_event("UPDATE_IN_PROGRESS", t=1, reason="User Initiated"),
@@ -475,7 +478,8 @@ def test_ctrl_c_while_watching_leaves_the_stack_running_and_says_how_to_resume()
     s3_has_everything(stubs)
     change_set_made(stubs, *CHANGES)
     stubs.cfn.add_response("describe_stack_events", events())
-    stubs.cfn.add_response("execute_change_set", {}, {"ChangeSetName": CS})
+    stubs.cfn.add_response("execute_change_set", {}, {"ChangeSetName": CS,
+                                                            "ClientRequestToken": "eks-templates-20260101-120000"})
     stubs.cfn.add_response("describe_stacks", stacks(live_stack("UPDATE_IN_PROGRESS")))
     stubs.cfn.add_response("describe_stack_events", events(self_event("UPDATE_IN_PROGRESS", t=1)))
     clock = FakeClock()

@@ -34,6 +34,7 @@ def test_scale_sends_one_parameter_with_the_previous_template() -> None:
                        {"ParameterKey": SCALING, "ParameterValue": "5,2,6"}],
         "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
         "IncludeNestedStacks": True, "Description": "eks_templates scale ng to 5,2,6",
+        "ClientToken": "eks-templates-20260101-120000",
     })
     scaling_change = change("Modify", "ManagedNodeGroup", "AWS::EKS::Nodegroup", replacement="False")
     stubs.cfn.add_response("describe_change_set", change_set(CS, scaling_change))
