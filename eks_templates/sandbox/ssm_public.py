@@ -61,8 +61,9 @@ def public_parameters(images: dict[str, str]) -> dict[str, str]:
         params[f"/aws/service/bottlerocket/aws-k8s-{ver}/arm64/latest/image_id"] = arm_2023
         for release in ("20.04", "22.04", "24.04"):
             ubuntu = f"/aws/service/canonical/ubuntu/eks/{release}/{ver}/stable/current"
-            params[f"{ubuntu}/amd64/hvm/ebs-gp2/ami-id"] = x86_2023
-            params[f"{ubuntu}/arm64/hvm/ebs-gp2/ami-id"] = arm_2023
+            for volume in ("ebs-gp2", "ebs-gp3"):  # Canonical publishes 24.04 under ebs-gp3
+                params[f"{ubuntu}/amd64/hvm/{volume}/ami-id"] = x86_2023
+                params[f"{ubuntu}/arm64/hvm/{volume}/ami-id"] = arm_2023
     return params
 
 

@@ -1,4 +1,4 @@
-"""The templates `render` writes for the default cluster, through their lifecycle in the sandbox.
+"""The templates `render` writes for every stack file, through their lifecycle in the sandbox.
 
 Deploys whatever children the renderer produces (through change sets, as `deploy`
 does), scales each nodegroup whose scaling parameter the root exposes, checks that an
@@ -20,11 +20,12 @@ from .cfn import deploy, live_stacks
 from .conftest import Clients
 
 REPO = Path(__file__).resolve().parents[2]
+STACKS = sorted(path.stem for path in (REPO / "stacks").glob("*.yaml")) or ["myeks"]
 
 
-def _render(out_dir: Path) -> dict:
+def _render(stack: str, out_dir: Path) -> dict:
     subprocess.run(
-        [sys.executable, "-m", "eks_templates", "render", "--out-dir", str(out_dir)],
+        [sys.executable, "-m", "eks_templates", "render", stack, "--out-dir", str(out_dir)],
         cwd=REPO,
         check=True,
         capture_output=True,
@@ -33,8 +34,9 @@ def _render(out_dir: Path) -> dict:
     return json.loads((out_dir / "root.json").read_text())
 
 
-def test_rendered_default_cluster_deploys_scales_and_deletes(aws: Clients, tmp_path: Path) -> None:
-    root = _render(tmp_path)
+@pytest.mark.parametrize("stack", STACKS)
+def test_rendered_cluster_deploys_scales_and_deletes(aws: Clients, tmp_path: Path, stack: str) -> None:
+    root = _render(stack, tmp_path)
     children = [name for name, res in root["Resources"].items() if res["Type"] == "AWS::CloudFormation::Stack"]
     assert "NetworkStack" in children
     for name in children:
@@ -42,11 +44,11 @@ def test_rendered_default_cluster_deploys_scales_and_deletes(aws: Clients, tmp_p
         child = json.loads((tmp_path / props["TemplateURL"]).read_text())
         props["TemplateURL"] = t.upload(aws.s3, f"rendered/{props['TemplateURL']}", child)
 
-    deploy(aws.cloudformation, "myeks", root)
+    deploy(aws.cloudformation, stack, root)
     stacks = aws.cloudformation.describe_stacks()["Stacks"]
     assert len(stacks) == len(children) + 1
     assert {s["StackStatus"] for s in stacks} == {"CREATE_COMPLETE"}
-    root_stack = next(s for s in stacks if s["StackName"] == "myeks")
+    root_stack = next(s for s in stacks if s["StackName"] == stack)
     assert {o["OutputKey"] for o in root_stack.get("Outputs") or []} == set(root.get("Outputs", {}))
 
     scaling = {
@@ -56,7 +58,7 @@ def test_rendered_default_cluster_deploys_scales_and_deletes(aws: Clients, tmp_p
     }
     if scaling:
         params = {name: f"{d + 1},{mn},{max(mx, d + 1)}" for name, (d, mn, mx) in scaling.items()}
-        deploy(aws.cloudformation, "myeks", root, params)
+        deploy(aws.cloudformation, stack, root, params)
         clusters = aws.eks.list_clusters()["clusters"]
         desired = sorted(
             aws.eks.describe_nodegroup(clusterName=c, nodegroupName=ng)["nodegroup"]["scalingConfig"]["desiredSize"]
@@ -65,9 +67,9 @@ def test_rendered_default_cluster_deploys_scales_and_deletes(aws: Clients, tmp_p
         )
         assert desired == sorted(d + 1 for d, _mn, _mx in scaling.values())
         with pytest.raises(ClientError, match="No updates are to be performed"):
-            deploy(aws.cloudformation, "myeks", root, params)
+            deploy(aws.cloudformation, stack, root, params)
 
-    aws.cloudformation.delete_stack(StackName="myeks")
+    aws.cloudformation.delete_stack(StackName=stack)
 
     assert live_stacks(aws.cloudformation) == []
     assert [v for v in aws.ec2.describe_vpcs()["Vpcs"] if not v["IsDefault"]] == []

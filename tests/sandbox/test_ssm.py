@@ -19,6 +19,7 @@ PATHS = [
     "/aws/service/bottlerocket/aws-k8s-{v}/x86_64/latest/image_id",
     "/aws/service/canonical/ubuntu/eks/22.04/{v}/stable/current/amd64/hvm/ebs-gp2/ami-id",
     "/aws/service/canonical/ubuntu/eks/20.04/{v}/stable/current/amd64/hvm/ebs-gp2/ami-id",
+    "/aws/service/canonical/ubuntu/eks/24.04/{v}/stable/current/amd64/hvm/ebs-gp3/ami-id",
 ]
 
 
