@@ -129,12 +129,20 @@ MANAGEMENT_HOST_ROLE_ARN = Port(
 # --------------------------------------------------------------------------- per nodegroup (Nodegroup<Name>Stack)
 
 
-def remote_access_sg_port(nodegroup_name: str) -> Port:
+#: CloudFormation allows 200 outputs per template; the cluster's own root outputs are
+#: at most 18 (network 3, security groups 4, control plane 7, management host 4).
+#: Up to this many nodegroups with ``ssh.allow`` get their remoteAccess group as a root
+#: output; with more, the ids stay outputs of the nodegroup stacks only (all or none,
+#: so a root output never depends on a nodegroup's position in the file).
+MAX_REMOTE_ACCESS_ROOT_OUTPUTS = 180
+
+
+def remote_access_sg_port(nodegroup_name: str, *, root_output: bool = True) -> Port:
     """The remoteAccess security group of a nodegroup with ``ssh.allow``."""
     return Port(
         f"{pascal(nodegroup_name)}RemoteAccessSecurityGroupId", SG_ID,
         f"remoteAccess security group of nodegroup {nodegroup_name}: SSH to its nodes",
-        root_output=True,
+        root_output=root_output,
     )
 
 

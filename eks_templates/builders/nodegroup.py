@@ -40,6 +40,7 @@ from eks_templates.names import (
     CLUSTER_NAME,
     CLUSTER_SG_ID,
     MANAGEMENT_HOST_SG_ID,
+    MAX_REMOTE_ACCESS_ROOT_OUTPUTS,
     PRIVATE_SUBNET_IDS,
     PUBLIC_SUBNET_IDS,
     SHARED_NODE_SG_ID,
@@ -323,10 +324,15 @@ class NodegroupBuilder(Builder):
         return tuple(ports)
 
     @property
+    def remote_access_port(self) -> Port:
+        with_ssh = sum(1 for ng in self.config.managed_node_groups if ng.ssh.allow)
+        return remote_access_sg_port(self.nodegroup.name, root_output=with_ssh <= MAX_REMOTE_ACCESS_ROOT_OUTPUTS)
+
+    @property
     def outputs(self) -> Sequence[Port]:
         ports = [nodegroup_role_port(self.nodegroup.name)]
         if self.ssh_allowed:
-            ports.append(remote_access_sg_port(self.nodegroup.name))
+            ports.append(self.remote_access_port)
         return tuple(ports)
 
     def root_parameters(self) -> Sequence[tuple[Port, Parameter]]:
@@ -384,7 +390,7 @@ class NodegroupBuilder(Builder):
         self.add(template, eks.Nodegroup(self.lid("ManagedNodeGroup"), **props))
         outputs: dict[str, Any] = {nodegroup_role_port(ng.name).name: GetAtt(role, "Arn")}
         if remote_access is not None:
-            outputs[remote_access_sg_port(ng.name).name] = Ref(remote_access)
+            outputs[self.remote_access_port.name] = Ref(remote_access)
         return outputs
 
     def _managed_policies(self) -> list[Any]:

@@ -438,3 +438,19 @@ def test_user_data_is_valid_base64_free_of_secrets():
     script = launch_data(cfg=cfg)["UserData"]["Fn::Base64"]["Fn::Sub"][0]
     base64.b64encode(script.encode())  # plain text that CloudFormation encodes
     assert "secret" not in script.lower() and "password" not in script.lower()
+
+
+def test_remote_access_root_outputs_stop_before_the_output_quota():
+    from eks_templates.names import MAX_REMOTE_ACCESS_ROOT_OUTPUTS
+
+    def root_outputs(count: int) -> dict[str, Any]:
+        groups = ", ".join(f"{{name: ng{i}, ssh: {{allow: true}}}}" for i in range(count))
+        cfg = config(f"bastion: {{enabled: true}}\nmanagedNodeGroups: [{groups}]\n")
+        return dict(templates(rendered(cfg))["root.json"]["Outputs"])
+
+    many = root_outputs(MAX_REMOTE_ACCESS_ROOT_OUTPUTS)
+    assert len([n for n in many if n.endswith("RemoteAccessSecurityGroupId")]) == MAX_REMOTE_ACCESS_ROOT_OUTPUTS
+    assert len(many) <= 200
+    too_many = root_outputs(MAX_REMOTE_ACCESS_ROOT_OUTPUTS + 1)
+    assert not [n for n in too_many if n.endswith("RemoteAccessSecurityGroupId")]
+    assert "ClusterName" in too_many
