@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import yaml
 from troposphere import Ref, Template
 
-from eks_templates.builders import Builder, cluster_builders
+from eks_templates.builders import Builder
 from eks_templates.config import parse_config
 from eks_templates.config.model import ClusterConfig
 from eks_templates.render import RenderedSet, render_set
@@ -72,16 +71,5 @@ def templates(rs: RenderedSet) -> dict[str, dict[str, Any]]:
     return {name: json.loads(text) for name, text in rs.files.items()}
 
 
-def all_resources(cfg: ClusterConfig, *, flat: bool = False) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """(file, logical ID, resource) of every resource of the rendered set."""
-    for name, data in templates(rendered(cfg, flat=flat)).items():
-        for logical_id, resource in (data.get("Resources") or {}).items():
-            yield name, logical_id, resource
-
-
 def flat_resources(cfg: ClusterConfig) -> dict[str, Any]:
     return dict(json.loads(rendered(cfg, flat=True).files["flat.json"])["Resources"])
-
-
-def builder_of(cfg: ClusterConfig, kind: type[Builder]) -> Builder:
-    return next(b for b in cluster_builders(cfg) if isinstance(b, kind))
