@@ -314,11 +314,9 @@ class Watcher:
 
     def busy(self, label: str) -> list[str]:
         """Resources of the stack ``label`` with an operation running (not nested stacks)."""
+        stacks = {t.label for t in self.tracked.values()}
         return [lid for (stack, lid), status in self.resources.items()
-                if stack == label and in_progress(status) and f"{label}/{lid}" not in self._labels()]
-
-    def _labels(self) -> set[str]:
-        return {t.label for t in self.tracked.values()}
+                if stack == label and in_progress(status) and f"{label}/{lid}" not in stacks]
 
 
 # --------------------------------------------------------------------------- displays

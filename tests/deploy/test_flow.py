@@ -508,3 +508,37 @@ def test_lint_findings_refuse_before_any_aws_call() -> None:
         run(stubs, Options(yes=True), rs=broken)
     assert any("W3010" in m for m in info.value.messages)
     stubs.verify()
+
+
+def test_ctrl_c_at_the_prompt_deletes_the_change_set() -> None:
+    stubs = Stubs("cloudformation", "s3")
+    existing(stubs, template={"Resources": {}})
+    s3_has_everything(stubs)
+    change_set_made(stubs, *CHANGES)
+    stubs.cfn.add_response("delete_change_set", {}, {"ChangeSetName": CS})
+    ui = make_ui(interactive=True)
+
+    def interrupted(_: str) -> str:
+        raise KeyboardInterrupt
+
+    ui.ask = interrupted
+    with pytest.raises(KeyboardInterrupt):
+        run(stubs, ui=ui)
+    stubs.verify()
+    assert "change set eks-templates-20260101-120000 deleted, nothing was changed" in errors(ui)
+
+
+def test_waiting_for_a_running_operation_is_bounded() -> None:
+    stubs = Stubs()
+    stubs.cfn.add_response("describe_stacks", stacks(stack("UPDATE_IN_PROGRESS")))
+    stubs.cfn.add_response("describe_stack_events", events(self_event("UPDATE_IN_PROGRESS", t=-5,
+                                                                      reason="User Initiated")))
+    for _ in range(3):
+        stubs.cfn.add_response("describe_stacks", stacks(stack("UPDATE_IN_PROGRESS")))
+        stubs.cfn.add_response("describe_stack_events", events())
+    clock = FakeClock()
+    ctx = stubs.context(clock=clock, poll=30, stack_timeout=60)
+    with pytest.raises(UserError, match="still UPDATE_IN_PROGRESS after 01:00") as info:
+        deploy(ctx, config(), Options(yes=True), rendered=rendered_set())
+    assert info.value.exit_code == 2
+    stubs.verify()
