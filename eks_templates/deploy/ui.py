@@ -7,6 +7,7 @@ Both are injected, so tests run without a terminal and without waiting: a
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -48,7 +49,7 @@ class Ui:
             out=sys.stdout,
             err=sys.stderr,
             interactive=_isatty(sys.stdin),
-            live=_isatty(sys.stdout),
+            live=_isatty(sys.stdout) and os.environ.get("TERM", "") != "dumb",
         )
 
     def say(self, message: str = "") -> None:
