@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -76,9 +75,8 @@ def write_set(rendered: RenderedSet, out_dir: Path) -> list[Path]:
     written = []
     for name, text in rendered.files.items():
         target = out_dir / name
-        fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        tmp = out_dir / f".{name}.{os.getpid()}.tmp"
+        tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, target)
         written.append(target)
     for stale in sorted(out_dir.iterdir()):

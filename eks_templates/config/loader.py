@@ -7,20 +7,18 @@ file are reported together as a :class:`~eks_templates.errors.StackFileError`.
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 import sys
 import types
 import typing
 from collections.abc import Callable
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
 
 from eks_templates.config.model import ClusterConfig
-from eks_templates.config.problems import Problem, yaml_path
+from eks_templates.config.problems import Problem, suggest, yaml_path
+from eks_templates.config.schema import Model, SchemaError
 from eks_templates.errors import StackFileError
 
 #: Where ``load_stack("name")`` looks for ``<name>.yaml``.
@@ -47,7 +45,7 @@ def resolve(ref: str) -> Path:
 
 def default_text() -> str:
     """The built-in default cluster: the notes' ``myeks`` (same as ``stacks/myeks.yaml``)."""
-    return resources.files("eks_templates.config").joinpath("default_cluster.yaml").read_text("utf-8")
+    return Path(__file__).with_name("default_cluster.yaml").read_text("utf-8")
 
 
 # --------------------------------------------------------------------------- YAML
@@ -88,7 +86,7 @@ def parse_yaml(text: str, source: str) -> Any:
         raise StackFileError([f"{source}: YAML syntax error: {exc}"]) from None
 
 
-# --------------------------------------------------------------------------- pydantic errors -> lines
+# --------------------------------------------------------------------------- schema errors -> lines
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -100,7 +98,7 @@ def _unwrap(annotation: Any) -> Any:
     return annotation
 
 
-def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel] | None:
+def _model_at(loc: tuple[str | int, ...]) -> type[Model] | None:
     """The model class that validates the mapping at ``loc`` (for "did you mean")."""
     current: Any = ClusterConfig
     for part in loc:
@@ -114,20 +112,18 @@ def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel] | None:
         if origin is dict:
             current = typing.get_args(current)[1]
             continue
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+        if not (isinstance(current, type) and issubclass(current, Model)):
             return None
-        field = next(
-            (f for name, f in current.model_fields.items() if (f.alias or name) == part), None
-        )
-        if field is None:
+        spec = next((f for f in current.fields() if f.alias == part), None)
+        if spec is None:
             return None
-        current = field.annotation
+        current = spec.annotation
     current = _unwrap(current)
-    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+    return current if isinstance(current, type) and issubclass(current, Model) else None
 
 
-def _allowed_keys(model: type[BaseModel]) -> list[str]:
-    return [f.alias or name for name, f in model.model_fields.items()]
+def _allowed_keys(model: type[Model]) -> list[str]:
+    return [f.alias for f in model.fields()]
 
 
 def _describe(value: Any) -> str:
@@ -172,8 +168,8 @@ def _error_line(err: Any) -> Problem:
             return Problem(yaml_path(loc), known)
         parent = _model_at(loc[:-1])
         allowed = _allowed_keys(parent) if parent else []
-        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
+        close = suggest(str(loc[-1]), allowed)
+        hint = f"; did you mean '{close}'?" if close else ""
         listing = f"; allowed here: {', '.join(allowed)}" if allowed and not close else ""
         return Problem(yaml_path(loc), f"unknown field{hint}{listing}")
     if kind == "missing":
@@ -263,7 +259,7 @@ def parse_config(
     problems = _read_public_keys(data, base or Path("."))
     try:
         config = ClusterConfig.model_validate(data)
-    except ValidationError as exc:
+    except SchemaError as exc:
         problems.extend(_error_line(e) for e in exc.errors())
         raise StackFileError([p.format(source) for p in dict.fromkeys(problems)]) from None
     problems.extend(validate.check(config, today=today or _dt.date.today()))

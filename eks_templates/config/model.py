@@ -12,20 +12,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-from pydantic.alias_generators import to_camel
-
+from eks_templates.config.schema import Model, field
 from eks_templates.config.versions import DEFAULT_VERSION
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        alias_generator=to_camel,
-        populate_by_name=True,
-        frozen=True,
-        strict=False,
-    )
+class _Model(Model):
+    """Frozen; unknown keys are errors; YAML keys are the camelCase aliases."""
 
 
 # --------------------------------------------------------------------------- metadata
@@ -35,7 +27,7 @@ class Metadata(_Model):
     name: str
     region: str
     version: str = DEFAULT_VERSION
-    tags: dict[str, str] = Field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- vpc
@@ -48,8 +40,8 @@ class SubnetSpec(_Model):
 
 
 class Subnets(_Model):
-    public: dict[str, SubnetSpec] = Field(default_factory=dict)
-    private: dict[str, SubnetSpec] = Field(default_factory=dict)
+    public: dict[str, SubnetSpec] = field(default_factory=dict)
+    private: dict[str, SubnetSpec] = field(default_factory=dict)
 
 
 class Nat(_Model):
@@ -66,10 +58,10 @@ class Vpc(_Model):
     id: str | None = None
     cidr: str = "192.168.0.0/16"
     subnets: Subnets | None = None
-    nat: Nat = Field(default_factory=Nat)
-    cluster_endpoints: ClusterEndpoints = Field(default_factory=ClusterEndpoints)
+    nat: Nat = field(default_factory=Nat)
+    cluster_endpoints: ClusterEndpoints = field(default_factory=ClusterEndpoints)
     # differs from eksctl (0.0.0.0/0): the file must name the CIDRs that may reach a public API.
-    public_access_cidrs: list[str] | None = Field(default=None, alias="publicAccessCIDRs")
+    public_access_cidrs: list[str] | None = field(default=None, alias="publicAccessCIDRs")
     manage_shared_node_security_group_rules: bool = True
 
 
@@ -77,36 +69,36 @@ class Vpc(_Model):
 
 
 class KubernetesNetworkConfig(_Model):
-    ip_family: Literal["IPv4"] = Field(default="IPv4", alias="ipFamily")
-    service_ipv4_cidr: str | None = Field(default=None, alias="serviceIPv4CIDR")
+    ip_family: Literal["IPv4"] = field(default="IPv4", alias="ipFamily")
+    service_ipv4_cidr: str | None = field(default=None, alias="serviceIPv4CIDR")
 
 
 class AccessScope(_Model):
     type: Literal["cluster", "namespace"] = "cluster"
-    namespaces: list[str] = Field(default_factory=list)
+    namespaces: list[str] = field(default_factory=list)
 
 
 class AccessPolicy(_Model):
-    policy_arn: str = Field(alias="policyARN")
-    access_scope: AccessScope = Field(default_factory=AccessScope)
+    policy_arn: str = field(alias="policyARN")
+    access_scope: AccessScope = field(default_factory=AccessScope)
 
 
 class AccessEntry(_Model):
-    principal_arn: str = Field(alias="principalARN")
+    principal_arn: str = field(alias="principalARN")
     type: Literal["STANDARD", "EC2_LINUX", "EC2_WINDOWS", "FARGATE_LINUX"] | None = None
-    kubernetes_groups: list[str] = Field(default_factory=list)
-    access_policies: list[AccessPolicy] = Field(default_factory=list)
+    kubernetes_groups: list[str] = field(default_factory=list)
+    access_policies: list[AccessPolicy] = field(default_factory=list)
 
 
 class AccessConfig(_Model):
     authentication_mode: Literal["CONFIG_MAP", "API", "API_AND_CONFIG_MAP"] = "API_AND_CONFIG_MAP"
     bootstrap_cluster_creator_admin_permissions: bool = True
-    access_entries: list[AccessEntry] = Field(default_factory=list)
+    access_entries: list[AccessEntry] = field(default_factory=list)
 
 
 class ClusterIam(_Model):
-    with_oidc: bool = Field(default=False, alias="withOIDC")
-    service_role_arn: str | None = Field(default=None, alias="serviceRoleARN")
+    with_oidc: bool = field(default=False, alias="withOIDC")
+    service_role_arn: str | None = field(default=None, alias="serviceRoleARN")
 
 
 ALL_LOG_TYPES: tuple[str, ...] = ("api", "audit", "authenticator", "controllerManager", "scheduler")
@@ -114,24 +106,24 @@ ALL_LOG_TYPES: tuple[str, ...] = ("api", "audit", "authenticator", "controllerMa
 
 class ClusterLogging(_Model):
     # differs from eksctl (none): every control-plane log type is on.
-    enable_types: list[str] = Field(default_factory=lambda: list(ALL_LOG_TYPES))
+    enable_types: list[str] = field(default_factory=lambda: list(ALL_LOG_TYPES))
     # differs from eksctl (never expire): 90 days.
     log_retention_in_days: int = 90
 
 
 class CloudWatch(_Model):
-    cluster_logging: ClusterLogging = Field(default_factory=ClusterLogging)
+    cluster_logging: ClusterLogging = field(default_factory=ClusterLogging)
 
 
 class SecretsEncryption(_Model):
     # No keyARN: a customer-managed KMS key is created (differs from eksctl: no encryption).
-    key_arn: str | None = Field(default=None, alias="keyARN")
+    key_arn: str | None = field(default=None, alias="keyARN")
 
 
 class Addon(_Model):
     name: str
     version: str | None = None
-    service_account_role_arn: str | None = Field(default=None, alias="serviceAccountRoleARN")
+    service_account_role_arn: str | None = field(default=None, alias="serviceAccountRoleARN")
     resolve_conflicts: Literal["none", "overwrite", "preserve"] = "overwrite"
 
 
@@ -160,11 +152,11 @@ class NodeSsh(_Model):
     #: The key material: eksctl's inline ``publicKey``, or the file at ``publicKeyPath``
     #: read by the loader (builders never read files).
     public_key: str | None = None
-    source_security_group_ids: list[str] = Field(default_factory=list)
+    source_security_group_ids: list[str] = field(default_factory=list)
 
 
 class AddonPolicies(_Model):
-    external_dns: bool = Field(default=False, alias="externalDNS")
+    external_dns: bool = field(default=False, alias="externalDNS")
     cert_manager: bool = False
     ebs: bool = False
     alb_ingress: bool = False
@@ -173,7 +165,7 @@ class AddonPolicies(_Model):
 
 
 class NodeIam(_Model):
-    with_addon_policies: AddonPolicies = Field(default_factory=AddonPolicies)
+    with_addon_policies: AddonPolicies = field(default_factory=AddonPolicies)
 
 
 class UpdateConfig(_Model):
@@ -184,10 +176,10 @@ class UpdateConfig(_Model):
 class ManagedNodeGroup(_Model):
     name: str
     instance_type: str | None = None
-    instance_types: list[str] = Field(default_factory=list)
+    instance_types: list[str] = field(default_factory=list)
     ami_family: AmiFamily = "AmazonLinux2023"
     spot: bool = False
-    # Always set after loading (see _size_defaults): eksctl's defaults are desired 2,
+    # Always set after loading (see before_validation): eksctl's defaults are desired 2,
     # min = desired, max = max(desired, min).
     desired_capacity: int
     min_size: int
@@ -198,19 +190,16 @@ class ManagedNodeGroup(_Model):
     volume_encrypted: bool = True
     # differs from eksctl (false): nodes live in private subnets.
     private_networking: bool = True
-    labels: dict[str, str] = Field(default_factory=dict)
-    taints: list[Taint] = Field(default_factory=list)
-    tags: dict[str, str] = Field(default_factory=dict)
-    ssh: NodeSsh = Field(default_factory=NodeSsh)
-    iam: NodeIam = Field(default_factory=NodeIam)
-    disable_imdsv1: bool = Field(default=True, alias="disableIMDSv1")
+    labels: dict[str, str] = field(default_factory=dict)
+    taints: list[Taint] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)
+    ssh: NodeSsh = field(default_factory=NodeSsh)
+    iam: NodeIam = field(default_factory=NodeIam)
+    disable_imdsv1: bool = field(default=True, alias="disableIMDSv1")
     update_config: UpdateConfig | None = None
 
-    @model_validator(mode="before")
     @classmethod
-    def _size_defaults(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
+    def before_validation(cls, data: dict[str, Any]) -> dict[str, Any]:
         def number(value: Any) -> int | None:
             return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -238,13 +227,13 @@ class ManagedNodeGroup(_Model):
 
 class FargateSelector(_Model):
     namespace: str
-    labels: dict[str, str] = Field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 class FargateProfile(_Model):
     name: str
     selectors: list[FargateSelector]
-    subnets: list[str] = Field(default_factory=list)
+    subnets: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- our own sections
@@ -257,7 +246,7 @@ class Bastion(_Model):
     instance_type: str = "t3.small"
     # differs from the notes (public): reach it with Session Manager, no inbound port needed.
     subnet: Literal["public", "private"] = "private"
-    allowed_cidrs: list[str] = Field(default_factory=list, alias="allowedCIDRs")
+    allowed_cidrs: list[str] = field(default_factory=list, alias="allowedCIDRs")
     key_name: str | None = None
 
 
@@ -265,7 +254,7 @@ class Deploy(_Model):
     bucket: str | None = None
     prefix: str | None = None
     termination_protection: bool = True
-    tags: dict[str, str] = Field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
     stack_name: str | None = None
 
 
@@ -273,21 +262,21 @@ class Deploy(_Model):
 
 
 class ClusterConfig(_Model):
-    api_version: Literal["eksctl.io/v1alpha5"] = Field(alias="apiVersion")
+    api_version: Literal["eksctl.io/v1alpha5"] = field(alias="apiVersion")
     kind: Literal["ClusterConfig"]
     metadata: Metadata
     availability_zones: list[str] | None = None
-    vpc: Vpc = Field(default_factory=Vpc)
-    kubernetes_network_config: KubernetesNetworkConfig = Field(default_factory=KubernetesNetworkConfig)
-    access_config: AccessConfig = Field(default_factory=AccessConfig)
-    iam: ClusterIam = Field(default_factory=ClusterIam)
-    cloud_watch: CloudWatch = Field(default_factory=CloudWatch)
-    secrets_encryption: SecretsEncryption = Field(default_factory=SecretsEncryption)
-    addons: list[Addon] = Field(default_factory=list)
-    managed_node_groups: list[ManagedNodeGroup] = Field(default_factory=list)
-    fargate_profiles: list[FargateProfile] = Field(default_factory=list)
-    bastion: Bastion = Field(default_factory=Bastion)
-    deploy: Deploy = Field(default_factory=Deploy)
+    vpc: Vpc = field(default_factory=Vpc)
+    kubernetes_network_config: KubernetesNetworkConfig = field(default_factory=KubernetesNetworkConfig)
+    access_config: AccessConfig = field(default_factory=AccessConfig)
+    iam: ClusterIam = field(default_factory=ClusterIam)
+    cloud_watch: CloudWatch = field(default_factory=CloudWatch)
+    secrets_encryption: SecretsEncryption = field(default_factory=SecretsEncryption)
+    addons: list[Addon] = field(default_factory=list)
+    managed_node_groups: list[ManagedNodeGroup] = field(default_factory=list)
+    fargate_profiles: list[FargateProfile] = field(default_factory=list)
+    bastion: Bastion = field(default_factory=Bastion)
+    deploy: Deploy = field(default_factory=Deploy)
 
     @property
     def stack_name(self) -> str:

@@ -35,6 +35,18 @@ def yaml_path(loc: Sequence[str | int]) -> str:
     return out
 
 
+def suggest(value: str, choices: Iterable[str]) -> str | None:
+    """The choice closest to ``value`` (a typo, or a difference in case), if any."""
+    import difflib  # only on the error path: keeps render's start-up light
+
+    options = list(choices)
+    close = difflib.get_close_matches(value, options, n=1, cutoff=0.6)
+    if close:
+        return close[0]
+    lowered = {c.lower(): c for c in options}
+    return lowered.get(value.lower())
+
+
 def errors(problems: Iterable[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity == "error"]
 

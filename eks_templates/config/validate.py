@@ -23,14 +23,13 @@ Decisions worth knowing (the README repeats them):
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 import ipaddress
 import re
 from collections.abc import Callable, Iterable, Iterator
 
 from eks_templates.config import versions
 from eks_templates.config.model import ALL_LOG_TYPES, ClusterConfig
-from eks_templates.config.problems import Problem
+from eks_templates.config.problems import Problem, suggest
 from eks_templates.config.subnets import SubnetPlan, plan_subnets, subnet_zone
 from eks_templates.names import nodegroup_stack, pascal
 
@@ -53,12 +52,8 @@ def _warn(path: str, message: str) -> Problem:
 
 
 def _did_you_mean(value: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
-    if not close:
-        lowered = {c.lower(): c for c in choices}
-        if value.lower() in lowered:
-            close = [lowered[value.lower()]]
-    return f"; did you mean {close[0]!r}?" if close else ""
+    close = suggest(value, choices)
+    return f"; did you mean {close!r}?" if close else ""
 
 
 def _ng(i: int, field: str = "") -> str:
@@ -103,7 +98,7 @@ def _net(text: str | None) -> Network | None:
 def _cidr_fields(config: ClusterConfig) -> Iterator[tuple[str, str]]:
     """Every CIDR the file gives, with its YAML path."""
     vpc = config.vpc
-    if "cidr" in vpc.model_fields_set or vpc.id is None:
+    if "cidr" in vpc.fields_set or vpc.id is None:
         yield "vpc.cidr", vpc.cidr
     if vpc.subnets is not None:
         for tier, group in (("public", vpc.subnets.public), ("private", vpc.subnets.private)):
@@ -121,7 +116,7 @@ def _cidr_fields(config: ClusterConfig) -> Iterator[tuple[str, str]]:
 
 def _vpc_net(config: ClusterConfig) -> Network | None:
     """The VPC block when it is known: a new VPC, or an existing one whose cidr is written."""
-    if config.vpc.id is not None and "cidr" not in config.vpc.model_fields_set:
+    if config.vpc.id is not None and "cidr" not in config.vpc.fields_set:
         return None
     return _net(config.vpc.cidr)
 
