@@ -17,6 +17,7 @@ from troposphere import Template
 
 from eks_templates import assembly
 from eks_templates.config.model import ClusterConfig
+from eks_templates.errors import UserError
 
 Format = Literal["json", "yaml"]
 ROOT = "root"
@@ -52,7 +53,22 @@ def dumps(template: Template | dict[str, Any], fmt: Format = "json") -> str:
 
 
 def render_set(config: ClusterConfig, *, fmt: Format = "json", flat: bool = False) -> RenderedSet:
-    """Render the cluster: nested (root + one file per child) or one flat template."""
+    """Render the cluster: nested (root + one file per child) or one flat template.
+
+    A template that would pass a CloudFormation quota (troposphere stops at 500
+    resources, 200 parameters, 200 outputs) is a :class:`UserError`, not a crash.
+    """
+    try:
+        return _render_set(config, fmt=fmt, flat=flat)
+    except ValueError as exc:
+        if not str(exc).startswith("Maximum"):
+            raise
+        hint = ("; render it as nested stacks (without --flat), which split the cluster per concern"
+                if flat else "")
+        raise UserError(f"{config.stack_name}: {exc} in one template, CloudFormation's quota{hint}") from None
+
+
+def _render_set(config: ClusterConfig, *, fmt: Format, flat: bool) -> RenderedSet:
     if flat:
         name = f"{FLAT}.{fmt}"
         return RenderedSet(config.stack_name, name, {name: dumps(assembly.flat(config), fmt)}, fmt)

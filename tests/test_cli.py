@@ -85,3 +85,20 @@ def test_stdout_is_the_only_template_output_so_redirect_works(tmp_path: Path):
     (tmp_path / "cluster.json").write_text(result.stdout)
     assert json.loads((tmp_path / "cluster.json").read_text())["Resources"]
     assert REPO.exists()
+
+
+def test_flat_over_the_resource_quota_is_a_clean_error(tmp_path: Path):
+    import yaml
+
+    data = yaml.safe_load((REPO / "stacks" / "myeks.yaml").read_text())
+    group = data["managedNodeGroups"][0]
+    data["managedNodeGroups"] = [dict(group, name=f"ng-{i:02d}") for i in range(80)]
+    path = tmp_path / "wide.yaml"
+    path.write_text(yaml.safe_dump(data))
+    flat = run_cli("render", str(path), "--flat", "--out-dir", str(tmp_path / "flat"))
+    assert flat.returncode == 2
+    assert "Traceback" not in flat.stderr and flat.stdout == ""
+    assert "Maximum number of resources 500 reached" in flat.stderr and "without --flat" in flat.stderr
+    assert not (tmp_path / "flat").exists()
+    nested = run_cli("render", str(path), "--out-dir", str(tmp_path / "nested"))
+    assert nested.returncode == 0, nested.stderr
