@@ -26,12 +26,28 @@ import datetime as _dt
 import ipaddress
 import re
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from eks_templates.config import versions
 from eks_templates.config.model import ALL_LOG_TYPES, ClusterConfig
 from eks_templates.config.problems import Problem, suggest
 from eks_templates.config.subnets import SubnetPlan, plan_subnets, subnet_zone
 from eks_templates.names import nodegroup_stack, pascal
+
+
+class _lazy:
+    """A regular expression compiled on first use: most rules see few of them, and
+    compiling all at import would cost every render ~8 ms."""
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self._args = (pattern, flags)
+        self._compiled: re.Pattern[str] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._compiled is None:
+            self._compiled = re.compile(*self._args)
+        return getattr(self._compiled, name)
+
 
 Rule = Callable[[ClusterConfig, _dt.date], Iterator[Problem]]
 RULES: list[Rule] = []
@@ -153,16 +169,16 @@ def partition_of(region: str) -> str:
 
 _IAM_NAME = r"[\w+=,.@-]+"
 _IAM_PATH = r"(?:/[\x21-\x7e]*?)?"
-_ROLE_ARN = re.compile(
+_ROLE_ARN = _lazy(
     rf"^arn:(?P<partition>aws[a-z-]*):iam::(?P<account>\d{{12}}):role{_IAM_PATH}/{_IAM_NAME}$"
 )
-_PRINCIPAL_ARN = re.compile(
+_PRINCIPAL_ARN = _lazy(
     rf"^arn:(?P<partition>aws[a-z-]*):iam::(?P<account>\d{{12}}):(?P<kind>role|user){_IAM_PATH}/{_IAM_NAME}$"
 )
-_POLICY_ARN = re.compile(
+_POLICY_ARN = _lazy(
     r"^arn:(?P<partition>aws[a-z-]*):eks::aws:cluster-access-policy/(?P<name>[A-Za-z0-9]+)$"
 )
-_KMS_ARN = re.compile(
+_KMS_ARN = _lazy(
     r"^arn:(?P<partition>aws[a-z-]*):kms:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
     r"(?:key/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})"
     r"|alias/[A-Za-z0-9/_-]+)$"
@@ -208,8 +224,8 @@ def _role_arn_problems(path: str, arn: str, partition: str, what: str) -> Iterat
 
 # =========================================================================== files and names
 
-_NAME_RE = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]*$")
-_STACK_NAME_RE = re.compile(r"^[A-Za-z][-A-Za-z0-9]*$")
+_NAME_RE = _lazy(r"^[0-9A-Za-z][A-Za-z0-9_-]*$")
+_STACK_NAME_RE = _lazy(r"^[A-Za-z][-A-Za-z0-9]*$")
 _NAME_CHARS = "letters, digits, '-' and '_', starting with a letter or digit"
 
 
@@ -297,7 +313,7 @@ def fargate_profile_names(config: ClusterConfig, today: _dt.date) -> Iterator[Pr
             seen[profile.name] = i
 
 
-_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_BUCKET_RE = _lazy(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
 @rule
@@ -336,7 +352,7 @@ def tags(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
 
 # =========================================================================== region and zones
 
-_REGION_RE = re.compile(r"^[a-z]{2}(-(gov|iso|isob|isoe|isof))?-[a-z]+-\d+$")
+_REGION_RE = _lazy(r"^[a-z]{2}(-(gov|iso|isob|isoe|isof))?-[a-z]+-\d+$")
 
 
 @rule
@@ -468,9 +484,9 @@ def subnet_zones(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
 
 # Resource ids: the prefix and hex digits (AWS uses 8 or 17; CloudFormation's typed
 # parameters check the exact form at deploy time, before anything is created).
-_VPC_ID_RE = re.compile(r"^vpc-[0-9a-f]+$")
-_SUBNET_ID_RE = re.compile(r"^subnet-[0-9a-f]+$")
-_SG_ID_RE = re.compile(r"^sg-[0-9a-f]+$")
+_VPC_ID_RE = _lazy(r"^vpc-[0-9a-f]+$")
+_SUBNET_ID_RE = _lazy(r"^subnet-[0-9a-f]+$")
+_SG_ID_RE = _lazy(r"^sg-[0-9a-f]+$")
 
 
 @rule
@@ -741,7 +757,7 @@ def nat_for_private_workloads(config: ClusterConfig, today: _dt.date) -> Iterato
 # =========================================================================== access
 
 #: a namespace name, or a prefix ending in '*' (access scopes and Fargate selectors take those)
-_NAMESPACE_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$|^([a-z0-9][-a-z0-9]*)?\*$")
+_NAMESPACE_RE = _lazy(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$|^([a-z0-9][-a-z0-9]*)?\*$")
 
 
 @rule
@@ -954,8 +970,8 @@ def volume_size(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
 
 
 _SIZES = r"(nano|micro|small|medium|large|xlarge|[1-9]\d*xlarge|metal(-\d+xl)?)"
-_INSTANCE_RE = re.compile(rf"^(?P<family>[a-z][a-z0-9-]*\d[a-z0-9-]*)\.(?P<size>{_SIZES})$")
-_FAMILY_RE = re.compile(r"^(?P<series>[a-z]+)(?P<generation>\d+)(?P<options>[a-z0-9-]*)$")
+_INSTANCE_RE = _lazy(rf"^(?P<family>[a-z][a-z0-9-]*\d[a-z0-9-]*)\.(?P<size>{_SIZES})$")
+_FAMILY_RE = _lazy(r"^(?P<series>[a-z]+)(?P<generation>\d+)(?P<options>[a-z0-9-]*)$")
 
 
 def instance_type_problem(value: str) -> str | None:
@@ -1054,9 +1070,9 @@ def ami_family(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
 
 # =========================================================================== nodegroups: labels, taints, ssh
 
-_DNS_SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_QUALIFIED_NAME_RE = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
-_LABEL_VALUE_RE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+_DNS_SUBDOMAIN_RE = _lazy(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_QUALIFIED_NAME_RE = _lazy(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_LABEL_VALUE_RE = _lazy(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 _QUALIFIED = (
     "an optional DNS prefix (at most 253) and '/', then at most 63 letters, digits, '-', '_' "
     "and '.', starting and ending with a letter or digit"
@@ -1244,7 +1260,7 @@ KNOWN_ADDONS = (
     "external-dns",
     "fluent-bit",
 )
-_ADDON_VERSION_RE = re.compile(r"^v\d+\.\d+\.\d+(-eksbuild\.\d+)?$")
+_ADDON_VERSION_RE = _lazy(r"^v\d+\.\d+\.\d+(-eksbuild\.\d+)?$")
 
 
 @rule
