@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from eks_templates.deploy.paging import pages
 from eks_templates.deploy.params import ParamChoice
 from eks_templates.deploy.ui import Timing
 from eks_templates.errors import DeployFailed
@@ -142,24 +143,11 @@ def wait(cfn: Any, ref: ChangeSetRef, timing: Timing) -> dict[str, Any]:
         timing.sleep(timing.poll)
 
 
-def _pages(cfn: Any, arn: str) -> Iterator[dict[str, Any]]:
-    token = None
-    while True:
-        args: dict[str, Any] = {"ChangeSetName": arn}
-        if token:
-            args["NextToken"] = token
-        page = cfn.describe_change_set(**args)
-        yield page
-        token = page.get("NextToken")
-        if not token:
-            return
-
-
 def describe(cfn: Any, arn: str, label: str, *, _depth: int = 0) -> ChangeSetView:
     """The change set with every page of changes, and each nested stack's change set
     (``ChangeSetId`` on an ``AWS::CloudFormation::Stack`` change) described likewise."""
     view: ChangeSetView | None = None
-    for page in _pages(cfn, arn):
+    for page in pages(cfn.describe_change_set, ChangeSetName=arn):
         if view is None:
             view = ChangeSetView(
                 label=label,

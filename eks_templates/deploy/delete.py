@@ -12,7 +12,6 @@ termination protection off, delete, watch.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +20,7 @@ from eks_templates.deploy import policy
 from eks_templates.deploy.flow import Context, Options, report_failure, watch
 from eks_templates.deploy.outputs import SECURITY_GROUP_SUFFIX, stack_outputs
 from eks_templates.deploy.package import default_bucket
+from eks_templates.deploy.paging import items
 from eks_templates.deploy.stack_state import describe_stack, in_progress
 from eks_templates.deploy.watch import Watcher, clock_text
 from eks_templates.errors import UserError
@@ -50,22 +50,11 @@ class Owned:
     root_logical_ids: set[str]
 
 
-def _pages(call: Any, key: str, token_in: str = "NextToken", token_out: str = "NextToken",
-           **args: Any) -> Iterator[dict[str, Any]]:
-    token = None
-    while True:
-        page = call(**args, **({token_in: token} if token else {}))
-        yield from page.get(key) or []
-        token = page.get(token_out)
-        if not token:
-            return
-
-
 def owned(cfn: Any, root: str) -> Owned:
     result = Owned(set(), set(), set())
 
     def walk(stack: str, depth: int) -> None:
-        for summary in _pages(cfn.list_stack_resources, "StackResourceSummaries", StackName=stack):
+        for summary in items(cfn.list_stack_resources, "StackResourceSummaries", StackName=stack):
             physical = str(summary.get("PhysicalResourceId") or "")
             if depth == 0:
                 result.root_logical_ids.add(str(summary.get("LogicalResourceId")))
@@ -92,7 +81,7 @@ def load_balancers(aws: Any, *, vpc_id: str, cluster: str, vpc_owned: bool) -> l
     hold our security groups), any other only when the stack owns the VPC."""
     found = []
     elbv2 = aws.client("elbv2")
-    arns = [lb for lb in _pages(elbv2.describe_load_balancers, "LoadBalancers", token_in="Marker",
+    arns = [lb for lb in items(elbv2.describe_load_balancers, "LoadBalancers", token_in="Marker",
                                 token_out="NextMarker") if lb.get("VpcId") == vpc_id]
     for i in range(0, len(arns), 20):
         batch = arns[i:i + 20]
@@ -106,7 +95,7 @@ def load_balancers(aws: Any, *, vpc_id: str, cluster: str, vpc_owned: bool) -> l
                                      f"{what}; delete the Service/Ingress that made it (kubectl delete ...) "
                                      "or the load balancer"))
     elb = aws.client("elb")
-    classic = [lb for lb in _pages(elb.describe_load_balancers, "LoadBalancerDescriptions", token_in="Marker",
+    classic = [lb for lb in items(elb.describe_load_balancers, "LoadBalancerDescriptions", token_in="Marker",
                                    token_out="NextMarker") if lb.get("VPCId") == vpc_id]
     for i in range(0, len(classic), 20):
         batch = classic[i:i + 20]
@@ -133,17 +122,17 @@ def network_interfaces(aws: Any, *, vpc_id: str | None, vpc_owned: bool, group_i
         filters = [{"Name": "group-id", "Values": group_ids}, status]
     else:
         return []
-    interfaces = list(_pages(ec2.describe_network_interfaces, "NetworkInterfaces", Filters=filters))
+    interfaces = list(items(ec2.describe_network_interfaces, "NetworkInterfaces", Filters=filters))
     instance_ids = sorted({str(eni["Attachment"]["InstanceId"]) for eni in interfaces
                            if (eni.get("Attachment") or {}).get("InstanceId")} - own.physical_ids)
     ours = set(own.physical_ids)
     nat_ids = sorted(i for i in own.physical_ids if i.startswith("nat-"))
     if nat_ids:
-        for nat in _pages(ec2.describe_nat_gateways, "NatGateways", NatGatewayIds=nat_ids):
+        for nat in items(ec2.describe_nat_gateways, "NatGateways", NatGatewayIds=nat_ids):
             ours.update(str(a["NetworkInterfaceId"]) for a in nat.get("NatGatewayAddresses") or []
                         if a.get("NetworkInterfaceId"))
     if instance_ids:
-        for reservation in _pages(ec2.describe_instances, "Reservations", InstanceIds=instance_ids):
+        for reservation in items(ec2.describe_instances, "Reservations", InstanceIds=instance_ids):
             for instance in reservation.get("Instances") or []:
                 tags = _tag_dict(instance.get("Tags"))
                 if tags.get("eks:cluster-name") == cluster or \

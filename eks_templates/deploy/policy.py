@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from eks_templates.deploy.paging import items
 from eks_templates.deploy.ui import Ui
 
 PROTECTED_TYPES = ("AWS::EKS::Cluster", "AWS::EKS::Nodegroup")
@@ -40,20 +41,12 @@ def stack_tree(cfn: Any, stack: str, *, _depth: int = 0) -> list[str]:
     found = [stack]
     if _depth >= 5:
         return found
-    token = None
-    while True:
-        args: dict[str, Any] = {"StackName": stack}
-        if token:
-            args["NextToken"] = token
-        page = cfn.list_stack_resources(**args)
-        for summary in page.get("StackResourceSummaries") or []:
-            physical = summary.get("PhysicalResourceId")
-            if summary.get("ResourceType") == STACK_TYPE and physical and \
-                    not str(summary.get("ResourceStatus", "")).startswith("DELETE"):
-                found += stack_tree(cfn, str(physical), _depth=_depth + 1)
-        token = page.get("NextToken")
-        if not token:
-            return found
+    for summary in items(cfn.list_stack_resources, "StackResourceSummaries", StackName=stack):
+        physical = summary.get("PhysicalResourceId")
+        if summary.get("ResourceType") == STACK_TYPE and physical and \
+                not str(summary.get("ResourceStatus", "")).startswith("DELETE"):
+            found += stack_tree(cfn, str(physical), _depth=_depth + 1)
+    return found
 
 
 def _current(cfn: Any, stack: str) -> dict[str, Any] | None:

@@ -17,6 +17,7 @@ and the real reasons when it fails.
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import re
 import shutil
 from collections import deque
@@ -24,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from eks_templates.deploy.paging import pages
 from eks_templates.deploy.stack_state import SUCCESS_STATES, in_progress
 from eks_templates.deploy.ui import Timing, Ui
 
@@ -79,12 +81,7 @@ def stack_events(cfn: Any, stack_id: str, *, since: _dt.datetime | None = None,
     """A stack's events, oldest first, back to ``since`` / a seen or boundary event
     (at most :data:`MAX_PAGES` pages)."""
     collected: list[dict[str, Any]] = []
-    token = None
-    for _ in range(MAX_PAGES):
-        args: dict[str, Any] = {"StackName": stack_id}
-        if token:
-            args["NextToken"] = token
-        page = cfn.describe_stack_events(**args)
+    for page in itertools.islice(pages(cfn.describe_stack_events, StackName=stack_id), MAX_PAGES):
         stop = False
         for ev in page.get("StackEvents") or []:
             event_id = str(ev.get("EventId", ""))
@@ -95,8 +92,7 @@ def stack_events(cfn: Any, stack_id: str, *, since: _dt.datetime | None = None,
                 stop = True
                 break
             collected.append(ev)
-        token = page.get("NextToken")
-        if stop or not token:
+        if stop:
             break
     collected.reverse()
     return collected
