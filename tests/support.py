@@ -21,3 +21,15 @@ def run_cli(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None,
         [sys.executable, "-m", "eks_templates", *args],
         cwd=cwd, env=full_env, capture_output=True, text=True, input=input_text, timeout=timeout,
     )
+
+
+def stack_with_nodegroups(count: int, directory: Path, name: str = "wide") -> Path:
+    """stacks/myeks.yaml with its nodegroup repeated ``count`` times (ng-000, ng-001, ...)."""
+    import yaml
+
+    data = yaml.safe_load((REPO / "stacks" / "myeks.yaml").read_text())
+    group = data["managedNodeGroups"][0]
+    data["managedNodeGroups"] = [dict(group, name=f"ng-{i:03d}") for i in range(count)]
+    path = directory / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path

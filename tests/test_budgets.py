@@ -9,12 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import yaml
-
 from eks_templates.config import load_stack
 from eks_templates.lint import MAX_OUTPUTS, MAX_PARAMETERS, MAX_RESOURCES, MAX_S3_BYTES, quota_findings
 from eks_templates.render import render_set
-from tests.support import REPO
+from tests.support import REPO, stack_with_nodegroups
 
 HEAVY = ("boto3", "botocore", "cfnlint", "rich", "moto", "pydantic")
 
@@ -51,11 +49,7 @@ def test_the_probe_would_see_a_heavy_import(tmp_path: Path):
 
 
 def test_200_nodegroups_fit_every_quota(tmp_path: Path):
-    data = yaml.safe_load((REPO / "stacks" / "myeks.yaml").read_text())
-    group = data["managedNodeGroups"][0]
-    data["managedNodeGroups"] = [dict(group, name=f"ng-{i:03d}") for i in range(200)]
-    path = tmp_path / "big.yaml"
-    path.write_text(yaml.safe_dump(data))
+    path = stack_with_nodegroups(200, tmp_path)
     rendered = render_set(load_stack(str(path), on_warning=None))
     assert len(rendered.children) >= 200
     for name, text in rendered.files.items():

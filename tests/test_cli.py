@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.support import REPO, run_cli
+from tests.support import REPO, run_cli, stack_with_nodegroups
 
 
 def test_render_with_no_arguments_prints_the_default_root(tmp_path: Path):
@@ -88,13 +88,7 @@ def test_stdout_is_the_only_template_output_so_redirect_works(tmp_path: Path):
 
 
 def test_flat_over_the_resource_quota_is_a_clean_error(tmp_path: Path):
-    import yaml
-
-    data = yaml.safe_load((REPO / "stacks" / "myeks.yaml").read_text())
-    group = data["managedNodeGroups"][0]
-    data["managedNodeGroups"] = [dict(group, name=f"ng-{i:02d}") for i in range(80)]
-    path = tmp_path / "wide.yaml"
-    path.write_text(yaml.safe_dump(data))
+    path = stack_with_nodegroups(80, tmp_path)
     flat = run_cli("render", str(path), "--flat", "--out-dir", str(tmp_path / "flat"))
     assert flat.returncode == 2
     assert "Traceback" not in flat.stderr and flat.stdout == ""
