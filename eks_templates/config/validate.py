@@ -1194,6 +1194,12 @@ def node_ssh(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
                     f"{base}.sourceSecurityGroupIds[{j}]",
                     f"{group!r} is not a security group id; expected sg- and hex digits",
                 )
+        if ssh.allow and not config.bastion.enabled and not ssh.source_security_group_ids:
+            yield _warn(
+                f"{base}.allow",
+                "opens port 22 only to the management host and sourceSecurityGroupIds, and there is "
+                "neither: enable bastion or list sourceSecurityGroupIds, or nothing can reach the nodes",
+            )
         if not ssh.allow:
             given = [
                 name

@@ -330,6 +330,8 @@ CASES = [
          "managedNodeGroups[0].ssh.publicKeyName", "cannot be given together with publicKey"),
     Case("ssh-without-allow", "node_ssh", {"managedNodeGroups": [ng(ssh={"publicKeyName": "k"})]},
          "managedNodeGroups[0].ssh.allow", "publicKeyName is ignored", "warning"),
+    Case("ssh-unreachable", "node_ssh", {"managedNodeGroups": [ng(ssh={"allow": True})]},
+         "managedNodeGroups[0].ssh.allow", "there is neither", "warning"),
     Case("ssh-source-group", "node_ssh",
          {"managedNodeGroups": [ng(ssh={"allow": True, "sourceSecurityGroupIds": ["subnet-0a0a"]})]},
          "managedNodeGroups[0].ssh.sourceSecurityGroupIds[0]", "is not a security group id"),
