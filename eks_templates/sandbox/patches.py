@@ -22,6 +22,7 @@ class-level, so they hold for every backend moto creates, including after
 | ``ResourceMap.update`` (+ create snapshots)  | dependents of a changed resource were never updated          |
 | ``CloudFormationResponse`` (2 actions)       | no UpdateTerminationProtection; DeleteStack ignored the flag |
 | ``kms.models.Key.create_from_cloudformation_json`` | a KMS key with Tags failed with KeyError 'TagKey'       |
+| ``ec2...Instance`` create/update (CFN)       | NetworkInterfaces/SecurityGroupIds ignored; no update        |
 | ``parsing.parse_and_create_resource``        | a KeyError in a child was reported as "undefined resource"   |
 """
 
@@ -42,11 +43,12 @@ from moto.cloudformation.utils import get_stack_from_s3_url
 from moto.core.responses import ActionResult
 from moto.ec2.exceptions import EC2ClientError
 from moto.ec2.models import ec2_backends
+from moto.ec2.models.instances import Instance as Ec2Instance
 from moto.kms.models import Key as KmsKey
 from moto.ssm.models import ssm_backends
 from moto.utilities.utils import get_partition
 
-from eks_templates.sandbox._common import cleanup_scope
+from eks_templates.sandbox._common import after_update, cleanup_scope
 
 _installed = False
 
@@ -479,6 +481,118 @@ def _kms_key_create(original: Callable[..., Any]) -> Any:
     return classmethod(create_from_cloudformation_json)
 
 
+#: AWS::EC2::Instance properties whose change CloudFormation applies by replacing the
+#: instance ("Update requires: Replacement"); the others are updated in place.
+INSTANCE_REPLACING = frozenset({
+    "AvailabilityZone", "BlockDeviceMappings", "CpuOptions", "ElasticGpuSpecifications",
+    "ElasticInferenceAccelerators", "EnclaveOptions", "HibernationOptions", "HostResourceGroupArn",
+    "ImageId", "Ipv6AddressCount", "Ipv6Addresses", "KeyName", "LaunchTemplate", "LicenseSpecifications",
+    "NetworkInterfaces", "PlacementGroupName", "PrivateIpAddress", "SecurityGroups", "SubnetId",
+})
+#: kept on the instance: the resolved properties it was last created/updated with
+_INSTANCE_PROPS = "_eks_templates_sandbox_props"
+
+
+def _nic_spec(nic: dict[str, Any]) -> dict[str, Any]:
+    """A CloudFormation ``NetworkInterfaces`` item as moto's RunInstances NIC spec."""
+    spec: dict[str, Any] = {"DeviceIndex": int(nic.get("DeviceIndex", 0))}
+    for key in ("SubnetId", "NetworkInterfaceId", "Description", "PrivateIpAddress"):
+        if nic.get(key):
+            spec[key] = nic[key]
+    for key in ("AssociatePublicIpAddress", "DeleteOnTermination"):
+        if nic.get(key) is not None:
+            spec[key] = str(nic[key]).lower() == "true"
+    if nic.get("GroupSet"):
+        spec["Groups"] = [str(g) for g in nic["GroupSet"]]
+    return spec
+
+
+def _instance_create(
+    cls: type[Ec2Instance], resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
+    region_name: str, **kwargs: Any,
+) -> Ec2Instance:
+    """moto's create, plus ``NetworkInterfaces`` and ``SecurityGroupIds``."""
+    props = dict(cloudformation_json.get("Properties") or {})
+    ec2 = ec2_backends[account_id][region_name]
+    nics = sorted((_nic_spec(n) for n in props.get("NetworkInterfaces") or []), key=lambda n: n["DeviceIndex"])
+    group_ids = [str(g) for g in props.get("SecurityGroupIds") or []]
+    if nics and nics[0]["DeviceIndex"] == 0:
+        # the primary interface's groups are the instance's groups (moto adds those to it)
+        group_ids += nics[0].pop("Groups", [])
+    group_names = []
+    for group_id in props.get("SecurityGroups") or []:  # as moto: ids (or names) of groups
+        group = ec2.get_security_group_by_name_or_id(str(group_id))
+        if group is None:
+            raise ValidationError(message=f"Instance {resource_name}: no security group {group_id}")
+        group_names.append(group.name)
+    reservation = ec2.run_instances(
+        image_id=props["ImageId"],
+        user_data=props.get("UserData"),
+        count=1,
+        security_group_names=group_names,
+        security_group_ids=group_ids,
+        instance_type=props.get("InstanceType", "m1.small"),
+        is_instance_type_default=not props.get("InstanceType"),
+        subnet_id=props.get("SubnetId"),
+        key_name=props.get("KeyName"),
+        private_ip=props.get("PrivateIpAddress"),
+        block_device_mappings=props.get("BlockDeviceMappings", {}),
+        nics=nics,
+        # no NetworkInterfaces: the subnet's MapPublicIpOnLaunch decides, as in EC2
+        associate_public_ip=None,
+        ebs_optimized=str(props.get("EbsOptimized", False)).lower() == "true",
+        monitoring_state="enabled" if str(props.get("Monitoring", False)).lower() == "true" else "disabled",
+        metadata_options=props.get("MetadataOptions") or {},
+    )
+    instance = reservation.instances[0]
+    for tag in props.get("Tags") or []:
+        instance.add_tag(tag["Key"], tag["Value"])
+    if props.get("IamInstanceProfile"):
+        ec2.associate_iam_instance_profile(instance_id=instance.id,
+                                           iam_instance_profile_name=props["IamInstanceProfile"])
+    setattr(instance, _INSTANCE_PROPS, copy.deepcopy(props))
+    return instance
+
+
+def _instance_update(
+    cls: type[Ec2Instance], original_resource: Ec2Instance, new_resource_name: str,
+    cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+) -> Ec2Instance:
+    """In place (type, user data, groups, tags), or a new instance when a property that
+    requires replacement changed; the old one is terminated in the cleanup phase."""
+    new = dict(cloudformation_json.get("Properties") or {})
+    old = getattr(original_resource, _INSTANCE_PROPS, {})
+    changed = {key for key in set(old) | set(new) if old.get(key) != new.get(key)}
+    if changed & INSTANCE_REPLACING:
+        replacement = _instance_create(cls, new_resource_name, cloudformation_json, account_id, region_name)
+        replacement.add_tags({tag["key"]: tag["value"] for tag in original_resource.get_tags()
+                              if tag["key"].startswith("aws:cloudformation:")})
+        after_update(lambda: original_resource.delete(account_id, region_name))
+        return replacement
+    ec2 = ec2_backends[account_id][region_name]
+    instance = original_resource
+    if "InstanceType" in changed:
+        instance.instance_type = new.get("InstanceType", "m1.small")
+    if "UserData" in changed:
+        instance.user_data = new.get("UserData")
+    if "SecurityGroupIds" in changed:
+        groups = [ec2.get_security_group_from_id(str(g)) for g in new.get("SecurityGroupIds") or []]
+        instance.security_groups = [g for g in groups if g is not None]
+    if "Tags" in changed:
+        old_tags = {t["Key"]: t["Value"] for t in old.get("Tags") or []}
+        new_tags = {t["Key"]: t["Value"] for t in new.get("Tags") or []}
+        gone = {key: value for key, value in old_tags.items() if key not in new_tags}
+        if gone:
+            ec2.delete_tags([instance.id], gone)
+        instance.add_tags(new_tags)
+    not_applied = sorted(changed - {"InstanceType", "UserData", "SecurityGroupIds", "Tags"})
+    if not_applied:
+        cfn_parsing.logger.warning("eks-templates sandbox: instance %s: %s not applied", instance.id,
+                                   ", ".join(not_applied))
+    setattr(instance, _INSTANCE_PROPS, copy.deepcopy(new))
+    return instance
+
+
 # ---------------------------------------------------------------------------------------
 # Termination protection
 
@@ -673,6 +787,16 @@ def install() -> None:
     KmsKey.create_from_cloudformation_json = _kms_key_create(  # type: ignore[method-assign]
         KmsKey.create_from_cloudformation_json
     )
+
+    # Replaces: moto's AWS::EC2::Instance ignored NetworkInterfaces and SecurityGroupIds, so
+    # an instance placed by its NetworkInterfaces (the management host) landed in the
+    # default VPC's subnet with a public address and the default group; and it had no
+    # update, so a new subnet (notes 4.3: the management host goes private) was silently
+    # not applied. Now the interfaces and groups are honoured, a change of a property that
+    # requires replacement creates a new instance (the old one is terminated in the
+    # update's cleanup phase), and type, user data, groups and tags change in place.
+    Ec2Instance.create_from_cloudformation_json = classmethod(_instance_create)  # type: ignore[method-assign,assignment]
+    Ec2Instance.update_from_cloudformation_json = classmethod(_instance_update)  # type: ignore[method-assign,assignment]
 
     # Adds: moto has no UpdateTerminationProtection action (NotImplementedError, HTTP 500),
     # and its DeleteStack ignored the flag set at create. Now the flag can be changed, and
