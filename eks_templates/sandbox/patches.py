@@ -24,6 +24,7 @@ class-level, so they hold for every backend moto creates, including after
 | ``kms.models.Key.create_from_cloudformation_json`` | a KMS key with Tags failed with KeyError 'TagKey'       |
 | ``ec2...Instance`` create/update (CFN)       | NetworkInterfaces/SecurityGroupIds ignored; no update        |
 | ``parsing.parse_and_create_resource``        | a KeyError in a child was reported as "undefined resource"   |
+| ``EKSBackend.list_nodegroups``/``..._fargate_profiles`` | a missing cluster was a KeyError (HTTP 500) |
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ from moto.core.responses import ActionResult
 from moto.ec2.exceptions import EC2ClientError
 from moto.ec2.models import ec2_backends
 from moto.ec2.models.instances import Instance as Ec2Instance
+from moto.eks.exceptions import ResourceNotFoundException as EksNotFound
+from moto.eks.models import EKSBackend
 from moto.kms.models import Key as KmsKey
 from moto.ssm.models import ssm_backends
 from moto.utilities.utils import get_partition
@@ -593,6 +596,18 @@ def _instance_update(
     return instance
 
 
+def _eks_cluster_required(original: Callable[..., Any]) -> Callable[..., Any]:
+    """An EKS list call on a missing cluster: EKS's ResourceNotFoundException."""
+
+    def call(self: EKSBackend, cluster_name: str, *args: Any, **kwargs: Any) -> Any:
+        if cluster_name not in self.clusters:
+            raise EksNotFound(clusterName=cluster_name, nodegroupName=None, fargateProfileName=None,
+                              addonName=None, message=f"No cluster found for name: {cluster_name}.")
+        return original(self, cluster_name, *args, **kwargs)
+
+    return call
+
+
 # ---------------------------------------------------------------------------------------
 # Termination protection
 
@@ -797,6 +812,13 @@ def install() -> None:
     # update's cleanup phase), and type, user data, groups and tags change in place.
     Ec2Instance.create_from_cloudformation_json = classmethod(_instance_create)  # type: ignore[method-assign,assignment]
     Ec2Instance.update_from_cloudformation_json = classmethod(_instance_update)  # type: ignore[method-assign,assignment]
+
+    # Replaces: moto's EKS ListNodegroups and ListFargateProfiles on a cluster that does not
+    # exist (after a delete) failed with KeyError, an HTTP 500; EKS says ResourceNotFound.
+    EKSBackend.list_nodegroups = _eks_cluster_required(EKSBackend.list_nodegroups)  # type: ignore[method-assign]
+    EKSBackend.list_fargate_profiles = _eks_cluster_required(  # type: ignore[method-assign]
+        EKSBackend.list_fargate_profiles
+    )
 
     # Adds: moto has no UpdateTerminationProtection action (NotImplementedError, HTTP 500),
     # and its DeleteStack ignored the flag set at create. Now the flag can be changed, and
