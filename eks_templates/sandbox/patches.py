@@ -14,6 +14,7 @@ class-level, so they hold for every backend moto creates, including after
 | ``ResourceMap._delete_resource``             | RouteTable, Route, ... "deleted" without being deleted       |
 | ``CloudFormationBackend.delete_stack``       | a failed delete dropped the stack from every list            |
 | ``ChangeSet.apply``                          | a stack made or changed by a change set kept stale Outputs   |
+| ``ChangeSet.diff``                           | a parameter-only change set listed no resource changes       |
 | ``ResourceMap.parse_ssm_parameter``          | an unknown SSM path crashed with AttributeError              |
 | ``Stack.stack_parameters``/``parameter_list``| SSM-typed values shown resolved; UsePreviousValue broke      |
 | ``ResourceMap.load_parameters``              | a CommaDelimitedList Default was not split into a list       |
@@ -37,7 +38,7 @@ from typing import Any
 from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing as cfn_parsing
 from moto.cloudformation.exceptions import ValidationError
-from moto.cloudformation.models import ChangeSet, CloudFormationBackend, Stack, cloudformation_backends
+from moto.cloudformation.models import Change, ChangeSet, CloudFormationBackend, Stack, cloudformation_backends
 from moto.cloudformation.parsing import ResourceMap
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.cloudformation.utils import get_stack_from_s3_url
@@ -105,6 +106,23 @@ def _change_set_apply(original: Callable[[ChangeSet], None]) -> Callable[[Change
             stack.parameters = dict(self.parameters)
 
     return apply
+
+
+def _change_set_diff(original: Callable[[ChangeSet], list[Change]]) -> Callable[[ChangeSet], list[Change]]:
+    def diff(self: ChangeSet) -> list[Change]:
+        changes = original(self)
+        if self.change_set_type != "UPDATE" or not self.parameters:
+            return changes
+        live = self.stack.stack_parameters
+        changed = {key for key, value in self.parameters.items() if _as_given(value) != live.get(key)}
+        listed = {change.logical_resource_id for change in changes}
+        deployed = self.stack.resource_map._resource_json_map
+        for name, resource in sorted((self.template_dict.get("Resources") or {}).items()):
+            if name not in listed and name in deployed and _references(resource) & changed:
+                changes.append(Change(action="Modify", logical_resource_id=name, resource_type=resource["Type"]))
+        return changes
+
+    return diff
 
 
 # ---------------------------------------------------------------------------------------
@@ -767,6 +785,11 @@ def install() -> None:
     # Replaces: moto's ChangeSet.apply updated the resources but not the stack's template,
     # Outputs or Parameters: a stack created by a change set had no Outputs at all.
     ChangeSet.apply = _change_set_apply(ChangeSet.apply)  # type: ignore[method-assign,assignment]
+
+    # Replaces: moto's ChangeSet.diff compared templates only, so a change set that changes
+    # parameter values (UsePreviousTemplate, as `scale` makes) listed no resource at all.
+    # Now the resources that use a changed parameter (Ref, Sub) are listed as Modify.
+    ChangeSet.diff = _change_set_diff(ChangeSet.diff)  # type: ignore[method-assign,assignment]
 
     # Replaces: moto's ResourceMap.parse_ssm_parameter crashed with AttributeError on a
     # parameter name SSM does not have; CloudFormation reports a ValidationError.
