@@ -69,7 +69,7 @@ outputs: setup require-stack ## print a deployed stack's outputs
 	$(PY) -m eks_templates outputs $(STACK) $(ARGS)
 
 scale: setup require-stack ## NODEGROUP=name NODES=n [MIN=n MAX=n]: resize through a change set
-	$(PY) -m eks_templates scale $(STACK) $(NODEGROUP) --nodes $(NODES) $(if $(MIN),--min $(MIN)) $(if $(MAX),--max $(MAX)) $(ARGS)
+	$(PY) -m eks_templates scale $(strip $(STACK) $(NODEGROUP) --nodes $(NODES) $(if $(MIN),--min $(MIN)) $(if $(MAX),--max $(MAX)) $(ARGS))
 
 delete: setup require-stack ## delete a deployed cluster stack (asks for the stack name)
 	$(PY) -m eks_templates delete $(STACK) $(ARGS)
