@@ -48,6 +48,15 @@ def nodegroup_stack(nodegroup_name: str) -> str:
     return f"Nodegroup{pascal(nodegroup_name)}Stack"
 
 
+def nodegroup_flat_prefix(nodegroup_name: str) -> str:
+    """Logical-ID prefix of a nodegroup's resources in a flat template."""
+    return nodegroup_stack(nodegroup_name).removesuffix("Stack")
+
+
+def nodegroup_flat_id(nodegroup_name: str, name: str) -> str:
+    return nodegroup_flat_prefix(nodegroup_name) + name
+
+
 # --------------------------------------------------------------------------- network ports
 
 AVAILABILITY_ZONES = Port(

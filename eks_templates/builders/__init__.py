@@ -3,9 +3,10 @@ resources to a template (see :mod:`eks_templates.builders.base`)."""
 
 from __future__ import annotations
 
+from eks_templates.builders.addons import AddonsBuilder
 from eks_templates.builders.base import Builder
 from eks_templates.builders.bastion import BastionBuilder
-from eks_templates.builders.control_plane import AddonsBuilder, ControlPlaneBuilder
+from eks_templates.builders.control_plane import ControlPlaneBuilder
 from eks_templates.builders.network import ExistingNetwork, NetworkBuilder, network_for
 from eks_templates.builders.nodegroup import NodegroupBuilder, nodegroup_builders
 from eks_templates.builders.security import SecurityGroupsBuilder

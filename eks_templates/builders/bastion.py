@@ -17,16 +17,16 @@ from typing import Any
 from troposphere import Base64, GetAtt, Parameter, Ref, Sub, Tags, Template, ec2, iam
 
 from eks_templates.builders.base import Builder
-from eks_templates.builders.control_plane import (
+from eks_templates.builders.common import (
     allow,
     assume_role,
     checkov_skips,
     document,
     managed_policy,
+    name_tag,
     pick,
     service_principal,
 )
-from eks_templates.builders.security import name_tag
 from eks_templates.names import (
     BASTION_STACK,
     CLUSTER_ARN,

@@ -1,7 +1,7 @@
 """The control plane: cluster IAM role, KMS key, log group, ``AWS::EKS::Cluster``, OIDC
 provider, access entries, Fargate profiles, the add-ons that need no nodes, and the
-rules on the EKS-created cluster security group. :class:`AddonsBuilder` adds the
-add-ons whose pods need nodes (CoreDNS, ...) once every nodegroup exists.
+rules on the EKS-created cluster security group. The add-ons whose pods need nodes
+(CoreDNS, ...) are :mod:`eks_templates.builders.addons`' concern.
 
 Logical IDs follow eksctl's (``ServiceRole``, ``ControlPlane``,
 ``FargatePodExecutionRole``, ``IngressDefaultClusterToNodeSG``, ...). Every ARN is
@@ -11,26 +11,29 @@ partition-aware (``${AWS::Partition}``); every policy document is awacs.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from awacs.aws import (
-    Action,
-    Allow,
-    ArnLike,
-    Condition,
-    Policy,
-    Principal,
-    Statement,
-)
-from troposphere import FindInMap, GetAtt, Join, Ref, Select, Split, Sub, Tags, Template, eks, iam, kms, logs
+from awacs.aws import Action, Allow, ArnLike, Condition, Principal, Statement
+from troposphere import GetAtt, Ref, Sub, Tags, Template, eks, iam, kms, logs
 
+from eks_templates.builders.addons import ADDONS_BEFORE_COMPUTE, addon_resource
 from eks_templates.builders.base import Builder
+from eks_templates.builders.common import (
+    actions,
+    allow,
+    assume_role,
+    checkov_skips,
+    concat_lists,
+    document,
+    managed_policy,
+    service_principal,
+    tag_props,
+)
 from eks_templates.builders.security import ALL_TRAFFIC, ingress
-from eks_templates.config.model import Addon, ClusterConfig
+from eks_templates.config.model import ClusterConfig
 from eks_templates.config.subnets import plan_subnets
 from eks_templates.names import (
-    ADDONS_STACK,
     CERTIFICATE_AUTHORITY_DATA,
     CLUSTER_ARN,
     CLUSTER_ENDPOINT,
@@ -45,93 +48,8 @@ from eks_templates.names import (
     PUBLIC_SUBNET_IDS,
     SHARED_NODE_SG_ID,
     Port,
-    nodegroup_stack,
     pascal,
 )
-
-# --------------------------------------------------------------------------- IAM helpers (shared by the builders)
-
-#: eksctl's ServicePrincipalPartitionMap: the EC2 service principal differs in China.
-SERVICE_PRINCIPAL_MAP = "ServicePrincipalPartitionMap"
-SERVICE_PRINCIPALS: dict[str, dict[str, str]] = {
-    "aws": {"EC2": "ec2.amazonaws.com", "EKS": "eks.amazonaws.com",
-            "EKSFargatePods": "eks-fargate-pods.amazonaws.com"},
-    "aws-cn": {"EC2": "ec2.amazonaws.com.cn", "EKS": "eks.amazonaws.com",
-               "EKSFargatePods": "eks-fargate-pods.amazonaws.com"},
-    "aws-us-gov": {"EC2": "ec2.amazonaws.com", "EKS": "eks.amazonaws.com",
-                   "EKSFargatePods": "eks-fargate-pods.amazonaws.com"},
-}
-
-
-def service_principal(template: Template, service: str) -> Any:
-    """``Fn::FindInMap [ServicePrincipalPartitionMap, ${AWS::Partition}, service]``,
-    adding eksctl's mapping to ``template`` the first time."""
-    if SERVICE_PRINCIPAL_MAP not in template.mappings:
-        template.add_mapping(SERVICE_PRINCIPAL_MAP, {k: dict(v) for k, v in SERVICE_PRINCIPALS.items()})
-    return FindInMap(SERVICE_PRINCIPAL_MAP, Ref("AWS::Partition"), service)
-
-
-def managed_policy(name: str) -> Sub:
-    """An AWS managed policy's ARN in the stack's partition."""
-    return Sub("arn:${AWS::Partition}:iam::aws:policy/" + name)
-
-
-def actions(*names: str) -> list[Action]:
-    """``"route53:ListHostedZones"`` -> awacs Actions, in the order given."""
-    out = []
-    for name in names:
-        prefix, _, action = name.partition(":")
-        out.append(Action(prefix, action))
-    return out
-
-
-def allow(action_names: Iterable[str], resources: Sequence[Any], condition: Condition | None = None,
-          sid: str | None = None) -> Statement:
-    props: dict[str, Any] = {"Effect": Allow, "Action": actions(*action_names), "Resource": list(resources)}
-    if condition is not None:
-        props["Condition"] = condition
-    if sid:
-        props["Sid"] = sid
-    return Statement(**props)
-
-
-def document(*statements: Statement) -> Policy:
-    return Policy(Version="2012-10-17", Statement=list(statements))
-
-
-def assume_role(principal: Any, condition: Condition | None = None) -> Policy:
-    props: dict[str, Any] = {
-        "Effect": Allow,
-        "Action": actions("sts:AssumeRole"),
-        "Principal": Principal("Service", [principal]),
-    }
-    if condition is not None:
-        props["Condition"] = condition
-    return Policy(Version="2012-10-17", Statement=[Statement(**props)])
-
-
-# --------------------------------------------------------------------------- value helpers
-
-
-def concat_lists(*values: Any) -> Any:
-    """Join subnet lists that may be Python lists (flat) or list parameters (nested)."""
-    if all(isinstance(v, list) for v in values):
-        return [item for v in values for item in v]
-    return Split(",", Join(",", [Join(",", v) for v in values]))
-
-
-def pick(values: Any, index: int) -> Any:
-    return values[index] if isinstance(values, list) else Select(index, values)
-
-
-def tag_props(tags: Mapping[str, str]) -> dict[str, Any]:
-    """``{"Tags": ...}`` for resources that take a tag list, or nothing when there are none."""
-    return {"Tags": Tags(dict(tags))} if tags else {}
-
-
-def checkov_skips(reasons: Mapping[str, str]) -> dict[str, Any]:
-    """Resource ``Metadata`` that makes checkov skip checks, each with its reason."""
-    return {"checkov": {"skip": [{"id": check, "comment": reasons[check]} for check in sorted(reasons)]}}
 
 
 def subnet_tiers(config: ClusterConfig) -> set[str]:
@@ -141,27 +59,6 @@ def subnet_tiers(config: ClusterConfig) -> set[str]:
 
 def log_group_name(config: ClusterConfig) -> str:
     return f"/aws/eks/{config.metadata.name}/cluster"
-
-
-#: Add-ons that run as DaemonSets only: created with the cluster, before any node
-#: (the VPC CNI must be there when the first node joins). Every other add-on has
-#: pods that need a node and is created by :class:`AddonsBuilder` after the nodegroups.
-ADDONS_BEFORE_COMPUTE = frozenset({
-    "vpc-cni", "kube-proxy", "eks-pod-identity-agent", "eks-node-monitoring-agent", "aws-guardduty-agent",
-})
-
-
-def addon_resource(logical_id: str, addon: Addon, cluster_name: Any, tags: Mapping[str, str]) -> eks.Addon:
-    props: dict[str, Any] = {
-        "AddonName": addon.name,
-        "ClusterName": cluster_name,
-        "ResolveConflicts": addon.resolve_conflicts.upper(),
-    }
-    if addon.version:
-        props["AddonVersion"] = addon.version
-    if addon.service_account_role_arn:
-        props["ServiceAccountRoleArn"] = addon.service_account_role_arn
-    return eks.Addon(logical_id, **props, **tag_props(tags))
 
 
 def _entry_id(arn: str) -> str:
@@ -434,46 +331,4 @@ class ControlPlaneBuilder(Builder):
             previous = resource.title
 
 
-class AddonsBuilder(Builder):
-    """The add-ons whose pods need a node (CoreDNS, the EBS CSI controller, ...), created
-    after every nodegroup so EKS does not report them DEGRADED while nothing can run them."""
-
-    stack_id = ADDONS_STACK
-    description = "EKS add-ons that need nodes, created after the nodegroups"
-
-    @property
-    def addons(self) -> list[Addon]:
-        return [a for a in self.config.addons if a.name not in ADDONS_BEFORE_COMPUTE]
-
-    @property
-    def inputs(self) -> Sequence[Port]:
-        return (CLUSTER_NAME,)
-
-    @property
-    def after(self) -> Sequence[str]:
-        return tuple(nodegroup_stack(ng.name) for ng in self.config.managed_node_groups)
-
-    def build(self, template: Template, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        self.resources = {}
-        name = self.require(inputs, CLUSTER_NAME)
-        # In a flat template the nodegroups are already there: wait for each of them.
-        waits_for = [lid for lid in (nodegroup_flat_id(ng.name, "ManagedNodeGroup")
-                                     for ng in self.config.managed_node_groups) if lid in template.resources]
-        for addon in self.addons:
-            resource = addon_resource(self.lid(f"Addon{pascal(addon.name)}"), addon, name, self.tags())
-            if waits_for:
-                resource.DependsOn = list(waits_for)
-            self.add(template, resource)
-        return {}
-
-
-def nodegroup_flat_prefix(nodegroup_name: str) -> str:
-    """Logical-ID prefix of a nodegroup's resources in a flat template."""
-    return nodegroup_stack(nodegroup_name).removesuffix("Stack")
-
-
-def nodegroup_flat_id(nodegroup_name: str, name: str) -> str:
-    return nodegroup_flat_prefix(nodegroup_name) + name
-
-
-__all__ = ["ADDONS_BEFORE_COMPUTE", "AddonsBuilder", "ControlPlaneBuilder"]
+__all__ = ["ControlPlaneBuilder"]

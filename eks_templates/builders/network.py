@@ -12,9 +12,10 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from troposphere import GetAtt, GetAZs, Ref, Select, Sub, Tags, Template, ec2
+from troposphere import GetAtt, GetAZs, Ref, Tags, Template, ec2
 
 from eks_templates.builders.base import Builder
+from eks_templates.builders.common import name_tag, pick
 from eks_templates.config.model import ClusterConfig
 from eks_templates.config.subnets import SubnetPlan, plan_subnets, zones
 from eks_templates.names import (
@@ -32,14 +33,6 @@ ELB_ROLE_TAG = {"public": "kubernetes.io/role/elb", "private": "kubernetes.io/ro
 def _suffix(plan: SubnetPlan) -> str:
     """eksctl's logical-ID suffix: the zone (or subnet key) upper-cased, alphanumerics only."""
     return re.sub(r"[^A-Za-z0-9]", "", plan.key).upper()
-
-
-def _name_tag(logical_id: str) -> Sub:
-    return Sub("${AWS::StackName}/" + logical_id)
-
-
-def _pick(values: Any, index: int) -> Any:
-    return values[index] if isinstance(values, list) else Select(index, values)
 
 
 class NetworkBuilder(Builder):
@@ -75,7 +68,7 @@ class NetworkBuilder(Builder):
             CidrBlock=self.config.vpc.cidr,
             EnableDnsHostnames=True,
             EnableDnsSupport=True,
-            Tags=Tags(self.tags({"Name": _name_tag(self.lid("VPC"))})),  # type: ignore[dict-item]
+            Tags=Tags(self.tags({"Name": name_tag(self.lid("VPC"))})),  # type: ignore[dict-item]
         ))
         plans = plan_subnets(self.config)
         public = [p for p in plans if p.tier == "public"]
@@ -88,10 +81,10 @@ class NetworkBuilder(Builder):
             tier = plan.tier.capitalize()
             logical_id = self.lid(f"Subnet{tier}{_suffix(plan)}")
             props: dict[str, Any] = {
-                "AvailabilityZone": _pick(zone_values, plan.zone_index),
+                "AvailabilityZone": pick(zone_values, plan.zone_index),
                 "CidrBlock": plan.cidr,
                 "VpcId": Ref(vpc),
-                "Tags": Tags(self.tags({ELB_ROLE_TAG[plan.tier]: "1", "Name": _name_tag(logical_id)})),  # type: ignore[dict-item]
+                "Tags": Tags(self.tags({ELB_ROLE_TAG[plan.tier]: "1", "Name": name_tag(logical_id)})),  # type: ignore[dict-item]
             }
             if plan.tier == "public" and map_public_ip:
                 props["MapPublicIpOnLaunch"] = True
@@ -111,14 +104,14 @@ class NetworkBuilder(Builder):
         if not subnets:
             return
         igw = self.add(template, ec2.InternetGateway(
-            self.lid("InternetGateway"), Tags=Tags(self.tags({"Name": _name_tag("InternetGateway")}))  # type: ignore[dict-item]
+            self.lid("InternetGateway"), Tags=Tags(self.tags({"Name": name_tag("InternetGateway")}))  # type: ignore[dict-item]
         ))
         attachment = self.add(template, ec2.VPCGatewayAttachment(
             self.lid("VPCGatewayAttachment"), InternetGatewayId=Ref(igw), VpcId=Ref(vpc)
         ))
         table = self.add(template, ec2.RouteTable(
             self.lid("PublicRouteTable"), VpcId=Ref(vpc),
-            Tags=Tags(self.tags({"Name": _name_tag("PublicRouteTable")})),  # type: ignore[dict-item]
+            Tags=Tags(self.tags({"Name": name_tag("PublicRouteTable")})),  # type: ignore[dict-item]
         ))
         self.add(template, ec2.Route(
             self.lid("PublicSubnetRoute"),
@@ -149,13 +142,13 @@ class NetworkBuilder(Builder):
             if suffix not in nats:
                 eip = self.add(template, ec2.EIP(
                     self.lid(f"NATIP{suffix}"), Domain="vpc",
-                    Tags=Tags(self.tags({"Name": _name_tag(f"NATIP{suffix}")})),  # type: ignore[dict-item]
+                    Tags=Tags(self.tags({"Name": name_tag(f"NATIP{suffix}")})),  # type: ignore[dict-item]
                 ))
                 nat = self.add(template, ec2.NatGateway(
                     self.lid(f"NATGateway{suffix}"),
                     AllocationId=GetAtt(eip, "AllocationId"),
                     SubnetId=Ref(public_subnet),
-                    Tags=Tags(self.tags({"Name": _name_tag(f"NATGateway{suffix}")})),  # type: ignore[dict-item]
+                    Tags=Tags(self.tags({"Name": name_tag(f"NATGateway{suffix}")})),  # type: ignore[dict-item]
                 ))
                 nats[suffix] = Ref(nat)
             return nats[suffix]
@@ -163,7 +156,7 @@ class NetworkBuilder(Builder):
         for plan, subnet in zip(plans, subnets, strict=True):
             table_id = self.lid(f"PrivateRouteTable{_suffix(plan)}")
             table = self.add(template, ec2.RouteTable(
-                table_id, VpcId=Ref(vpc), Tags=Tags(self.tags({"Name": _name_tag(table_id)}))  # type: ignore[dict-item]
+                table_id, VpcId=Ref(vpc), Tags=Tags(self.tags({"Name": name_tag(table_id)}))  # type: ignore[dict-item]
             ))
             if mode != "Disable" and public_subnets:
                 if mode == "HighlyAvailable":  # one NAT per zone, in that zone's public subnet

@@ -21,17 +21,17 @@ from awacs.aws import Condition, Null, Statement, StringEquals, StringLike
 from troposphere import Base64, GetAtt, Parameter, Ref, Select, Sub, Tags, Template, ec2, eks, iam
 
 from eks_templates.builders.base import Builder
-from eks_templates.builders.control_plane import (
+from eks_templates.builders.common import (
     allow,
     assume_role,
     checkov_skips,
     document,
     managed_policy,
-    nodegroup_flat_prefix,
+    name_tag,
     service_principal,
     tag_props,
 )
-from eks_templates.builders.security import ingress, name_tag
+from eks_templates.builders.security import ingress
 from eks_templates.config.model import ClusterConfig, ManagedNodeGroup
 from eks_templates.config.validate import architecture
 from eks_templates.names import (
@@ -47,6 +47,7 @@ from eks_templates.names import (
     VPC_ID,
     Port,
     format_scaling,
+    nodegroup_flat_prefix,
     nodegroup_role_port,
     nodegroup_scaling_port,
     nodegroup_stack,

@@ -22,9 +22,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from troposphere import Ref, Sub, Tags, Template, ec2
+from troposphere import Ref, Tags, Template, ec2
 
 from eks_templates.builders.base import Builder
+from eks_templates.builders.common import name_tag
 from eks_templates.names import (
     CONTROL_PLANE_SG_ID,
     MANAGEMENT_HOST_SG_ID,
@@ -39,11 +40,6 @@ ALL_TRAFFIC = "-1"
 #: (Session Manager, EKS, STS), the public API endpoint and package/kubectl downloads.
 #: DNS, NTP and instance metadata are not filtered by security groups.
 ANYWHERE_V4 = "0.0.0.0/0"
-
-
-def name_tag(logical_id: str) -> Sub:
-    """eksctl's ``Name`` tag: ``<stack name>/<logical ID>``."""
-    return Sub("${AWS::StackName}/" + logical_id)
 
 
 def ingress(

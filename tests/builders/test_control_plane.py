@@ -7,7 +7,7 @@ import json
 import pytest
 
 from eks_templates.builders import AddonsBuilder, ControlPlaneBuilder, cluster_builders
-from eks_templates.builders.control_plane import ADDONS_BEFORE_COMPUTE
+from eks_templates.builders.addons import ADDONS_BEFORE_COMPUTE
 from eks_templates.names import (
     KUBECONFIG_COMMAND,
     OIDC_PROVIDER_ARN,

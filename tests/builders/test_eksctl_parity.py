@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from eks_templates.builders import NodegroupBuilder
-from eks_templates.builders.control_plane import SERVICE_PRINCIPALS
+from eks_templates.builders.common import SERVICE_PRINCIPALS
 from eks_templates.config.model import ClusterConfig
 from tests.builders.helpers import build, config, flat_resources, rendered
 from tests.support import REPO

@@ -1,0 +1,69 @@
+"""EKS add-ons. Those that run as DaemonSets only are created with the cluster (by
+:class:`~eks_templates.builders.control_plane.ControlPlaneBuilder`, through
+:func:`addon_resource`); :class:`AddonsBuilder` creates the rest, whose pods need a
+node (CoreDNS, the EBS CSI controller, ...), once every nodegroup exists."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from troposphere import Template, eks
+
+from eks_templates.builders.base import Builder
+from eks_templates.builders.common import tag_props
+from eks_templates.config.model import Addon
+from eks_templates.names import ADDONS_STACK, CLUSTER_NAME, Port, nodegroup_flat_id, nodegroup_stack, pascal
+
+#: Add-ons that run as DaemonSets only: created with the cluster, before any node
+#: (the VPC CNI must be there when the first node joins). Every other add-on has
+#: pods that need a node and is created by :class:`AddonsBuilder` after the nodegroups.
+ADDONS_BEFORE_COMPUTE = frozenset({
+    "vpc-cni", "kube-proxy", "eks-pod-identity-agent", "eks-node-monitoring-agent", "aws-guardduty-agent",
+})
+
+
+def addon_resource(logical_id: str, addon: Addon, cluster_name: Any, tags: Mapping[str, str]) -> eks.Addon:
+    props: dict[str, Any] = {
+        "AddonName": addon.name,
+        "ClusterName": cluster_name,
+        "ResolveConflicts": addon.resolve_conflicts.upper(),
+    }
+    if addon.version:
+        props["AddonVersion"] = addon.version
+    if addon.service_account_role_arn:
+        props["ServiceAccountRoleArn"] = addon.service_account_role_arn
+    return eks.Addon(logical_id, **props, **tag_props(tags))
+
+
+class AddonsBuilder(Builder):
+    """The add-ons whose pods need a node (CoreDNS, the EBS CSI controller, ...), created
+    after every nodegroup so EKS does not report them DEGRADED while nothing can run them."""
+
+    stack_id = ADDONS_STACK
+    description = "EKS add-ons that need nodes, created after the nodegroups"
+
+    @property
+    def addons(self) -> list[Addon]:
+        return [a for a in self.config.addons if a.name not in ADDONS_BEFORE_COMPUTE]
+
+    @property
+    def inputs(self) -> Sequence[Port]:
+        return (CLUSTER_NAME,)
+
+    @property
+    def after(self) -> Sequence[str]:
+        return tuple(nodegroup_stack(ng.name) for ng in self.config.managed_node_groups)
+
+    def build(self, template: Template, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        self.resources = {}
+        name = self.require(inputs, CLUSTER_NAME)
+        # In a flat template the nodegroups are already there: wait for each of them.
+        waits_for = [lid for lid in (nodegroup_flat_id(ng.name, "ManagedNodeGroup")
+                                     for ng in self.config.managed_node_groups) if lid in template.resources]
+        for addon in self.addons:
+            resource = addon_resource(self.lid(f"Addon{pascal(addon.name)}"), addon, name, self.tags())
+            if waits_for:
+                resource.DependsOn = list(waits_for)
+            self.add(template, resource)
+        return {}
