@@ -9,9 +9,9 @@ import contextlib
 import contextvars
 import logging
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, ClassVar, Self
 
-from moto.cloudformation.exceptions import ValidationError
+from moto.cloudformation.exceptions import UnformattedGetAttTemplateException, ValidationError
 from moto.moto_api._internal import mock_random
 
 
@@ -83,6 +83,113 @@ def custom_name_replacement_error(name: str, logical_type: str) -> SandboxResour
         f"CloudFormation cannot update a stack when a custom-named resource requires "
         f"replacing. Rename {name} ({logical_type}) and update the stack again.",
     )
+
+
+# -- the CloudFormationModel protocol, declared once -----------------------------------------
+
+
+class SandboxModel:
+    """What every sandbox model answers moto the same way, from class attributes.
+
+    A mixin, deliberately *not* a ``CloudFormationModel`` subclass: moto's type map is
+    built from ``CloudFormationModel.__subclasses__()``, which lists *direct* subclasses
+    only. Each model therefore names both bases,
+    ``class EksCluster(SandboxModel, CloudFormationModel)``: it stays a direct subclass
+    (and registers under its ``CFN_TYPE``), while this class, which has no type, never
+    enters the map.
+
+    A model declares ``CFN_TYPE``, ``CFN_NAME_TYPE`` (the name property, ``""`` if none)
+    and ``CFN_ATTRIBUTES`` (``GetAtt`` name -> getter of :meth:`_cfn_source`, which is
+    the model itself unless it says otherwise), and implements
+    ``create_from_cloudformation_json``, ``update_from_cloudformation_json`` and
+    ``delete``. The instance is identified by ``name``, its physical id (``Ref``); a
+    model whose physical id is built otherwise overrides :attr:`physical_resource_id`
+    and :meth:`_from_physical_id`.
+    """
+
+    CFN_TYPE: ClassVar[str]
+    CFN_NAME_TYPE: ClassVar[str] = ""
+    CFN_ATTRIBUTES: ClassVar[Mapping[str, Callable[[Any], Any]]] = {}
+
+    def __init__(self, account_id: str, region_name: str, name: str, props: dict[str, Any]):
+        self.account_id = account_id
+        self.region_name = region_name
+        self.name = name
+        self.props = props
+
+    @classmethod
+    def cloudformation_name_type(cls) -> str:
+        return cls.CFN_NAME_TYPE
+
+    @classmethod
+    def cloudformation_type(cls) -> str:
+        return cls.CFN_TYPE
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr in cls.CFN_ATTRIBUTES
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.name
+
+    def is_created(self) -> bool:
+        return True
+
+    def _cfn_source(self) -> Any:
+        """What the ``CFN_ATTRIBUTES`` getters read (looked up before the attribute name)."""
+        return self
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        source = self._cfn_source()
+        getter = self.CFN_ATTRIBUTES.get(attribute_name)
+        if getter is None:
+            raise UnformattedGetAttTemplateException()
+        return getter(source)
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Self:
+        raise NotImplementedError(cls.CFN_TYPE)
+
+    @classmethod
+    def _from_physical_id(cls, account_id: str, region_name: str, physical_id: str) -> Self:
+        """The model of an existing resource, enough to :meth:`delete` it."""
+        return cls(account_id, region_name, physical_id, {})
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> None:
+        cls._from_physical_id(account_id, region_name, resource_name).delete(account_id, region_name)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        raise NotImplementedError(self.CFN_TYPE)
+
+    @classmethod
+    def _replace(
+        cls,
+        original_resource: Self,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> Self:
+        """Replacement as CloudFormation does it: create the new one now, delete the old one
+        in the update's cleanup phase (:func:`after_update`)."""
+        replacement = cls.create_from_cloudformation_json(resource_name, cloudformation_json, account_id, region_name)
+        after_update(lambda: original_resource.delete(account_id, region_name))
+        return replacement
 
 
 # -- deferred deletes of replaced resources ------------------------------------------------

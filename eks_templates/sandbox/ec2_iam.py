@@ -3,8 +3,9 @@
 moto 5.2.5 has the backends (security-group egress rules, key pairs, OIDC providers)
 but no CloudFormation model for ``AWS::EC2::SecurityGroupEgress``, ``AWS::EC2::KeyPair``
 or ``AWS::IAM::OIDCProvider``. Each class below is a direct
-:class:`~moto.core.common_models.CloudFormationModel` subclass and works on moto's own
-backends, so ``describe_security_groups``/``describe_key_pairs``/
+:class:`~moto.core.common_models.CloudFormationModel` subclass (with the protocol's
+common answers from :class:`~eks_templates.sandbox._common.SandboxModel`) and works on
+moto's own backends, so ``describe_security_groups``/``describe_key_pairs``/
 ``list_open_id_connect_providers`` see what a template made.
 """
 
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 from moto.core.common_models import CloudFormationModel
 from moto.ec2.models import ec2_backends
 from moto.iam.models import IAMBackend, iam_backends
@@ -20,15 +20,15 @@ from moto.ssm.models import ssm_backends
 from moto.utilities.utils import get_partition
 
 from eks_templates.sandbox._common import (
+    SandboxModel,
     SandboxResourceError,
-    after_update,
     custom_name_replacement_error,
     properties,
     tags_to_dict,
 )
 
 
-class Ec2SecurityGroupEgress(CloudFormationModel):
+class Ec2SecurityGroupEgress(SandboxModel, CloudFormationModel):
     """``AWS::EC2::SecurityGroupEgress`` on moto's EC2 backend (moto has no model for it).
 
     Adds: ``authorize_security_group_egress`` on create (a duplicate rule fails with
@@ -38,6 +38,8 @@ class Ec2SecurityGroupEgress(CloudFormationModel):
     is authorized, then the old one revoked).
     """
 
+    CFN_TYPE = "AWS::EC2::SecurityGroupEgress"
+    CFN_ATTRIBUTES = {"Id": lambda self: self.rule_id}
     RULE_KEYS = (
         "GroupId",
         "IpProtocol",
@@ -50,35 +52,13 @@ class Ec2SecurityGroupEgress(CloudFormationModel):
     )
 
     def __init__(self, account_id: str, region_name: str, group_id: str, rule_id: str, props: dict[str, Any]):
-        self.account_id = account_id
-        self.region_name = region_name
+        super().__init__(account_id, region_name, rule_id, props)
         self.group_id = group_id
-        self.rule_id = rule_id
-        self.props = props
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::EC2::SecurityGroupEgress"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "Id"
 
     @property
-    def physical_resource_id(self) -> str:
-        return self.rule_id
-
-    def is_created(self) -> bool:
-        return True
-
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        if attribute_name == "Id":
-            return self.rule_id
-        raise UnformattedGetAttTemplateException()
+    def rule_id(self) -> str:
+        """The rule's id (``sgr-...``), its physical id."""
+        return self.name
 
     @staticmethod
     def _rule_arguments(props: dict[str, Any]) -> dict[str, Any]:
@@ -151,11 +131,7 @@ class Ec2SecurityGroupEgress(CloudFormationModel):
                         rule.ip_range.pop("Description", None)
             original_resource.props = new
             return original_resource
-        replacement = cls.create_from_cloudformation_json(
-            new_resource_name, cloudformation_json, account_id, region_name
-        )
-        after_update(lambda: original_resource.delete(account_id, region_name))
-        return replacement
+        return cls._replace(original_resource, new_resource_name, cloudformation_json, account_id, region_name)
 
     @classmethod
     def delete_from_cloudformation_json(  # type: ignore[misc]
@@ -183,7 +159,7 @@ class Ec2SecurityGroupEgress(CloudFormationModel):
         )
 
 
-class Ec2KeyPair(CloudFormationModel):
+class Ec2KeyPair(SandboxModel, CloudFormationModel):
     """``AWS::EC2::KeyPair`` on moto's EC2 backend (moto has no model for it).
 
     Adds: ``import_key_pair`` when ``PublicKeyMaterial`` is given, else
@@ -195,38 +171,12 @@ class Ec2KeyPair(CloudFormationModel):
     refuses to replace a custom-named resource.
     """
 
-    def __init__(self, account_id: str, region_name: str, name: str, props: dict[str, Any]):
-        self.account_id = account_id
-        self.region_name = region_name
-        self.name = name
-        self.props = props
+    CFN_TYPE = "AWS::EC2::KeyPair"
+    CFN_NAME_TYPE = "KeyName"
+    CFN_ATTRIBUTES = {"KeyPairId": lambda key: key.id, "KeyFingerprint": lambda key: key.key_fingerprint}
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "KeyName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::EC2::KeyPair"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr in ("KeyPairId", "KeyFingerprint")
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.name
-
-    def is_created(self) -> bool:
-        return True
-
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        key = ec2_backends[self.account_id][self.region_name].describe_key_pairs([self.name])[0]
-        if attribute_name == "KeyPairId":
-            return key.id
-        if attribute_name == "KeyFingerprint":
-            return key.key_fingerprint
-        raise UnformattedGetAttTemplateException()
+    def _cfn_source(self) -> Any:
+        return ec2_backends[self.account_id][self.region_name].describe_key_pairs([self.name])[0]
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -279,19 +229,7 @@ class Ec2KeyPair(CloudFormationModel):
             if new != original_resource.props:
                 raise custom_name_replacement_error(original_resource.name, "AWS::EC2::KeyPair")
             return original_resource
-        replacement = cls.create_from_cloudformation_json(new_name, cloudformation_json, account_id, region_name)
-        after_update(lambda: original_resource.delete(account_id, region_name))
-        return replacement
-
-    @classmethod
-    def delete_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        cls(account_id, region_name, resource_name, {}).delete(account_id, region_name)
+        return cls._replace(original_resource, new_name, cloudformation_json, account_id, region_name)
 
     def delete(self, account_id: str, region_name: str) -> None:
         ec2 = ec2_backends[self.account_id][self.region_name]
@@ -308,7 +246,7 @@ def _iam(account_id: str, region_name: str) -> IAMBackend:
     return iam_backends[account_id][get_partition(region_name)]
 
 
-class IamOIDCProvider(CloudFormationModel):
+class IamOIDCProvider(SandboxModel, CloudFormationModel):
     """``AWS::IAM::OIDCProvider`` on moto's IAM backend (moto has no model for it).
 
     Adds: ``create_open_id_connect_provider`` on create, ``Ref`` and ``GetAtt Arn`` = the
@@ -317,35 +255,13 @@ class IamOIDCProvider(CloudFormationModel):
     Does not simulate: fetching the issuer's certificate thumbprint.
     """
 
-    def __init__(self, account_id: str, region_name: str, arn: str, props: dict[str, Any]):
-        self.account_id = account_id
-        self.region_name = region_name
-        self.arn = arn
-        self.props = props
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::IAM::OIDCProvider"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "Arn"
+    CFN_TYPE = "AWS::IAM::OIDCProvider"
+    CFN_ATTRIBUTES = {"Arn": lambda self: self.arn}
 
     @property
-    def physical_resource_id(self) -> str:
-        return self.arn
-
-    def is_created(self) -> bool:
-        return True
-
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        if attribute_name == "Arn":
-            return self.arn
-        raise UnformattedGetAttTemplateException()
+    def arn(self) -> str:
+        """The provider's ARN, its physical id."""
+        return self.name
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -382,27 +298,13 @@ class IamOIDCProvider(CloudFormationModel):
     ) -> IamOIDCProvider:
         new = properties(cloudformation_json)
         if new.get("Url") != original_resource.props.get("Url"):
-            replacement = cls.create_from_cloudformation_json(
-                new_resource_name, cloudformation_json, account_id, region_name
-            )
-            after_update(lambda: original_resource.delete(account_id, region_name))
-            return replacement
+            return cls._replace(original_resource, new_resource_name, cloudformation_json, account_id, region_name)
         provider = _iam(account_id, region_name).get_open_id_connect_provider(original_resource.arn)
         provider.thumbprint_list = list(new.get("ThumbprintList") or [])
         provider.client_id_list = list(new.get("ClientIdList") or [])
         provider.tags = {k.lower(): {"Key": k, "Value": v} for k, v in tags_to_dict(new.get("Tags")).items()}
         original_resource.props = new
         return original_resource
-
-    @classmethod
-    def delete_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        _iam(account_id, region_name).delete_open_id_connect_provider(resource_name)
 
     def delete(self, account_id: str, region_name: str) -> None:
         _iam(self.account_id, self.region_name).delete_open_id_connect_provider(self.arn)

@@ -2,8 +2,10 @@
 
 moto 5.2.5 has an EKS *API* backend (clusters, nodegroups, Fargate profiles) but no
 CloudFormation model for any ``AWS::EKS::*`` type: a template with one is created
-without it (a warning, an empty ``Ref``). Each class here is a
-:class:`~moto.core.common_models.CloudFormationModel` subclass, so moto's type map
+without it (a warning, an empty ``Ref``). Each class here is a direct
+:class:`~moto.core.common_models.CloudFormationModel` subclass (the protocol's common
+answers come from the mixin :class:`~eks_templates.sandbox._common.SandboxModel`), so
+moto's type map
 (``CloudFormationModel.__subclasses__()``) picks it up once this module is imported
 and :func:`eks_templates.sandbox.server.apply` has cleared moto's cached map.
 
@@ -23,9 +25,8 @@ from __future__ import annotations
 
 import base64
 import re
-from typing import Any
+from typing import Any, ClassVar, Self
 
-from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 from moto.core.common_models import CloudFormationModel
 from moto.core.utils import utcnow
 from moto.ec2.models import ec2_backends
@@ -34,8 +35,8 @@ from moto.moto_api._internal import mock_random
 from moto.utilities.utils import get_partition
 
 from eks_templates.sandbox._common import (
+    SandboxModel,
     SandboxResourceError,
-    after_update,
     as_bool,
     as_int,
     as_list,
@@ -67,6 +68,30 @@ def _live_cluster(account_id: str, region_name: str, name: str, *, for_what: str
     if cluster.status != "ACTIVE":
         raise SandboxResourceError("InvalidRequestException", f"{for_what}: cluster '{name}' is not in ACTIVE status")
     return cluster
+
+
+class _EksClusterChild(SandboxModel):
+    """A resource of one cluster: physical id ``<cluster><ID_SEPARATOR><name>`` (a mixin, like
+    :class:`SandboxModel`, so it never enters moto's type map)."""
+
+    ID_SEPARATOR: ClassVar[str] = "/"
+
+    def __init__(self, account_id: str, region_name: str, cluster_name: str, name: str, props: dict[str, Any]):
+        super().__init__(account_id, region_name, name, props)
+        self.cluster_name = cluster_name
+
+    @property
+    def physical_resource_id(self) -> str:
+        return f"{self.cluster_name}{self.ID_SEPARATOR}{self.name}"
+
+    @classmethod
+    def _from_physical_id(cls, account_id: str, region_name: str, physical_id: str) -> Self:
+        cluster_name, _, name = physical_id.partition(cls.ID_SEPARATOR)
+        return cls(account_id, region_name, cluster_name, name, {})
+
+    def _cluster_if_any(self) -> Cluster | None:
+        """The cluster, or None once it is gone (deletes then have nothing left to do)."""
+        return _eks(self.account_id, self.region_name).clusters.get(self.cluster_name)
 
 
 def _addons(cluster: Cluster) -> dict[str, dict[str, Any]]:
@@ -175,7 +200,7 @@ def _fake_certificate(name: str) -> str:
     return base64.b64encode(pem.encode()).decode()
 
 
-class EksCluster(CloudFormationModel):
+class EksCluster(SandboxModel, CloudFormationModel):
     """``AWS::EKS::Cluster`` on moto's EKS backend (moto has no CloudFormation model for it).
 
     Adds: the cluster in ``eks_backends`` (``describe_cluster`` sees it), ``Ref`` = name,
@@ -194,65 +219,26 @@ class EksCluster(CloudFormationModel):
     Does not simulate: a control plane, upgrade duration, add-on compatibility.
     """
 
-    ATTRIBUTES = (
-        "Arn",
-        "Endpoint",
-        "CertificateAuthorityData",
-        "OpenIdConnectIssuerUrl",
-        "ClusterSecurityGroupId",
-        "EncryptionConfigKeyArn",
-        "Id",
-    )
-
-    def __init__(self, account_id: str, region_name: str, name: str, props: dict[str, Any]):
-        self.account_id = account_id
-        self.region_name = region_name
-        self.name = name
-        self.props = props
-
-    # -- moto's CloudFormationModel interface -------------------------------------------
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::EKS::Cluster"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr in cls.ATTRIBUTES
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.name
-
-    def is_created(self) -> bool:
-        return True
+    CFN_TYPE = "AWS::EKS::Cluster"
+    CFN_NAME_TYPE = "Name"
+    CFN_ATTRIBUTES = {
+        "Arn": lambda cluster: cluster.arn,
+        "Endpoint": lambda cluster: cluster.endpoint,
+        "CertificateAuthorityData": lambda cluster: cluster.certificate_authority["data"],
+        "OpenIdConnectIssuerUrl": lambda cluster: cluster.identity["oidc"]["issuer"],
+        "ClusterSecurityGroupId": lambda cluster: cluster.resources_vpc_config["clusterSecurityGroupId"],
+        "EncryptionConfigKeyArn": lambda cluster: (
+            cluster.encryption_config[0]["provider"]["keyArn"] if cluster.encryption_config else ""
+        ),
+        "Id": lambda cluster: getattr(cluster, "id", ""),
+    }
 
     @property
     def cluster(self) -> Cluster:
         return _eks(self.account_id, self.region_name).describe_cluster(self.name)
 
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        cluster = self.cluster
-        if attribute_name == "Arn":
-            return cluster.arn
-        if attribute_name == "Endpoint":
-            return cluster.endpoint
-        if attribute_name == "CertificateAuthorityData":
-            return cluster.certificate_authority["data"]
-        if attribute_name == "OpenIdConnectIssuerUrl":
-            return cluster.identity["oidc"]["issuer"]
-        if attribute_name == "ClusterSecurityGroupId":
-            return cluster.resources_vpc_config["clusterSecurityGroupId"]
-        if attribute_name == "EncryptionConfigKeyArn":
-            configs = cluster.encryption_config or []
-            return configs[0]["provider"]["keyArn"] if configs else ""
-        if attribute_name == "Id":
-            return getattr(cluster, "id", "")
-        raise UnformattedGetAttTemplateException()
+    def _cfn_source(self) -> Cluster:
+        return self.cluster
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -342,24 +328,13 @@ class EksCluster(CloudFormationModel):
             if explicit_new_name is not None and not name_changes:
                 raise custom_name_replacement_error(old_name, "AWS::EKS::Cluster")
             name = explicit_new_name or new_resource_name
-            replacement = cls.create_from_cloudformation_json(
-                name, {"Properties": {**new, "Name": name}}, account_id, region_name
+            replacement = cls._replace(
+                original_resource, name, {"Properties": {**new, "Name": name}}, account_id, region_name
             )
             replacement.props = new
-            after_update(lambda: original_resource.delete(account_id, region_name))
             return replacement
         original_resource._update_in_place(new)
         return original_resource
-
-    @classmethod
-    def delete_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        cls(account_id, region_name, resource_name, {}).delete(account_id, region_name)
 
     def delete(self, account_id: str, region_name: str) -> None:
         backend = _eks(self.account_id, self.region_name)
@@ -558,7 +533,7 @@ def _launch_template(account_id: str, region_name: str, config: Any, what: str) 
     return {"id": template.id, "name": template.name, "version": version}
 
 
-class EksNodegroup(CloudFormationModel):
+class EksNodegroup(_EksClusterChild, CloudFormationModel):
     """``AWS::EKS::Nodegroup`` on moto's EKS backend (moto has no CloudFormation model for it).
 
     Adds: the nodegroup in moto's cluster (``describe_nodegroup`` sees it), ``Ref`` =
@@ -576,6 +551,14 @@ class EksNodegroup(CloudFormationModel):
     Does not simulate: instances, an Auto Scaling group, rolling updates.
     """
 
+    CFN_TYPE = "AWS::EKS::Nodegroup"
+    CFN_NAME_TYPE = "NodegroupName"
+    CFN_ATTRIBUTES = {
+        "Arn": lambda self: self.nodegroup.arn,
+        "ClusterName": lambda self: self.cluster_name,
+        "NodegroupName": lambda self: self.name,
+        "Id": lambda self: self.physical_resource_id,
+    }
     REPLACING = (
         "ClusterName",
         "NodeRole",
@@ -587,46 +570,9 @@ class EksNodegroup(CloudFormationModel):
         "RemoteAccess",
     )
 
-    def __init__(self, account_id: str, region_name: str, cluster_name: str, name: str, props: dict[str, Any]):
-        self.account_id = account_id
-        self.region_name = region_name
-        self.cluster_name = cluster_name
-        self.name = name
-        self.props = props
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "NodegroupName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::EKS::Nodegroup"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr in ("Arn", "ClusterName", "NodegroupName", "Id")
-
-    @property
-    def physical_resource_id(self) -> str:
-        return f"{self.cluster_name}/{self.name}"
-
-    def is_created(self) -> bool:
-        return True
-
     @property
     def nodegroup(self) -> Nodegroup:
         return _eks(self.account_id, self.region_name).describe_nodegroup(self.cluster_name, self.name)
-
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        if attribute_name == "Arn":
-            return self.nodegroup.arn
-        if attribute_name == "ClusterName":
-            return self.cluster_name
-        if attribute_name == "NodegroupName":
-            return self.name
-        if attribute_name == "Id":
-            return self.physical_resource_id
-        raise UnformattedGetAttTemplateException()
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -725,28 +671,16 @@ class EksNodegroup(CloudFormationModel):
             if explicit_name is not None and not name_changes and new.get("ClusterName") == old.get("ClusterName"):
                 raise custom_name_replacement_error(original_resource.name, "AWS::EKS::Nodegroup")
             name = explicit_name or new_resource_name
-            replacement = cls.create_from_cloudformation_json(
-                name, {"Properties": {**new, "NodegroupName": name}}, account_id, region_name
+            replacement = cls._replace(
+                original_resource, name, {"Properties": {**new, "NodegroupName": name}}, account_id, region_name
             )
             replacement.props = new
-            after_update(lambda: original_resource.delete(account_id, region_name))
             return replacement
         original_resource._update_in_place(new)
         return original_resource
 
-    @classmethod
-    def delete_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        cluster_name, _, name = resource_name.partition("/")
-        cls(account_id, region_name, cluster_name, name, {}).delete(account_id, region_name)
-
     def delete(self, account_id: str, region_name: str) -> None:
-        cluster = _eks(self.account_id, self.region_name).clusters.get(self.cluster_name)
+        cluster = self._cluster_if_any()
         if cluster is not None and self.name in cluster.nodegroups:
             _eks(self.account_id, self.region_name).delete_nodegroup(self.cluster_name, self.name)
 
@@ -804,7 +738,7 @@ def _arn(account_id: str, region_name: str, resource: str) -> str:
     return f"arn:{get_partition(region_name)}:eks:{region_name}:{account_id}:{resource}"
 
 
-class EksAddon(CloudFormationModel):
+class EksAddon(_EksClusterChild, CloudFormationModel):
     """``AWS::EKS::Addon``: moto has neither a CloudFormation model nor an add-on API.
 
     Adds: a minimal record in ``_addons(cluster)`` on moto's cluster object (gone
@@ -817,41 +751,14 @@ class EksAddon(CloudFormationModel):
     anything running in the cluster.
     """
 
-    def __init__(self, account_id: str, region_name: str, cluster_name: str, name: str, props: dict[str, Any]):
-        self.account_id = account_id
-        self.region_name = region_name
-        self.cluster_name = cluster_name
-        self.name = name
-        self.props = props
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "AddonName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::EKS::Addon"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "Arn"
-
-    @property
-    def physical_resource_id(self) -> str:
-        return f"{self.cluster_name}/{self.name}"
-
-    def is_created(self) -> bool:
-        return True
+    CFN_TYPE = "AWS::EKS::Addon"
+    CFN_NAME_TYPE = "AddonName"
+    CFN_ATTRIBUTES = {"Arn": lambda self: self.record["addonArn"]}
 
     @property
     def record(self) -> dict[str, Any]:
         cluster = _eks(self.account_id, self.region_name).describe_cluster(self.cluster_name)
         return dict(_addons(cluster)[self.name])
-
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        if attribute_name == "Arn":
-            return self.record["addonArn"]
-        raise UnformattedGetAttTemplateException()
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -905,11 +812,7 @@ class EksAddon(CloudFormationModel):
             original_resource.cluster_name,
             original_resource.name,
         ):
-            replacement = cls.create_from_cloudformation_json(
-                new_resource_name, cloudformation_json, account_id, region_name
-            )
-            after_update(lambda: original_resource.delete(account_id, region_name))
-            return replacement
+            return cls._replace(original_resource, new_resource_name, cloudformation_json, account_id, region_name)
         if new.get("ServiceAccountRoleArn"):
             _validate_role_arn(new["ServiceAccountRoleArn"], f"AWS::EKS::Addon {original_resource.name}")
         cluster = _eks(account_id, region_name).describe_cluster(original_resource.cluster_name)
@@ -917,24 +820,13 @@ class EksAddon(CloudFormationModel):
         original_resource.props = new
         return original_resource
 
-    @classmethod
-    def delete_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        cluster_name, _, name = resource_name.partition("/")
-        cls(account_id, region_name, cluster_name, name, {}).delete(account_id, region_name)
-
     def delete(self, account_id: str, region_name: str) -> None:
-        cluster = _eks(self.account_id, self.region_name).clusters.get(self.cluster_name)
+        cluster = self._cluster_if_any()
         if cluster is not None:
             _addons(cluster).pop(self.name, None)
 
 
-class EksAccessEntry(CloudFormationModel):
+class EksAccessEntry(_EksClusterChild, CloudFormationModel):
     """``AWS::EKS::AccessEntry``: moto has neither a CloudFormation model nor an access-entry API.
 
     Adds: a minimal record in ``_access_entries(cluster)`` on moto's cluster object,
@@ -946,41 +838,19 @@ class EksAccessEntry(CloudFormationModel):
     Does not simulate: the access-entry API, the creator's bootstrap entry, RBAC.
     """
 
-    def __init__(self, account_id: str, region_name: str, cluster_name: str, principal: str, props: dict[str, Any]):
-        self.account_id = account_id
-        self.region_name = region_name
-        self.cluster_name = cluster_name
-        self.principal = principal
-        self.props = props
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::EKS::AccessEntry"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "AccessEntryArn"
+    CFN_TYPE = "AWS::EKS::AccessEntry"
+    CFN_ATTRIBUTES = {"AccessEntryArn": lambda self: self.record["accessEntryArn"]}
+    ID_SEPARATOR = "|"
 
     @property
-    def physical_resource_id(self) -> str:
-        return f"{self.cluster_name}|{self.principal}"
-
-    def is_created(self) -> bool:
-        return True
+    def principal(self) -> str:
+        """The principal's ARN, the entry's name within its cluster."""
+        return self.name
 
     @property
     def record(self) -> dict[str, Any]:
         cluster = _eks(self.account_id, self.region_name).describe_cluster(self.cluster_name)
         return dict(_access_entries(cluster)[self.principal])
-
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        if attribute_name == "AccessEntryArn":
-            return self.record["accessEntryArn"]
-        raise UnformattedGetAttTemplateException()
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -1074,24 +944,13 @@ class EksAccessEntry(CloudFormationModel):
         original_resource.props = new
         return original_resource
 
-    @classmethod
-    def delete_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        cluster_name, _, principal = resource_name.partition("|")
-        cls(account_id, region_name, cluster_name, principal, {}).delete(account_id, region_name)
-
     def delete(self, account_id: str, region_name: str) -> None:
-        cluster = _eks(self.account_id, self.region_name).clusters.get(self.cluster_name)
+        cluster = self._cluster_if_any()
         if cluster is not None:
             _access_entries(cluster).pop(self.principal, None)
 
 
-class EksFargateProfile(CloudFormationModel):
+class EksFargateProfile(_EksClusterChild, CloudFormationModel):
     """``AWS::EKS::FargateProfile`` on moto's EKS backend (moto has no CloudFormation model for it).
 
     Adds: the profile in moto's cluster (``describe_fargate_profile`` sees it), ``Ref`` =
@@ -1101,37 +960,16 @@ class EksFargateProfile(CloudFormationModel):
     Does not simulate: pods, the private-subnet requirement.
     """
 
-    def __init__(self, account_id: str, region_name: str, cluster_name: str, name: str, props: dict[str, Any]):
-        self.account_id = account_id
-        self.region_name = region_name
-        self.cluster_name = cluster_name
-        self.name = name
-        self.props = props
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "FargateProfileName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::EKS::FargateProfile"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "Arn"
-
-    @property
-    def physical_resource_id(self) -> str:
-        return f"{self.cluster_name}|{self.name}"
-
-    def is_created(self) -> bool:
-        return True
-
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        if attribute_name == "Arn":
-            backend = _eks(self.account_id, self.region_name)
-            return backend.describe_fargate_profile(self.cluster_name, self.name).fargate_profile_arn
-        raise UnformattedGetAttTemplateException()
+    CFN_TYPE = "AWS::EKS::FargateProfile"
+    CFN_NAME_TYPE = "FargateProfileName"
+    CFN_ATTRIBUTES = {
+        "Arn": lambda self: (
+            _eks(self.account_id, self.region_name)
+            .describe_fargate_profile(self.cluster_name, self.name)
+            .fargate_profile_arn
+        )
+    }
+    ID_SEPARATOR = "|"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -1200,25 +1038,10 @@ class EksFargateProfile(CloudFormationModel):
         explicit_name = new.get("FargateProfileName")
         if explicit_name == original_resource.name and new.get("ClusterName") == original_resource.cluster_name:
             raise custom_name_replacement_error(original_resource.name, "AWS::EKS::FargateProfile")
-        replacement = cls.create_from_cloudformation_json(
-            new_resource_name, cloudformation_json, account_id, region_name
-        )
-        after_update(lambda: original_resource.delete(account_id, region_name))
-        return replacement
-
-    @classmethod
-    def delete_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        cluster_name, _, name = resource_name.partition("|")
-        cls(account_id, region_name, cluster_name, name, {}).delete(account_id, region_name)
+        return cls._replace(original_resource, new_resource_name, cloudformation_json, account_id, region_name)
 
     def delete(self, account_id: str, region_name: str) -> None:
-        cluster = _eks(self.account_id, self.region_name).clusters.get(self.cluster_name)
+        cluster = self._cluster_if_any()
         if cluster is not None and self.name in cluster.fargate_profiles:
             _eks(self.account_id, self.region_name).delete_fargate_profile(self.cluster_name, self.name)
 
