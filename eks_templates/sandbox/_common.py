@@ -100,11 +100,11 @@ class SandboxModel:
 
     A model declares ``CFN_TYPE``, ``CFN_NAME_TYPE`` (the name property, ``""`` if none)
     and ``CFN_ATTRIBUTES`` (``GetAtt`` name -> getter of :meth:`_cfn_source`, which is
-    the model itself unless it says otherwise), and implements
-    ``create_from_cloudformation_json``, ``update_from_cloudformation_json`` and
-    ``delete``. The instance is identified by ``name``, its physical id (``Ref``); a
-    model whose physical id is built otherwise overrides :attr:`physical_resource_id`
-    and :meth:`_from_physical_id`.
+    the model itself unless it says otherwise), and implements :meth:`_create` and
+    :meth:`_update` (moto's ``create/update_from_cloudformation_json`` with the resolved
+    ``Properties``) and ``delete``. The instance is identified by ``name``, its physical
+    id (``Ref``); a model whose physical id is built otherwise overrides
+    :attr:`physical_resource_id` and :meth:`_from_physical_id`.
     """
 
     CFN_TYPE: ClassVar[str]
@@ -148,7 +148,7 @@ class SandboxModel:
         return getter(source)
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
+    def create_from_cloudformation_json(
         cls,
         resource_name: str,
         cloudformation_json: dict[str, Any],
@@ -156,6 +156,31 @@ class SandboxModel:
         region_name: str,
         **kwargs: Any,
     ) -> Self:
+        return cls._create(resource_name, properties(cloudformation_json), account_id, region_name)
+
+    @classmethod
+    def _create(cls, resource_name: str, props: dict[str, Any], account_id: str, region_name: str) -> Self:
+        """Create the resource from its resolved ``Properties`` (the model's own logic)."""
+        raise NotImplementedError(cls.CFN_TYPE)
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: Self,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> Self:
+        return cls._update(
+            original_resource, new_resource_name, properties(cloudformation_json), account_id, region_name
+        )
+
+    @classmethod
+    def _update(
+        cls, original_resource: Self, new_resource_name: str, new: dict[str, Any], account_id: str, region_name: str
+    ) -> Self:
+        """Update in place or replace, from the new resolved ``Properties`` (the model's own logic)."""
         raise NotImplementedError(cls.CFN_TYPE)
 
     @classmethod
@@ -164,7 +189,7 @@ class SandboxModel:
         return cls(account_id, region_name, physical_id, {})
 
     @classmethod
-    def delete_from_cloudformation_json(  # type: ignore[misc]
+    def delete_from_cloudformation_json(
         cls,
         resource_name: str,
         cloudformation_json: dict[str, Any],
@@ -178,16 +203,11 @@ class SandboxModel:
 
     @classmethod
     def _replace(
-        cls,
-        original_resource: Self,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
+        cls, original_resource: Self, resource_name: str, props: dict[str, Any], account_id: str, region_name: str
     ) -> Self:
         """Replacement as CloudFormation does it: create the new one now, delete the old one
         in the update's cleanup phase (:func:`after_update`)."""
-        replacement = cls.create_from_cloudformation_json(resource_name, cloudformation_json, account_id, region_name)
+        replacement = cls._create(resource_name, props, account_id, region_name)
         after_update(lambda: original_resource.delete(account_id, region_name))
         return replacement
 

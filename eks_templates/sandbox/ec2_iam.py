@@ -97,29 +97,22 @@ class Ec2SecurityGroupEgress(SandboxModel, CloudFormationModel):
         }
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def _create(
+        cls, resource_name: str, props: dict[str, Any], account_id: str, region_name: str
     ) -> Ec2SecurityGroupEgress:
-        props = properties(cloudformation_json)
         ec2 = ec2_backends[account_id][region_name]
         rules, group = ec2.authorize_security_group_egress(**cls._rule_arguments(props))
         return cls(account_id, region_name, group.id, rules[0].id, props)
 
     @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
+    def _update(
         cls,
         original_resource: Ec2SecurityGroupEgress,
         new_resource_name: str,
-        cloudformation_json: dict[str, Any],
+        new: dict[str, Any],
         account_id: str,
         region_name: str,
     ) -> Ec2SecurityGroupEgress:
-        new = properties(cloudformation_json)
         old = original_resource.props
         if all(new.get(k) == old.get(k) for k in cls.RULE_KEYS):
             group = ec2_backends[account_id][region_name].get_security_group_from_id(original_resource.group_id)
@@ -131,10 +124,10 @@ class Ec2SecurityGroupEgress(SandboxModel, CloudFormationModel):
                         rule.ip_range.pop("Description", None)
             original_resource.props = new
             return original_resource
-        return cls._replace(original_resource, new_resource_name, cloudformation_json, account_id, region_name)
+        return cls._replace(original_resource, new_resource_name, new, account_id, region_name)
 
     @classmethod
-    def delete_from_cloudformation_json(  # type: ignore[misc]
+    def delete_from_cloudformation_json(
         cls,
         resource_name: str,
         cloudformation_json: dict[str, Any],
@@ -179,15 +172,7 @@ class Ec2KeyPair(SandboxModel, CloudFormationModel):
         return ec2_backends[self.account_id][self.region_name].describe_key_pairs([self.name])[0]
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> Ec2KeyPair:
-        props = properties(cloudformation_json)
+    def _create(cls, resource_name: str, props: dict[str, Any], account_id: str, region_name: str) -> Ec2KeyPair:
         name = str(props.get("KeyName") or resource_name)
         ec2 = ec2_backends[account_id][region_name]
         tags = tags_to_dict(props.get("Tags"))
@@ -215,21 +200,20 @@ class Ec2KeyPair(SandboxModel, CloudFormationModel):
         return cls(account_id, region_name, name, props)
 
     @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
+    def _update(
         cls,
         original_resource: Ec2KeyPair,
         new_resource_name: str,
-        cloudformation_json: dict[str, Any],
+        new: dict[str, Any],
         account_id: str,
         region_name: str,
     ) -> Ec2KeyPair:
-        new = properties(cloudformation_json)
         new_name = str(new.get("KeyName") or new_resource_name)
         if new_name == original_resource.name:
             if new != original_resource.props:
                 raise custom_name_replacement_error(original_resource.name, "AWS::EC2::KeyPair")
             return original_resource
-        return cls._replace(original_resource, new_name, cloudformation_json, account_id, region_name)
+        return cls._replace(original_resource, new_name, new, account_id, region_name)
 
     def delete(self, account_id: str, region_name: str) -> None:
         ec2 = ec2_backends[self.account_id][self.region_name]
@@ -264,15 +248,7 @@ class IamOIDCProvider(SandboxModel, CloudFormationModel):
         return self.name
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> IamOIDCProvider:
-        props = properties(cloudformation_json)
+    def _create(cls, resource_name: str, props: dict[str, Any], account_id: str, region_name: str) -> IamOIDCProvider:
         url = props.get("Url")
         if not url or not str(url).startswith("https://"):
             raise SandboxResourceError(
@@ -288,17 +264,16 @@ class IamOIDCProvider(SandboxModel, CloudFormationModel):
         return cls(account_id, region_name, provider.arn, props)
 
     @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
+    def _update(
         cls,
         original_resource: IamOIDCProvider,
         new_resource_name: str,
-        cloudformation_json: dict[str, Any],
+        new: dict[str, Any],
         account_id: str,
         region_name: str,
     ) -> IamOIDCProvider:
-        new = properties(cloudformation_json)
         if new.get("Url") != original_resource.props.get("Url"):
-            return cls._replace(original_resource, new_resource_name, cloudformation_json, account_id, region_name)
+            return cls._replace(original_resource, new_resource_name, new, account_id, region_name)
         provider = _iam(account_id, region_name).get_open_id_connect_provider(original_resource.arn)
         provider.thumbprint_list = list(new.get("ThumbprintList") or [])
         provider.client_id_list = list(new.get("ClientIdList") or [])

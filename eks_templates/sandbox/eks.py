@@ -41,7 +41,6 @@ from eks_templates.sandbox._common import (
     as_int,
     as_list,
     custom_name_replacement_error,
-    properties,
     random_hex,
     tags_to_dict,
 )
@@ -241,15 +240,7 @@ class EksCluster(SandboxModel, CloudFormationModel):
         return self.cluster
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> EksCluster:
-        props = properties(cloudformation_json)
+    def _create(cls, resource_name: str, props: dict[str, Any], account_id: str, region_name: str) -> EksCluster:
         name = str(props.get("Name") or resource_name)
         what = f"AWS::EKS::Cluster {name}"
         if not _CLUSTER_NAME_RE.match(name):
@@ -302,15 +293,14 @@ class EksCluster(SandboxModel, CloudFormationModel):
         return cls(account_id, region_name, name, props)
 
     @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
+    def _update(
         cls,
         original_resource: EksCluster,
         new_resource_name: str,
-        cloudformation_json: dict[str, Any],
+        new: dict[str, Any],
         account_id: str,
         region_name: str,
     ) -> EksCluster:
-        new = properties(cloudformation_json)
         old = original_resource.props
         old_name = original_resource.name
         explicit_new_name = new.get("Name")
@@ -328,9 +318,7 @@ class EksCluster(SandboxModel, CloudFormationModel):
             if explicit_new_name is not None and not name_changes:
                 raise custom_name_replacement_error(old_name, "AWS::EKS::Cluster")
             name = explicit_new_name or new_resource_name
-            replacement = cls._replace(
-                original_resource, name, {"Properties": {**new, "Name": name}}, account_id, region_name
-            )
+            replacement = cls._replace(original_resource, name, {**new, "Name": name}, account_id, region_name)
             replacement.props = new
             return replacement
         original_resource._update_in_place(new)
@@ -575,15 +563,7 @@ class EksNodegroup(_EksClusterChild, CloudFormationModel):
         return _eks(self.account_id, self.region_name).describe_nodegroup(self.cluster_name, self.name)
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> EksNodegroup:
-        props = properties(cloudformation_json)
+    def _create(cls, resource_name: str, props: dict[str, Any], account_id: str, region_name: str) -> EksNodegroup:
         cluster_name = str(props.get("ClusterName") or "")
         name = str(props.get("NodegroupName") or resource_name)
         what = f"AWS::EKS::Nodegroup {cluster_name}/{name}"
@@ -648,15 +628,14 @@ class EksNodegroup(_EksClusterChild, CloudFormationModel):
         return cls(account_id, region_name, cluster_name, name, props)
 
     @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
+    def _update(
         cls,
         original_resource: EksNodegroup,
         new_resource_name: str,
-        cloudformation_json: dict[str, Any],
+        new: dict[str, Any],
         account_id: str,
         region_name: str,
     ) -> EksNodegroup:
-        new = properties(cloudformation_json)
         old = original_resource.props
         explicit_name = new.get("NodegroupName")
         name_changes = explicit_name is not None and explicit_name != original_resource.name
@@ -671,9 +650,7 @@ class EksNodegroup(_EksClusterChild, CloudFormationModel):
             if explicit_name is not None and not name_changes and new.get("ClusterName") == old.get("ClusterName"):
                 raise custom_name_replacement_error(original_resource.name, "AWS::EKS::Nodegroup")
             name = explicit_name or new_resource_name
-            replacement = cls._replace(
-                original_resource, name, {"Properties": {**new, "NodegroupName": name}}, account_id, region_name
-            )
+            replacement = cls._replace(original_resource, name, {**new, "NodegroupName": name}, account_id, region_name)
             replacement.props = new
             return replacement
         original_resource._update_in_place(new)
@@ -761,15 +738,7 @@ class EksAddon(_EksClusterChild, CloudFormationModel):
         return dict(_addons(cluster)[self.name])
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> EksAddon:
-        props = properties(cloudformation_json)
+    def _create(cls, resource_name: str, props: dict[str, Any], account_id: str, region_name: str) -> EksAddon:
         cluster_name = str(props.get("ClusterName") or "")
         name = str(props.get("AddonName") or resource_name)
         what = f"AWS::EKS::Addon {cluster_name}/{name}"
@@ -799,20 +768,14 @@ class EksAddon(_EksClusterChild, CloudFormationModel):
         }
 
     @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        original_resource: EksAddon,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
+    def _update(
+        cls, original_resource: EksAddon, new_resource_name: str, new: dict[str, Any], account_id: str, region_name: str
     ) -> EksAddon:
-        new = properties(cloudformation_json)
         if (new.get("ClusterName"), new.get("AddonName")) != (
             original_resource.cluster_name,
             original_resource.name,
         ):
-            return cls._replace(original_resource, new_resource_name, cloudformation_json, account_id, region_name)
+            return cls._replace(original_resource, new_resource_name, new, account_id, region_name)
         if new.get("ServiceAccountRoleArn"):
             _validate_role_arn(new["ServiceAccountRoleArn"], f"AWS::EKS::Addon {original_resource.name}")
         cluster = _eks(account_id, region_name).describe_cluster(original_resource.cluster_name)
@@ -853,15 +816,7 @@ class EksAccessEntry(_EksClusterChild, CloudFormationModel):
         return dict(_access_entries(cluster)[self.principal])
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> EksAccessEntry:
-        props = properties(cloudformation_json)
+    def _create(cls, resource_name: str, props: dict[str, Any], account_id: str, region_name: str) -> EksAccessEntry:
         cluster_name = str(props.get("ClusterName") or "")
         principal = str(props.get("PrincipalArn") or "")
         what = f"AWS::EKS::AccessEntry {cluster_name}|{principal}"
@@ -924,21 +879,20 @@ class EksAccessEntry(_EksClusterChild, CloudFormationModel):
         }
 
     @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
+    def _update(
         cls,
         original_resource: EksAccessEntry,
         new_resource_name: str,
-        cloudformation_json: dict[str, Any],
+        new: dict[str, Any],
         account_id: str,
         region_name: str,
     ) -> EksAccessEntry:
-        new = properties(cloudformation_json)
         old = original_resource.props
         if any(new.get(p) != old.get(p) for p in ("ClusterName", "PrincipalArn")) or new.get(
             "Type", "STANDARD"
         ) != old.get("Type", "STANDARD"):
             original_resource.delete(account_id, region_name)
-            return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+            return cls._create(new_resource_name, new, account_id, region_name)
         cluster = _eks(account_id, region_name).describe_cluster(original_resource.cluster_name)
         _access_entries(cluster)[original_resource.principal].update(cls._mutable(new, original_resource.principal))
         original_resource.props = new
@@ -972,15 +926,7 @@ class EksFargateProfile(_EksClusterChild, CloudFormationModel):
     ID_SEPARATOR = "|"
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> EksFargateProfile:
-        props = properties(cloudformation_json)
+    def _create(cls, resource_name: str, props: dict[str, Any], account_id: str, region_name: str) -> EksFargateProfile:
         cluster_name = str(props.get("ClusterName") or "")
         name = str(props.get("FargateProfileName") or resource_name)
         what = f"AWS::EKS::FargateProfile {cluster_name}|{name}"
@@ -1017,15 +963,14 @@ class EksFargateProfile(_EksClusterChild, CloudFormationModel):
         return cls(account_id, region_name, cluster_name, name, props)
 
     @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
+    def _update(
         cls,
         original_resource: EksFargateProfile,
         new_resource_name: str,
-        cloudformation_json: dict[str, Any],
+        new: dict[str, Any],
         account_id: str,
         region_name: str,
     ) -> EksFargateProfile:
-        new = properties(cloudformation_json)
         old = original_resource.props
         changed = {k for k in set(new) | set(old) if new.get(k) != old.get(k)}
         if changed <= {"Tags"}:
@@ -1038,7 +983,7 @@ class EksFargateProfile(_EksClusterChild, CloudFormationModel):
         explicit_name = new.get("FargateProfileName")
         if explicit_name == original_resource.name and new.get("ClusterName") == original_resource.cluster_name:
             raise custom_name_replacement_error(original_resource.name, "AWS::EKS::FargateProfile")
-        return cls._replace(original_resource, new_resource_name, cloudformation_json, account_id, region_name)
+        return cls._replace(original_resource, new_resource_name, new, account_id, region_name)
 
     def delete(self, account_id: str, region_name: str) -> None:
         cluster = self._cluster_if_any()
