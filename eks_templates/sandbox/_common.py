@@ -184,8 +184,9 @@ class SandboxModel:
         raise NotImplementedError(cls.CFN_TYPE)
 
     @classmethod
-    def _from_physical_id(cls, account_id: str, region_name: str, physical_id: str) -> Self:
-        """The model of an existing resource, enough to :meth:`delete` it."""
+    def _from_physical_id(cls, account_id: str, region_name: str, physical_id: str, props: dict[str, Any]) -> Self:
+        """The model of an existing resource, enough to :meth:`delete` it (``props``: its
+        last resolved ``Properties``, for a model whose physical id is not enough)."""
         return cls(account_id, region_name, physical_id, {})
 
     @classmethod
@@ -196,7 +197,8 @@ class SandboxModel:
         account_id: str,
         region_name: str,
     ) -> None:
-        cls._from_physical_id(account_id, region_name, resource_name).delete(account_id, region_name)
+        props = properties(cloudformation_json)
+        cls._from_physical_id(account_id, region_name, resource_name, props).delete(account_id, region_name)
 
     def delete(self, account_id: str, region_name: str) -> None:
         raise NotImplementedError(self.CFN_TYPE)

@@ -11,7 +11,7 @@ moto's own backends, so ``describe_security_groups``/``describe_key_pairs``/
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from moto.core.common_models import CloudFormationModel
 from moto.ec2.models import ec2_backends
@@ -23,7 +23,6 @@ from eks_templates.sandbox._common import (
     SandboxModel,
     SandboxResourceError,
     custom_name_replacement_error,
-    properties,
     tags_to_dict,
 )
 
@@ -127,15 +126,8 @@ class Ec2SecurityGroupEgress(SandboxModel, CloudFormationModel):
         return cls._replace(original_resource, new_resource_name, new, account_id, region_name)
 
     @classmethod
-    def delete_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        props = properties(cloudformation_json)
-        cls(account_id, region_name, str(props.get("GroupId")), resource_name, props).delete(account_id, region_name)
+    def _from_physical_id(cls, account_id: str, region_name: str, physical_id: str, props: dict[str, Any]) -> Self:
+        return cls(account_id, region_name, str(props.get("GroupId")), physical_id, props)
 
     def delete(self, account_id: str, region_name: str) -> None:
         ec2 = ec2_backends[self.account_id][self.region_name]

@@ -84,7 +84,7 @@ class _EksClusterChild(SandboxModel):
         return f"{self.cluster_name}{self.ID_SEPARATOR}{self.name}"
 
     @classmethod
-    def _from_physical_id(cls, account_id: str, region_name: str, physical_id: str) -> Self:
+    def _from_physical_id(cls, account_id: str, region_name: str, physical_id: str, props: dict[str, Any]) -> Self:
         cluster_name, _, name = physical_id.partition(cls.ID_SEPARATOR)
         return cls(account_id, region_name, cluster_name, name, {})
 
@@ -715,7 +715,33 @@ def _arn(account_id: str, region_name: str, resource: str) -> str:
     return f"arn:{get_partition(region_name)}:eks:{region_name}:{account_id}:{resource}"
 
 
-class EksAddon(_EksClusterChild, CloudFormationModel):
+class _EksClusterRecord(_EksClusterChild):
+    """A resource EKS has but moto has no API for: a record on moto's cluster object
+    (in ``_records(cluster)``, keyed by ``name``), so it goes with the cluster or a reset."""
+
+    @staticmethod
+    def _records(cluster: Cluster) -> dict[str, dict[str, Any]]:
+        raise NotImplementedError
+
+    @property
+    def record(self) -> dict[str, Any]:
+        cluster = _eks(self.account_id, self.region_name).describe_cluster(self.cluster_name)
+        return dict(self._records(cluster)[self.name])
+
+    def _update_record(self, fields: dict[str, Any], props: dict[str, Any]) -> Self:
+        """Update in place: the record's mutable ``fields``, the model's ``props``."""
+        cluster = _eks(self.account_id, self.region_name).describe_cluster(self.cluster_name)
+        self._records(cluster)[self.name].update(fields)
+        self.props = props
+        return self
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        cluster = self._cluster_if_any()
+        if cluster is not None:
+            self._records(cluster).pop(self.name, None)
+
+
+class EksAddon(_EksClusterRecord, CloudFormationModel):
     """``AWS::EKS::Addon``: moto has neither a CloudFormation model nor an add-on API.
 
     Adds: a minimal record in ``_addons(cluster)`` on moto's cluster object (gone
@@ -731,11 +757,7 @@ class EksAddon(_EksClusterChild, CloudFormationModel):
     CFN_TYPE = "AWS::EKS::Addon"
     CFN_NAME_TYPE = "AddonName"
     CFN_ATTRIBUTES = {"Arn": lambda self: self.record["addonArn"]}
-
-    @property
-    def record(self) -> dict[str, Any]:
-        cluster = _eks(self.account_id, self.region_name).describe_cluster(self.cluster_name)
-        return dict(_addons(cluster)[self.name])
+    _records = staticmethod(_addons)
 
     @classmethod
     def _create(cls, resource_name: str, props: dict[str, Any], account_id: str, region_name: str) -> EksAddon:
@@ -778,18 +800,10 @@ class EksAddon(_EksClusterChild, CloudFormationModel):
             return cls._replace(original_resource, new_resource_name, new, account_id, region_name)
         if new.get("ServiceAccountRoleArn"):
             _validate_role_arn(new["ServiceAccountRoleArn"], f"AWS::EKS::Addon {original_resource.name}")
-        cluster = _eks(account_id, region_name).describe_cluster(original_resource.cluster_name)
-        _addons(cluster)[original_resource.name].update(cls._mutable(new))
-        original_resource.props = new
-        return original_resource
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        cluster = self._cluster_if_any()
-        if cluster is not None:
-            _addons(cluster).pop(self.name, None)
+        return original_resource._update_record(cls._mutable(new), new)
 
 
-class EksAccessEntry(_EksClusterChild, CloudFormationModel):
+class EksAccessEntry(_EksClusterRecord, CloudFormationModel):
     """``AWS::EKS::AccessEntry``: moto has neither a CloudFormation model nor an access-entry API.
 
     Adds: a minimal record in ``_access_entries(cluster)`` on moto's cluster object,
@@ -804,16 +818,12 @@ class EksAccessEntry(_EksClusterChild, CloudFormationModel):
     CFN_TYPE = "AWS::EKS::AccessEntry"
     CFN_ATTRIBUTES = {"AccessEntryArn": lambda self: self.record["accessEntryArn"]}
     ID_SEPARATOR = "|"
+    _records = staticmethod(_access_entries)
 
     @property
     def principal(self) -> str:
         """The principal's ARN, the entry's name within its cluster."""
         return self.name
-
-    @property
-    def record(self) -> dict[str, Any]:
-        cluster = _eks(self.account_id, self.region_name).describe_cluster(self.cluster_name)
-        return dict(_access_entries(cluster)[self.principal])
 
     @classmethod
     def _create(cls, resource_name: str, props: dict[str, Any], account_id: str, region_name: str) -> EksAccessEntry:
@@ -893,15 +903,7 @@ class EksAccessEntry(_EksClusterChild, CloudFormationModel):
         ) != old.get("Type", "STANDARD"):
             original_resource.delete(account_id, region_name)
             return cls._create(new_resource_name, new, account_id, region_name)
-        cluster = _eks(account_id, region_name).describe_cluster(original_resource.cluster_name)
-        _access_entries(cluster)[original_resource.principal].update(cls._mutable(new, original_resource.principal))
-        original_resource.props = new
-        return original_resource
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        cluster = self._cluster_if_any()
-        if cluster is not None:
-            _access_entries(cluster).pop(self.principal, None)
+        return original_resource._update_record(cls._mutable(new, original_resource.principal), new)
 
 
 class EksFargateProfile(_EksClusterChild, CloudFormationModel):
