@@ -213,6 +213,16 @@ class SandboxModel:
         after_update(lambda: original_resource.delete(account_id, region_name))
         return replacement
 
+    @classmethod
+    def _replace_named(
+        cls, original_resource: Self, name: str, props: dict[str, Any], account_id: str, region_name: str
+    ) -> Self:
+        """:meth:`_replace` by a resource called ``name`` (set as its ``CFN_NAME_TYPE``
+        property, which the template may leave out); ``props`` stay as the template gave them."""
+        replacement = cls._replace(original_resource, name, {**props, cls.CFN_NAME_TYPE: name}, account_id, region_name)
+        replacement.props = props
+        return replacement
+
 
 # -- deferred deletes of replaced resources ------------------------------------------------
 

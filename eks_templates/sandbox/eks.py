@@ -318,9 +318,7 @@ class EksCluster(SandboxModel, CloudFormationModel):
             if explicit_new_name is not None and not name_changes:
                 raise custom_name_replacement_error(old_name, "AWS::EKS::Cluster")
             name = explicit_new_name or new_resource_name
-            replacement = cls._replace(original_resource, name, {**new, "Name": name}, account_id, region_name)
-            replacement.props = new
-            return replacement
+            return cls._replace_named(original_resource, name, new, account_id, region_name)
         original_resource._update_in_place(new)
         return original_resource
 
@@ -650,9 +648,7 @@ class EksNodegroup(_EksClusterChild, CloudFormationModel):
             if explicit_name is not None and not name_changes and new.get("ClusterName") == old.get("ClusterName"):
                 raise custom_name_replacement_error(original_resource.name, "AWS::EKS::Nodegroup")
             name = explicit_name or new_resource_name
-            replacement = cls._replace(original_resource, name, {**new, "NodegroupName": name}, account_id, region_name)
-            replacement.props = new
-            return replacement
+            return cls._replace_named(original_resource, name, new, account_id, region_name)
         original_resource._update_in_place(new)
         return original_resource
 
