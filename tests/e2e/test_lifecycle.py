@@ -378,7 +378,7 @@ def test_8_make_scale_back_to_two(life: Lifecycle) -> None:
     eks, cfn = life.client("eks"), life.client("cloudformation")
     out = ok(life.make("scale", "STACK=myeks-private", f"NODEGROUP={NODEGROUP}", "NODES=2", "MAX=2",
                        "ARGS=--yes"))
-    assert f"-m eks_templates scale myeks-private {NODEGROUP} --nodes 2  --max 2 --yes" in out
+    assert f"-m eks_templates scale myeks-private {NODEGROUP} --nodes 2 --max 2 --yes" in out
     assert f"~ {SCALING}: 3,2,3 -> 2,2,2" in out
     assert scaling(eks) == (2, 2, 2)
     assert root_parameters(cfn)[SCALING] == "2,2,2"
