@@ -30,3 +30,17 @@ def fake_aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
     yield
+
+
+@pytest.fixture(scope="session")
+def sandbox_endpoint() -> Iterator[str]:
+    """One local sandbox server (moto + the project's models) per test session, on a
+    free port. Servers in one process share moto's state, so the suites share this one
+    and reset it where they need a clean slate."""
+    from eks_templates.sandbox import server
+
+    srv, endpoint_url = server.start(0)
+    try:
+        yield endpoint_url
+    finally:
+        srv.stop()

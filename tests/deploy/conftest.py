@@ -27,21 +27,9 @@ def _memoized_lint(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(eks_templates.lint, "lint_set", _cached_lint_set)
 
 
-@pytest.fixture(scope="session")
-def sandbox_server() -> Any:
-    """One local sandbox server (moto + the project's models) for the CLI tests."""
-    from eks_templates.sandbox import server
-
-    srv, endpoint_url = server.start(0)
-    try:
-        yield endpoint_url
-    finally:
-        srv.stop()
-
-
 @pytest.fixture
-def endpoint(sandbox_server: str) -> str:
+def endpoint(sandbox_endpoint: str) -> str:
     from eks_templates.sandbox import server
 
-    server.reset(sandbox_server)
-    return sandbox_server
+    server.reset(sandbox_endpoint)
+    return sandbox_endpoint

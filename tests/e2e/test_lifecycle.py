@@ -104,15 +104,11 @@ class Lifecycle:
 
 
 @pytest.fixture(scope="module")
-def life(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lifecycle]:
-    srv, url = server.start(0)
-    try:
-        server.reset(url)
-        workdir = tmp_path_factory.mktemp("lifecycle")
-        shutil.copytree(REPO / "stacks", workdir / "stacks")
-        yield Lifecycle(url=url, workdir=workdir)
-    finally:
-        srv.stop()
+def life(tmp_path_factory: pytest.TempPathFactory, sandbox_endpoint: str) -> Iterator[Lifecycle]:
+    server.reset(sandbox_endpoint)
+    workdir = tmp_path_factory.mktemp("lifecycle")
+    shutil.copytree(REPO / "stacks", workdir / "stacks")
+    yield Lifecycle(url=sandbox_endpoint, workdir=workdir)
 
 
 # --------------------------------------------------------------------------- what the sandbox holds

@@ -40,16 +40,6 @@ def aws() -> Iterator[Clients]:
         yield clients
 
 
-@pytest.fixture(scope="session")
-def sandbox_endpoint() -> Iterator[str]:
-    """One threaded sandbox server per session, on a free port."""
-    server, endpoint_url = sandbox_server.start(0)
-    try:
-        yield endpoint_url
-    finally:
-        server.stop()
-
-
 @pytest.fixture
 def remote(sandbox_endpoint: str) -> Iterator[Clients]:
     """Clients of the session's server, reset before the test, with the template bucket made."""
