@@ -248,6 +248,10 @@ class Bastion(_Model):
     subnet: Literal["public", "private"] = "private"
     allowed_cidrs: list[str] = field(default_factory=list, alias="allowedCIDRs")
     key_name: str | None = None
+    #: With no management host and a private-only API endpoint: how operators reach the
+    #: endpoint instead (e.g. "site-to-site VPN from the office"). Stating it is what
+    #: lets such a file render; nothing is created from it.
+    private_access_via: str | None = None
 
 
 class Deploy(_Model):

@@ -680,10 +680,12 @@ def endpoint_access(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]
     if not endpoints.public_access and not endpoints.private_access:
         yield Problem(path, "turns off both publicAccess and privateAccess; the API needs at least one")
         return
-    if not endpoints.public_access and not config.bastion.enabled:
+    stated_way_in = (config.bastion.private_access_via or "").strip()
+    if not endpoints.public_access and not config.bastion.enabled and not stated_way_in:
         message = (
             "makes the API private only, and nothing here can reach it: set bastion.enabled: true "
-            "(the management host inside the VPC), or keep publicAccess: true"
+            "(the management host inside the VPC), state the way in with bastion.privateAccessVia "
+            "(a VPN, Direct Connect, Transit Gateway), or keep publicAccess: true"
         )
         if config.vpc.id is None:
             yield Problem(f"{path}.publicAccess", message + "; a new VPC has no VPN or peering")
