@@ -76,37 +76,42 @@ def _tag_dict(tags: Any) -> dict[str, str]:
     return {str(t["Key"]): str(t.get("Value", "")) for t in tags or []}
 
 
+def _tags_in_batches(describe_tags: Any, id_key: str, argument: str, ids: list[str]) -> dict[str, dict[str, str]]:
+    """Tags of many load balancers, 20 per call (the limit of both ELB APIs)."""
+    tags: dict[str, dict[str, str]] = {}
+    for i in range(0, len(ids), 20):
+        described = describe_tags(**{argument: ids[i:i + 20]})
+        tags.update({d[id_key]: _tag_dict(d.get("Tags")) for d in described.get("TagDescriptions") or []})
+    return tags
+
+
 def load_balancers(aws: Any, *, vpc_id: str, cluster: str, vpc_owned: bool) -> list[Blocker]:
     """Load balancers in the VPC: Kubernetes-created ones always (they would leak and
     hold our security groups), any other only when the stack owns the VPC."""
     found = []
+
+    def check(kind: str, name: str, tags: dict[str, str], remedy: str) -> None:
+        k8s = cluster_tagged(tags, cluster)
+        if k8s or vpc_owned:
+            what = "created by Kubernetes for this cluster" if k8s else "in the cluster's VPC"
+            found.append(Blocker(f"load balancer ({kind})", name, f"{what}; {remedy}"))
+
     elbv2 = aws.client("elbv2")
-    arns = [lb for lb in items(elbv2.describe_load_balancers, "LoadBalancers", token_in="Marker",
-                                token_out="NextMarker") if lb.get("VpcId") == vpc_id]
-    for i in range(0, len(arns), 20):
-        batch = arns[i:i + 20]
-        described = elbv2.describe_tags(ResourceArns=[lb["LoadBalancerArn"] for lb in batch])
-        tags = {d["ResourceArn"]: _tag_dict(d.get("Tags")) for d in described.get("TagDescriptions") or []}
-        for lb in batch:
-            k8s = cluster_tagged(tags.get(lb["LoadBalancerArn"], {}), cluster)
-            if k8s or vpc_owned:
-                what = "created by Kubernetes for this cluster" if k8s else "in the cluster's VPC"
-                found.append(Blocker(f"load balancer ({lb.get('Type', 'elbv2')})", str(lb["LoadBalancerName"]),
-                                     f"{what}; delete the Service/Ingress that made it (kubectl delete ...) "
-                                     "or the load balancer"))
+    current = [lb for lb in items(elbv2.describe_load_balancers, "LoadBalancers", token_in="Marker",
+                                  token_out="NextMarker") if lb.get("VpcId") == vpc_id]
+    tags = _tags_in_batches(elbv2.describe_tags, "ResourceArn", "ResourceArns",
+                            [lb["LoadBalancerArn"] for lb in current])
+    for lb in current:
+        check(lb.get("Type", "elbv2"), str(lb["LoadBalancerName"]), tags.get(lb["LoadBalancerArn"], {}),
+              "delete the Service/Ingress that made it (kubectl delete ...) or the load balancer")
     elb = aws.client("elb")
     classic = [lb for lb in items(elb.describe_load_balancers, "LoadBalancerDescriptions", token_in="Marker",
-                                   token_out="NextMarker") if lb.get("VPCId") == vpc_id]
-    for i in range(0, len(classic), 20):
-        batch = classic[i:i + 20]
-        described = elb.describe_tags(LoadBalancerNames=[lb["LoadBalancerName"] for lb in batch])
-        tags = {d["LoadBalancerName"]: _tag_dict(d.get("Tags")) for d in described.get("TagDescriptions") or []}
-        for lb in batch:
-            k8s = cluster_tagged(tags.get(lb["LoadBalancerName"], {}), cluster)
-            if k8s or vpc_owned:
-                what = "created by Kubernetes for this cluster" if k8s else "in the cluster's VPC"
-                found.append(Blocker("load balancer (classic)", str(lb["LoadBalancerName"]),
-                                     f"{what}; delete the Service of type LoadBalancer or the load balancer"))
+                                  token_out="NextMarker") if lb.get("VPCId") == vpc_id]
+    tags = _tags_in_batches(elb.describe_tags, "LoadBalancerName", "LoadBalancerNames",
+                            [lb["LoadBalancerName"] for lb in classic])
+    for lb in classic:
+        check("classic", str(lb["LoadBalancerName"]), tags.get(lb["LoadBalancerName"], {}),
+              "delete the Service of type LoadBalancer or the load balancer")
     return found
 
 
