@@ -54,7 +54,7 @@ class _Source:
     stack_id: str = ""
 
     def for_parameter(self, port: Port) -> Any:
-        """The value to put into a child stack's ``Parameters`` for ``port``."""
+        """The value of ``port`` in the root: a child stack's ``Parameters`` or a root output."""
         if self.kind == "child":
             return GetAtt(self.stack_id, f"Outputs.{port.name}")
         if port.kind == "list":
@@ -62,9 +62,6 @@ class _Source:
                 return ",".join(self.value)
             return Join(",", self.value)
         return self.value
-
-    def for_root_output(self, port: Port) -> Any:
-        return self.for_parameter(port)
 
 
 def _root_template(config: ClusterConfig, what: str) -> Template:
@@ -155,7 +152,7 @@ def nested(
 
     for port in _root_outputs(builders):
         root.add_output(Output(port.name, Description=port.description,
-                               Value=sources[port.name].for_root_output(port)))
+                               Value=sources[port.name].for_parameter(port)))
     return result
 
 

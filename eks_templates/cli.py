@@ -28,15 +28,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _available() -> dict[str, tuple[str, str]]:
-    """Commands whose module exists (a command is listed only once it is built)."""
-    from importlib.util import find_spec
-
-    return {name: spec for name, spec in COMMANDS.items() if find_spec(spec[0]) is not None}
-
-
 def build_parser(commands: dict[str, tuple[str, str]] | None = None) -> argparse.ArgumentParser:
-    commands = _available() if commands is None else commands
+    commands = COMMANDS if commands is None else commands
     parser = argparse.ArgumentParser(
         prog="python -m eks_templates",
         description="EKS clusters as plain CloudFormation nested stacks.",
@@ -52,9 +45,8 @@ def build_parser(commands: dict[str, tuple[str, str]] | None = None) -> argparse
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    commands = _available()
     # Only the chosen command's module is imported (keeps `render` light).
-    chosen = {argv[0]: commands[argv[0]]} if argv and argv[0] in commands else commands
+    chosen = {argv[0]: COMMANDS[argv[0]]} if argv and argv[0] in COMMANDS else COMMANDS
     parser = build_parser(chosen)
     args = parser.parse_args(argv)
     module = importlib.import_module(args._module)

@@ -36,10 +36,9 @@ class Finding:
 # --------------------------------------------------------------------------- our own checks
 
 
-def quota_findings(name: str, text: str, *, is_root: bool, child_count: int = 0) -> list[Finding]:
+def quota_findings(name: str, text: str) -> list[Finding]:
     """Quota checks of one template. The root is sent as TemplateBody when it fits
     (deploy uploads it otherwise); every template must fit the S3 limit."""
-    del is_root, child_count  # the same limits hold for root and children via S3
     findings = []
     size = len(text.encode("utf-8"))
     if size > MAX_S3_BYTES:
@@ -103,8 +102,7 @@ def lint_set(rendered: RenderedSet, *, region: str = "us-east-1", directory: Pat
     """All findings for a rendered set, sorted; an empty list means it is clean."""
     findings: list[Finding] = []
     for name, text in rendered.files.items():
-        findings += quota_findings(name, text, is_root=name == rendered.root,
-                                   child_count=len(rendered.files) - 1)
+        findings += quota_findings(name, text)
         findings += suppression_findings(name, text)
     if directory is not None:
         write_set(rendered, directory)

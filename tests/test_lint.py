@@ -45,11 +45,11 @@ def test_a_suppression_without_a_reason_is_a_finding():
 
 def test_quota_checks():
     resources = {f"R{i}": {"Type": "AWS::SNS::Topic"} for i in range(MAX_RESOURCES + 1)}
-    findings = quota_findings("big.json", json.dumps({"Resources": resources}), is_root=False)
+    findings = quota_findings("big.json", json.dumps({"Resources": resources}))
     assert [f.rule for f in findings] == ["Q1002"]
     huge = json.dumps({"Resources": {"R": {"Type": "AWS::SNS::Topic",
                                            "Metadata": {"x": "y" * 1_000_001}}}})
-    assert [f.rule for f in quota_findings("huge.json", huge, is_root=False)] == ["Q1001"]
+    assert [f.rule for f in quota_findings("huge.json", huge)] == ["Q1001"]
 
 
 def test_hard_coded_zone_would_be_reported():
