@@ -30,6 +30,7 @@ from typing import Any
 
 from eks_templates.config import versions
 from eks_templates.config.model import ALL_LOG_TYPES, ClusterConfig
+from eks_templates.config.partitions import partition_of
 from eks_templates.config.problems import Problem, suggest
 from eks_templates.config.subnets import SubnetPlan, plan_subnets, subnet_zone
 from eks_templates.names import nodegroup_stack, pascal
@@ -148,24 +149,6 @@ def _plan_path(plan: SubnetPlan, config: ClusterConfig, field: str = "cidr") -> 
 
 
 # =========================================================================== helpers: ARNs
-
-_PARTITIONS = (
-    ("us-gov-", "aws-us-gov"),
-    ("cn-", "aws-cn"),
-    ("us-isob-", "aws-iso-b"),
-    ("us-isof-", "aws-iso-f"),
-    ("eu-isoe-", "aws-iso-e"),
-    ("us-iso-", "aws-iso"),
-)
-
-
-def partition_of(region: str) -> str:
-    """The ARN partition of a region: ``aws``, ``aws-cn``, ``aws-us-gov``, ..."""
-    for prefix, partition in _PARTITIONS:
-        if region.startswith(prefix):
-            return partition
-    return "aws"
-
 
 _IAM_NAME = r"[\w+=,.@-]+"
 _IAM_PATH = r"(?:/[\x21-\x7e]*?)?"

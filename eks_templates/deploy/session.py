@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from eks_templates.config.partitions import partition_of
 from eks_templates.errors import UserError
 
 #: botocore retries: adaptive mode adds client-side rate limiting to the standard
@@ -32,19 +33,6 @@ DNS_SUFFIX = {
     "aws-iso": "c2s.ic.gov",
     "aws-iso-b": "sc2s.sgov.gov",
 }
-
-
-def partition_for_region(region: str) -> str:
-    """``cn-north-1`` -> ``aws-cn``, ``us-gov-west-1`` -> ``aws-us-gov``, else ``aws``."""
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    if region.startswith("us-isob-"):
-        return "aws-iso-b"
-    if region.startswith("us-iso-"):
-        return "aws-iso"
-    return "aws"
 
 
 def normalize_endpoint(url: str) -> str:
@@ -92,7 +80,7 @@ class Aws:
 
     @property
     def partition(self) -> str:
-        return partition_for_region(self.region)
+        return partition_of(self.region)
 
     @property
     def dns_suffix(self) -> str:

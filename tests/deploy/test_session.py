@@ -31,11 +31,14 @@ def test_region_from_environment_without_a_file_region() -> None:
         resolve_region(None, {})
 
 
-@pytest.mark.parametrize(("region", "partition"), [
-    ("ap-northeast-2", "aws"), ("cn-northwest-1", "aws-cn"), ("us-gov-east-1", "aws-us-gov"),
+@pytest.mark.parametrize(("region", "partition", "suffix"), [
+    ("ap-northeast-2", "aws", "amazonaws.com"), ("cn-northwest-1", "aws-cn", "amazonaws.com.cn"),
+    ("us-gov-east-1", "aws-us-gov", "amazonaws.com"),
 ])
-def test_partition(region: str, partition: str) -> None:
-    assert session.partition_for_region(region) == partition
+def test_partition(region: str, partition: str, suffix: str) -> None:
+    aws = session.Aws(session=None, region=region)
+    assert aws.partition == partition
+    assert aws.dns_suffix == suffix
 
 
 def test_clients_use_adaptive_retries_region_and_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
