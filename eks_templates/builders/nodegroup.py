@@ -417,7 +417,11 @@ class NodegroupBuilder(Builder):
         ))
         for name, statements in addon_policies(self.config, self.nodegroup):
             props: dict[str, Any] = {
-                "PolicyName": Sub("${AWS::StackName}-" + self.lid(name)),
+                # The logical ID alone: unique on this role, which is the policy's only one, and
+                # at most 104 characters. eksctl's "${AWS::StackName}-<ID>" exceeds IAM's 128
+                # (PutRolePolicy PolicyName) under a long root stack name, as nested stacks are
+                # named "<root>-<child ID>-<suffix>".
+                "PolicyName": self.lid(name),
                 "PolicyDocument": document(*statements),
                 "Roles": [Ref(role)],
             }
@@ -435,7 +439,9 @@ class NodegroupBuilder(Builder):
             logical_id,
             GroupDescription=f"SSH to the nodes of nodegroup {ng.name} from the management host "
                              "and ssh.sourceSecurityGroupIds only",
-            GroupName=Sub("${AWS::StackName}-" + (f"{ng.name}-" if self.id_prefix else "") + "remoteAccess"),
+            # No GroupName: CloudFormation names the group, as every other group here. A name
+            # built from the stack name breaks where EC2 refuses it (CreateSecurityGroup: at most
+            # 255 characters, never starting with "sg-"), and nothing reads the name.
             VpcId=self.require(inputs, VPC_ID),
             Tags=Tags(self.tags({"Name": name_tag(logical_id)})),  # type: ignore[dict-item]
         ))

@@ -277,6 +277,26 @@ def nodegroup_names(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]
         ids[logical] = i
 
 
+#: EC2 (botocore's ec2 model, shape LaunchTemplateName): 3 to 128 characters.
+MAX_LAUNCH_TEMPLATE_NAME = 128
+
+
+@rule
+def flat_launch_template_names(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
+    """``render --flat`` names each launch template ``<stack>-<nodegroup>`` (one stack holds
+    them all); nested, it is the nodegroup stack's own name, which always fits."""
+    stack = config.stack_name
+    for i, ng in enumerate(config.managed_node_groups):
+        length = len(stack) + 1 + len(ng.name)
+        if length > MAX_LAUNCH_TEMPLATE_NAME:
+            yield _warn(
+                _ng(i, "name"),
+                f"a --flat template deployed as stack {stack!r} names this nodegroup's launch template "
+                f"'{stack}-{ng.name}', {length} characters; EC2 allows {MAX_LAUNCH_TEMPLATE_NAME}: shorten "
+                "the nodegroup name or deploy.stackName (the nested templates that deploy uses are not affected)",
+            )
+
+
 @rule
 def fargate_profile_names(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
     seen: dict[str, int] = {}
