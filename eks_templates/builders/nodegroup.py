@@ -161,7 +161,11 @@ def addon_policies(config: ClusterConfig, ng: ManagedNodeGroup) -> list[tuple[st
             ("PolicyExternalDNSChangeSet", [allow(("route53:ChangeResourceRecordSets",), [hosted_zones])]),
             ("PolicyExternalDNSHostedZones", [
                 allow(("route53:ListHostedZones",), ["*"]),
-                allow(("route53:ListResourceRecordSets", "route53:ListTagsForResource"), [hosted_zones]),
+                # ListTagsForResources (the batch action, its own IAM action) is what external-dns
+                # calls for --aws-zone-tags (EXTERNAL_DNS_POLICY_VERSION's docs/tutorials/aws.md);
+                # ListTagsForResource is eksctl's.
+                allow(("route53:ListResourceRecordSets", "route53:ListTagsForResource",
+                       "route53:ListTagsForResources"), [hosted_zones]),
             ]),
         ]
     if wanted.ebs:
@@ -192,7 +196,20 @@ def _ebs_statements() -> list[Statement]:
     ]
 
 
+#: The AWS Load Balancer Controller release whose published IAM policy
+#: (``docs/install/iam_policy.json`` in kubernetes-sigs/aws-load-balancer-controller)
+#: :func:`_load_balancer_controller_statements` follows, statement for statement, with the
+#: partition in place of ``arn:aws:``. A copy is test data: tests/builders/data/.
+LOAD_BALANCER_CONTROLLER_POLICY_VERSION = "v3.5.0"
+
+#: external-dns's documented policy (``docs/tutorials/aws.md``) that ``externalDNS`` covers.
+EXTERNAL_DNS_POLICY_VERSION = "v0.22.0"
+
+
 def _load_balancer_controller_statements() -> list[Statement]:
+    """The controller's published policy (:data:`LOAD_BALANCER_CONTROLLER_POLICY_VERSION`).
+    Since v2.9 it calls DescribeListenerAttributes on every reconcile; without it (and
+    the other actions added since) ingresses stop reconciling."""
     cluster_tag_set = Condition(Null({"aws:RequestTag/elbv2.k8s.aws/cluster": "false"}))
     owned = Condition(Null({"aws:ResourceTag/elbv2.k8s.aws/cluster": "false"}))
     retag = Condition(Null({"aws:RequestTag/elbv2.k8s.aws/cluster": "true",
@@ -208,11 +225,14 @@ def _load_balancer_controller_statements() -> list[Statement]:
                "ec2:DescribeInternetGateways", "ec2:DescribeVpcs", "ec2:DescribeVpcPeeringConnections",
                "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeInstances",
                "ec2:DescribeNetworkInterfaces", "ec2:DescribeTags", "ec2:GetCoipPoolUsage", "ec2:DescribeCoipPools",
+               "ec2:GetSecurityGroupsForVpc", "ec2:DescribeIpamPools", "ec2:DescribeRouteTables",
                "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeLoadBalancerAttributes",
                "elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeListenerCertificates",
                "elasticloadbalancing:DescribeSSLPolicies", "elasticloadbalancing:DescribeRules",
                "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetGroupAttributes",
-               "elasticloadbalancing:DescribeTargetHealth", "elasticloadbalancing:DescribeTags"), ["*"]),
+               "elasticloadbalancing:DescribeTargetHealth", "elasticloadbalancing:DescribeTags",
+               "elasticloadbalancing:DescribeTrustStores", "elasticloadbalancing:DescribeListenerAttributes",
+               "elasticloadbalancing:DescribeCapacityReservation"), ["*"]),
         allow(("cognito-idp:DescribeUserPoolClient", "acm:ListCertificates", "acm:DescribeCertificate",
                "iam:ListServerCertificates", "iam:GetServerCertificate", "waf-regional:GetWebACL",
                "waf-regional:GetWebACLForResource", "waf-regional:AssociateWebACL",
@@ -239,7 +259,9 @@ def _load_balancer_controller_statements() -> list[Statement]:
         allow(("elasticloadbalancing:ModifyLoadBalancerAttributes", "elasticloadbalancing:SetIpAddressType",
                "elasticloadbalancing:SetSecurityGroups", "elasticloadbalancing:SetSubnets",
                "elasticloadbalancing:DeleteLoadBalancer", "elasticloadbalancing:ModifyTargetGroup",
-               "elasticloadbalancing:ModifyTargetGroupAttributes", "elasticloadbalancing:DeleteTargetGroup"),
+               "elasticloadbalancing:ModifyTargetGroupAttributes", "elasticloadbalancing:DeleteTargetGroup",
+               "elasticloadbalancing:ModifyListenerAttributes", "elasticloadbalancing:ModifyCapacityReservation",
+               "elasticloadbalancing:ModifyIpPools"),
               ["*"], owned),
         allow(("elasticloadbalancing:AddTags",), balancers,
               Condition([StringEquals({"elasticloadbalancing:CreateAction": ["CreateTargetGroup",
@@ -249,7 +271,7 @@ def _load_balancer_controller_statements() -> list[Statement]:
               [_arn("elasticloadbalancing:*:*:targetgroup/*/*")]),
         allow(("elasticloadbalancing:SetWebAcl", "elasticloadbalancing:ModifyListener",
                "elasticloadbalancing:AddListenerCertificates", "elasticloadbalancing:RemoveListenerCertificates",
-               "elasticloadbalancing:ModifyRule"), ["*"]),
+               "elasticloadbalancing:ModifyRule", "elasticloadbalancing:SetRulePriorities"), ["*"]),
     ]
 
 
