@@ -356,7 +356,8 @@ def test_addon_policy_external_dns():
     assert change["Action"] == ["route53:ChangeResourceRecordSets"]
     assert change["Resource"] == [{"Fn::Sub": "arn:${AWS::Partition}:route53:::hostedzone/*"}]
     assert actions_of(res, "PolicyExternalDNSHostedZones") == {
-        "route53:ListHostedZones", "route53:ListResourceRecordSets", "route53:ListTagsForResource"}
+        "route53:ListHostedZones", "route53:ListResourceRecordSets", "route53:ListTagsForResource",
+        "route53:ListTagsForResources"}
     star = [s for s in statements(res, "PolicyExternalDNSHostedZones") if s["Resource"] == ["*"]]
     assert [s["Action"] for s in star] == [["route53:ListHostedZones"]]  # the only one that takes no resource
 
