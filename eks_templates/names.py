@@ -57,6 +57,11 @@ def nodegroup_flat_id(nodegroup_name: str, name: str) -> str:
     return nodegroup_flat_prefix(nodegroup_name) + name
 
 
+def fargate_profile_id(profile_name: str) -> str:
+    """Logical ID of a Fargate profile (in ControlPlaneStack, and in a flat template)."""
+    return f"FargateProfile{pascal(profile_name)}"
+
+
 # --------------------------------------------------------------------------- network ports
 
 AVAILABILITY_ZONES = Port(

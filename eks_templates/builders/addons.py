@@ -5,6 +5,7 @@ node (CoreDNS, the EBS CSI controller, ...), once every nodegroup exists."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -12,8 +13,16 @@ from troposphere import Template, eks
 
 from eks_templates.builders.base import Builder
 from eks_templates.builders.common import tag_props
-from eks_templates.config.model import Addon
-from eks_templates.names import ADDONS_STACK, CLUSTER_NAME, Port, nodegroup_flat_id, nodegroup_stack, pascal
+from eks_templates.config.model import Addon, ClusterConfig
+from eks_templates.names import (
+    ADDONS_STACK,
+    CLUSTER_NAME,
+    Port,
+    fargate_profile_id,
+    nodegroup_flat_id,
+    nodegroup_stack,
+    pascal,
+)
 
 #: Add-ons that run as DaemonSets only: created with the cluster, before any node
 #: (the VPC CNI must be there when the first node joins). Every other add-on has
@@ -23,7 +32,26 @@ ADDONS_BEFORE_COMPUTE = frozenset({
 })
 
 
-def addon_resource(logical_id: str, addon: Addon, cluster_name: Any, tags: Mapping[str, str]) -> eks.Addon:
+def coredns_on_fargate(config: ClusterConfig) -> bool:
+    """CoreDNS can only run on Fargate: the cluster has Fargate profiles and no nodegroup
+    (validation makes sure a profile selects CoreDNS's pods)."""
+    return bool(config.fargate_profiles) and not config.managed_node_groups
+
+
+def addon_configuration(config: ClusterConfig, addon: Addon) -> dict[str, Any]:
+    """The add-on's ``ConfigurationValues`` that the cluster's shape calls for.
+
+    CoreDNS is scheduled for EC2 (the ``eks.amazonaws.com/compute-type: ec2`` annotation);
+    on a cluster with Fargate only its pods stay Pending, the add-on goes DEGRADED and
+    the stack never completes. The EKS user guide (Fargate getting started, step "Update
+    CoreDNS") moves it; the managed add-on's schema takes ``computeType: Fargate``."""
+    if addon.name == "coredns" and coredns_on_fargate(config):
+        return {"computeType": "Fargate"}
+    return {}
+
+
+def addon_resource(logical_id: str, addon: Addon, cluster_name: Any, tags: Mapping[str, str],
+                   configuration: Mapping[str, Any] | None = None) -> eks.Addon:
     props: dict[str, Any] = {
         "AddonName": addon.name,
         "ClusterName": cluster_name,
@@ -31,6 +59,9 @@ def addon_resource(logical_id: str, addon: Addon, cluster_name: Any, tags: Mappi
     }
     if addon.version:
         props["AddonVersion"] = addon.version
+    if configuration:
+        # a JSON string (AWS::EKS::Addon ConfigurationValues), the same bytes on every render
+        props["ConfigurationValues"] = json.dumps(configuration, sort_keys=True, separators=(",", ":"))
     if addon.service_account_role_arn:
         props["ServiceAccountRoleArn"] = addon.service_account_role_arn
     return eks.Addon(logical_id, **props, **tag_props(tags))
@@ -53,16 +84,22 @@ class AddonsBuilder(Builder):
 
     @property
     def after(self) -> Sequence[str]:
+        """Every nodegroup stack. The Fargate profiles are in ControlPlaneStack, which this
+        stack waits for anyway (it takes the cluster's name from it); with no nodegroup
+        there is nothing more to wait for."""
         return tuple(nodegroup_stack(ng.name) for ng in self.config.managed_node_groups)
 
     def build(self, template: Template, inputs: Mapping[str, Any]) -> dict[str, Any]:
         self.resources = {}
         name = self.require(inputs, CLUSTER_NAME)
-        # In a flat template the nodegroups are already there: wait for each of them.
-        waits_for = [lid for lid in (nodegroup_flat_id(ng.name, "ManagedNodeGroup")
-                                     for ng in self.config.managed_node_groups) if lid in template.resources]
+        # In a flat template the compute is already there: wait for each nodegroup and
+        # Fargate profile (in the nested set, `after` and ControlPlaneStack do that).
+        compute = [nodegroup_flat_id(ng.name, "ManagedNodeGroup") for ng in self.config.managed_node_groups]
+        compute += [fargate_profile_id(p.name) for p in self.config.fargate_profiles]
+        waits_for = [lid for lid in compute if lid in template.resources]
         for addon in self.addons:
-            resource = addon_resource(self.lid(f"Addon{pascal(addon.name)}"), addon, name, self.tags())
+            resource = addon_resource(self.lid(f"Addon{pascal(addon.name)}"), addon, name, self.tags(),
+                                      addon_configuration(self.config, addon))
             if waits_for:
                 resource.DependsOn = list(waits_for)
             self.add(template, resource)

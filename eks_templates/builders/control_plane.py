@@ -48,6 +48,7 @@ from eks_templates.names import (
     PUBLIC_SUBNET_IDS,
     SHARED_NODE_SG_ID,
     Port,
+    fargate_profile_id,
     pascal,
 )
 
@@ -326,8 +327,7 @@ class ControlPlaneBuilder(Builder):
             }
             if previous:
                 props["DependsOn"] = [previous]  # EKS creates one Fargate profile at a time
-            resource = self.add(template, eks.FargateProfile(self.lid(f"FargateProfile{pascal(profile.name)}"),
-                                                             **props))
+            resource = self.add(template, eks.FargateProfile(self.lid(fargate_profile_id(profile.name)), **props))
             previous = resource.title
 
 

@@ -23,6 +23,7 @@ Decisions worth knowing (the README repeats them):
 from __future__ import annotations
 
 import datetime as _dt
+import fnmatch
 import ipaddress
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -1314,6 +1315,45 @@ def addons(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
                 f"{path}.serviceAccountRoleARN",
                 "uses IAM roles for service accounts, which needs the "
                 "cluster's OIDC provider: set iam.withOIDC: true",
+            )
+
+
+#: The labels of EKS's CoreDNS pods (namespace kube-system); a Fargate selector picks them
+#: when every label it names is one of these (eksctl pkg/fargate/coredns: selectsCoreDNS).
+COREDNS_POD_LABELS = {"k8s-app": "kube-dns", "eks.amazonaws.com/component": "coredns"}
+
+
+def _selects_coredns(namespace: str, labels: dict[str, str]) -> bool:
+    # Fargate selectors take '*' and '?' wildcards in namespaces and label values
+    return fnmatch.fnmatchcase("kube-system", namespace) and all(
+        key in COREDNS_POD_LABELS and fnmatch.fnmatchcase(COREDNS_POD_LABELS[key], value)
+        for key, value in labels.items()
+    )
+
+
+@rule
+def coredns_compute(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
+    """Without a nodegroup, CoreDNS runs on Fargate (computeType: Fargate) or nowhere: its
+    pods stay Pending, the add-on goes DEGRADED and the stack never completes."""
+    if config.managed_node_groups:
+        return
+    for i, addon in enumerate(config.addons):
+        if addon.name != "coredns":
+            continue
+        if not config.fargate_profiles:
+            yield Problem(
+                f"addons[{i}].name",
+                "coredns has nowhere to run: the cluster has no managedNodeGroups and no fargateProfiles, "
+                "so EKS reports the add-on DEGRADED and the stack never completes; add a nodegroup, or a "
+                "Fargate profile with a selector for namespace kube-system, or leave coredns out",
+            )
+        elif not any(_selects_coredns(sel.namespace, sel.labels)
+                     for profile in config.fargate_profiles for sel in profile.selectors):
+            yield Problem(
+                f"addons[{i}].name",
+                "coredns runs on Fargate in this cluster (no managedNodeGroups), but no fargateProfiles "
+                "selector matches its pods (namespace kube-system, labels k8s-app: kube-dns): they would "
+                "stay Pending and the add-on DEGRADED; add a selector {namespace: kube-system} to a profile",
             )
 
 

@@ -230,7 +230,7 @@ addons:
 
 
 def test_addons_that_need_no_nodes_are_in_the_control_plane_stack():
-    res = resources(ControlPlaneBuilder(config(ADDONS)))
+    res = resources(ControlPlaneBuilder(config(ADDONS + "managedNodeGroups: [{name: a}]\n")))
     addons = of_type(res, "AWS::EKS::Addon")
     assert sorted(addons) == ["AddonKubeProxy", "AddonVpcCni"]
     cni = addons["AddonVpcCni"]
@@ -253,6 +253,45 @@ def test_addons_that_need_nodes_come_after_every_nodegroup():
     assert root["AddonsStack"]["DependsOn"] == ["NodegroupAStack", "NodegroupBStack"]
     flat = flat_resources(cfg)
     assert flat["AddonCoredns"]["DependsOn"] == ["NodegroupAManagedNodeGroup", "NodegroupBManagedNodeGroup"]
+
+
+FARGATE_ONLY = """
+addons: [{name: vpc-cni}, {name: coredns, version: v1.11.4-eksbuild.2}]
+fargateProfiles:
+  - name: system
+    selectors: [{namespace: kube-system}]
+  - name: apps
+    selectors: [{namespace: default}]
+"""
+
+
+def test_coredns_runs_on_fargate_when_the_cluster_has_no_nodegroup():
+    cfg = config(FARGATE_ONLY)
+    builder = next(b for b in cluster_builders(cfg) if isinstance(b, AddonsBuilder))
+    coredns = props(resources(builder), "AddonCoredns")
+    # the EKS user guide's Fargate step "Update CoreDNS", as the JSON string the add-on takes
+    assert coredns["ConfigurationValues"] == '{"computeType":"Fargate"}'
+    assert json.loads(coredns["ConfigurationValues"]) == {"computeType": "Fargate"}
+    assert list(builder.after) == []
+    nested = templates(rendered(cfg))
+    assert "DependsOn" not in nested["root.json"]["Resources"]["AddonsStack"]  # waits for ControlPlaneStack only
+    assert nested["root.json"]["Resources"]["AddonsStack"]["Properties"]["Parameters"]["ClusterName"] == {
+        "Fn::GetAtt": ["ControlPlaneStack", "Outputs.ClusterName"]}  # which holds the Fargate profiles
+    assert {"FargateProfileSystem", "FargateProfileApps"} <= set(nested["ControlPlaneStack.json"]["Resources"])
+    assert "AddonCoredns" not in nested["ControlPlaneStack.json"]["Resources"]
+    flat = flat_resources(cfg)
+    assert flat["AddonCoredns"]["DependsOn"] == ["FargateProfileSystem", "FargateProfileApps"]
+    assert flat["AddonCoredns"]["Properties"]["ConfigurationValues"] == '{"computeType":"Fargate"}'
+
+
+def test_coredns_stays_on_ec2_with_a_nodegroup_and_other_addons_get_no_configuration():
+    cfg = config(FARGATE_ONLY + "managedNodeGroups: [{name: a}]\n")
+    builder = next(b for b in cluster_builders(cfg) if isinstance(b, AddonsBuilder))
+    assert "ConfigurationValues" not in props(resources(builder), "AddonCoredns")
+    assert "ConfigurationValues" not in props(resources(ControlPlaneBuilder(config(FARGATE_ONLY))), "AddonVpcCni")
+    # in a flat template the add-ons wait for every nodegroup and Fargate profile
+    assert flat_resources(cfg)["AddonCoredns"]["DependsOn"] == [
+        "NodegroupAManagedNodeGroup", "FargateProfileSystem", "FargateProfileApps"]
 
 
 def test_no_addons_stack_when_every_addon_runs_before_compute():

@@ -366,6 +366,14 @@ CASES = [
          "cloudWatch.clusterLogging.enableTypes[1]", "is listed twice"),
     Case("log-retention", "log_retention", {"cloudWatch": {"clusterLogging": {"logRetentionInDays": 10}}},
          "cloudWatch.clusterLogging.logRetentionInDays", "the next allowed value is 14"),
+    Case("coredns-nowhere", "coredns_compute",
+         {"managedNodeGroups": [], "addons": [{"name": "vpc-cni"}, {"name": "coredns"}]},
+         "addons[1].name", "coredns has nowhere to run"),
+    Case("coredns-fargate-without-kube-system", "coredns_compute",
+         {"managedNodeGroups": [], "addons": [{"name": "coredns"}],
+          "fargateProfiles": [{"name": "fp", "selectors": [{"namespace": "kube-*", "labels": {"app": "x"}},
+                                                           {"namespace": "default"}]}]},
+         "addons[0].name", "no fargateProfiles selector matches its pods"),
     Case("fargate-selectors-max", "fargate_profiles",
          {"fargateProfiles": [{"name": "fp", "selectors": [{"namespace": f"n{i}"} for i in range(6)]}]},
          "fargateProfiles[0].selectors", "EKS allows at most 5"),
@@ -467,6 +475,12 @@ def test_warnings_do_not_fail_unless_strict() -> None:
                  id="kms-alias"),
     pytest.param({"addons": [{"name": "vpc-cni", "version": "v1.19.0-eksbuild.1"}, {"name": "coredns"}]},
                  id="addons"),
+    *[pytest.param({"managedNodeGroups": [], "addons": [{"name": "coredns"}],
+                    "fargateProfiles": [{"name": "fp", "selectors": [selector]}]}, id=f"coredns-on-fargate-{i}")
+      for i, selector in enumerate([
+          {"namespace": "kube-system"}, {"namespace": "kube-*"},
+          {"namespace": "kube-system", "labels": {"k8s-app": "kube-dns"}},
+          {"namespace": "kube-system", "labels": {"eks.amazonaws.com/component": "coredns"}}])],
     pytest.param({"managedNodeGroups": [ng(amiFamily="Bottlerocket", volumeSize=20, volumeType="io2",
                                            desiredCapacity=0, minSize=0, maxSize=1)]}, id="bottlerocket-io2"),
 ])
