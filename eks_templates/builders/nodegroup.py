@@ -33,6 +33,7 @@ from eks_templates.builders.common import (
 )
 from eks_templates.builders.security import ingress
 from eks_templates.config.model import ClusterConfig, ManagedNodeGroup
+from eks_templates.config.service_network import cluster_dns_ip
 from eks_templates.config.validate import architecture
 from eks_templates.names import (
     CERTIFICATE_AUTHORITY_DATA,
@@ -560,7 +561,16 @@ class NodegroupBuilder(Builder):
 
     def _ubuntu_user_data(self, inputs: Mapping[str, Any]) -> Base64:
         """A custom AMI gets no bootstrap from EKS: run Canonical's ``/etc/eks/bootstrap.sh``
-        with the cluster's endpoint and CA, and the nodegroup's labels and taints."""
+        with the cluster's endpoint, CA and DNS address, and the nodegroup's labels and taints.
+
+        ``--dns-cluster-ip`` is always passed, as eksctl does (pkg/nodebootstrap: its Ubuntu
+        script gets ``GetClusterDNS``, the service CIDR's ``.10``): without it bootstrap.sh
+        guesses from the VPC's blocks and is wrong whenever ``serviceIPv4CIDR`` is set. The
+        address is known at render time unless the VPC is an existing one whose block the file
+        does not give; then the script works out EKS's default for the VPC (see
+        :mod:`eks_templates.config.service_network`) from the instance metadata at boot.
+        (CloudFormation has no attribute for the cluster's IPv4 service CIDR: the
+        AWS::EKS::Cluster schema makes only ``KubernetesNetworkConfig.ServiceIpv6Cidr`` read-only.)"""
         ng = self.nodegroup
         labels = {
             "eks.amazonaws.com/nodegroup": ng.name,
@@ -572,12 +582,34 @@ class NodegroupBuilder(Builder):
             kubelet += " --register-with-taints=" + ",".join(
                 f"{t.key}={t.value or ''}:{t.effect}" for t in ng.taints
             )
+        dns = cluster_dns_ip(self.config)
+        find_dns: list[str] = []
+        if dns is None:
+            # Fn::Sub: shell variables are written $NAME, never ${NAME}
+            find_dns = [
+                "# EKS's service range when none is given: 172.20.0.0/16 for a VPC in 10.0.0.0/8, else 10.100.0.0/16",
+                "imds() {",
+                "  token=$(curl -sSf -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' "
+                "http://169.254.169.254/latest/api/token)",
+                "  curl -sSf -H \"X-aws-ec2-metadata-token: $token\" \"http://169.254.169.254/latest/meta-data/$1\"",
+                "}",
+                "MAC=$(imds mac)",
+                "BLOCKS=$(imds \"network/interfaces/macs/$MAC/vpc-ipv4-cidr-blocks\")",
+                "if grep -q '^10\\.' <<< \"$BLOCKS\"; then",
+                "  DNS_CLUSTER_IP=172.20.0.10",
+                "else",
+                "  DNS_CLUSTER_IP=10.100.0.10",
+                "fi",
+            ]
         script = "\n".join([
             "#!/bin/bash",
+            "set -o errexit -o nounset -o pipefail",
             "set -o xtrace",
+            *find_dns,
             "/etc/eks/bootstrap.sh '${ClusterName}' \\",
             "  --apiserver-endpoint '${Endpoint}' \\",
             "  --b64-cluster-ca '${CertificateAuthority}' \\",
+            f"  --dns-cluster-ip '{dns}' \\" if dns is not None else "  --dns-cluster-ip \"$DNS_CLUSTER_IP\" \\",
             f"  --kubelet-extra-args '{kubelet}'",
             "",
         ])

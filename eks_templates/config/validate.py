@@ -33,6 +33,7 @@ from eks_templates.config import versions
 from eks_templates.config.model import ALL_LOG_TYPES, ClusterConfig
 from eks_templates.config.partitions import partition_of
 from eks_templates.config.problems import Problem, suggest
+from eks_templates.config.service_network import default_service_cidr, known_vpc_cidr
 from eks_templates.config.subnets import SubnetPlan, plan_subnets, subnet_zone
 from eks_templates.names import nodegroup_stack, pascal
 
@@ -134,9 +135,7 @@ def _cidr_fields(config: ClusterConfig) -> Iterator[tuple[str, str]]:
 
 def _vpc_net(config: ClusterConfig) -> Network | None:
     """The VPC block when it is known: a new VPC, or an existing one whose cidr is written."""
-    if config.vpc.id is not None and "cidr" not in config.vpc.fields_set:
-        return None
-    return _net(config.vpc.cidr)
+    return _net(known_vpc_cidr(config))
 
 
 def _plan_path(plan: SubnetPlan, config: ClusterConfig, field: str = "cidr") -> str:
@@ -618,9 +617,7 @@ def service_cidr(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
         yield Problem(path, f"{net} is a /{net.prefixlen}; use {allowed}")
     vpc = _vpc_net(config)
     if vpc is not None and net.overlaps(vpc):
-        # EKS's own choice when serviceIPv4CIDR is left out: 10.100.0.0/16, or
-        # 172.20.0.0/16 when the VPC is in 10.0.0.0/8.
-        clear = "172.20.0.0/16" if vpc.overlaps(ipaddress.IPv4Network("10.0.0.0/8")) else "10.100.0.0/16"
+        clear = default_service_cidr(vpc)  # EKS's own choice when serviceIPv4CIDR is left out
         yield Problem(
             path,
             f"{net} overlaps vpc.cidr {vpc}; Kubernetes service addresses must be clear of the VPC: "

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import shlex
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -211,6 +215,91 @@ def test_ubuntu_user_data_bootstraps_with_endpoint_ca_labels_and_taints():
     assert "--register-with-taints=k=v:NoSchedule" in script
     assert variables == {"ClusterName": {"Ref": "ClusterName"}, "Endpoint": {"Ref": "ClusterEndpoint"},
                          "CertificateAuthority": {"Ref": "CertificateAuthorityData"}}
+
+
+def ubuntu_script(extra: str) -> str:
+    """The Ubuntu nodegroup's user data, the Fn::Sub variables filled in as CloudFormation would."""
+    cfg = config(extra + "managedNodeGroups: [{name: ng, amiFamily: Ubuntu2404}]\n")
+    script, variables = launch_data(cfg=cfg)["UserData"]["Fn::Base64"]["Fn::Sub"]
+    for name in variables:
+        script = script.replace("${" + name + "}", f"<{name}>")
+    assert "${" not in script  # every other $ is the shell's, which Fn::Sub must leave alone
+    return script
+
+
+def bootstrap_argv(script: str) -> list[str]:
+    """The bootstrap.sh command line of the script, as the shell splits it."""
+    joined = script.replace("\\\n", " ")
+    [line] = [line for line in joined.splitlines() if line.startswith("/etc/eks/bootstrap.sh")]
+    return shlex.split(line)
+
+
+def argument(argv: list[str], flag: str) -> str:
+    assert argv.count(flag) == 1, argv
+    return argv[argv.index(flag) + 1]
+
+
+EXISTING_VPC = ("vpc: {id: vpc-0123456789abcdef0, publicAccessCIDRs: [203.0.113.0/24], subnets: {private: "
+                "{ap-northeast-2a: {id: subnet-0a0a0a0a}, ap-northeast-2c: {id: subnet-0c0c0c0c}}}")
+
+
+@pytest.mark.parametrize(("extra", "address"), [
+    ("kubernetesNetworkConfig: {serviceIPv4CIDR: 172.30.0.0/16}\n", "172.30.0.10"),
+    ("vpc: {cidr: 192.168.0.0/16, publicAccessCIDRs: [203.0.113.0/24]}\n"
+     "kubernetesNetworkConfig: {serviceIPv4CIDR: 10.96.0.0/12}\n", "10.96.0.10"),
+    ("", "10.100.0.10"),  # the default 192.168.0.0/16 VPC: EKS picks 10.100.0.0/16
+    ("vpc: {cidr: 10.40.0.0/16, publicAccessCIDRs: [203.0.113.0/24]}\n", "172.20.0.10"),  # VPC in 10/8
+    (EXISTING_VPC + ", cidr: 10.1.0.0/16}\n", "172.20.0.10"),  # an existing VPC whose block is written
+], ids=["service-cidr", "service-cidr-in-ten", "default-vpc", "vpc-in-ten", "existing-vpc-with-cidr"])
+def test_ubuntu_bootstrap_always_gets_the_cluster_dns_address(extra: str, address: str):
+    argv = bootstrap_argv(ubuntu_script(extra))
+    assert argument(argv, "--dns-cluster-ip") == address
+    assert argument(argv, "--apiserver-endpoint") == "<Endpoint>"
+    assert argument(argv, "--b64-cluster-ca") == "<CertificateAuthority>"
+
+
+def run_user_data(script: str, tmp_path: Path, *, blocks: str | None) -> tuple[int, list[str]]:
+    """Run the script with bootstrap.sh and curl replaced by stubs: curl answers IMDSv2 as
+    EC2 does (a token first; ``blocks`` for the VPC's CIDR blocks; ``None``: unreachable).
+    Returns the exit status and the arguments bootstrap.sh got."""
+    calls = tmp_path / "bootstrap-argv"
+    (tmp_path / "bootstrap.sh").write_text(f'#!/bin/bash\nprintf "%s\\n" "$@" > {calls}\n')
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "curl").write_text(
+        "#!/bin/bash\n"
+        + ("exit 7\n" if blocks is None else "")
+        + 'args="$*"\n'
+        'case "$args" in\n'
+        '  *"-X PUT"*api/token*) echo TOKEN;;\n'
+        '  *"X-aws-ec2-metadata-token: TOKEN"*/meta-data/mac) echo 0e:11:22:33:44:55;;\n'
+        '  *"X-aws-ec2-metadata-token: TOKEN"*/macs/0e:11:22:33:44:55/vpc-ipv4-cidr-blocks) printf "$BLOCKS";;\n'
+        '  *) echo "unexpected: $args" >&2; exit 22;;\n'
+        "esac\n")
+    for stub in (tmp_path / "bootstrap.sh", tmp_path / "bin" / "curl"):
+        stub.chmod(0o755)
+    (tmp_path / "user-data").write_text(script.replace("/etc/eks/bootstrap.sh", str(tmp_path / "bootstrap.sh")))
+    env = {"PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}", "BLOCKS": blocks or ""}
+    done = subprocess.run(["bash", str(tmp_path / "user-data")], env=env, capture_output=True, text=True, timeout=30)
+    return done.returncode, calls.read_text().splitlines() if calls.exists() else []
+
+
+@pytest.mark.parametrize(("blocks", "address"), [
+    ("10.1.0.0/16\n", "172.20.0.10"),
+    ("192.168.0.0/16\n10.2.0.0/16\n", "172.20.0.10"),  # any block in 10.0.0.0/8, as bootstrap.sh counts
+    ("192.168.0.0/16\n100.64.0.0/16\n", "10.100.0.10"),
+])
+def test_ubuntu_on_an_existing_vpc_of_unknown_block_finds_the_address_at_boot(tmp_path, blocks, address):
+    script = ubuntu_script(EXISTING_VPC + "}\n")
+    assert argument(bootstrap_argv(script), "--dns-cluster-ip") == "$DNS_CLUSTER_IP"  # worked out at boot
+    status, argv = run_user_data(script, tmp_path, blocks=blocks)
+    assert status == 0
+    assert argument(argv, "--dns-cluster-ip") == address
+    assert argv[0] == "<ClusterName>"
+
+
+def test_ubuntu_user_data_stops_before_bootstrap_when_imds_does_not_answer(tmp_path):
+    status, argv = run_user_data(ubuntu_script(EXISTING_VPC + "}\n"), tmp_path, blocks=None)
+    assert status != 0 and argv == []  # no node joins with a guessed DNS address
 
 
 def test_amazon_linux_has_no_user_data_or_image():
