@@ -28,10 +28,10 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from eks_templates.config import versions
+from eks_templates.config import regions, versions
 from eks_templates.config.model import ALL_LOG_TYPES, ClusterConfig
-from eks_templates.config.partitions import partition_of
 from eks_templates.config.problems import Problem, suggest
+from eks_templates.config.regions import partition_of
 from eks_templates.config.subnets import SubnetPlan, plan_subnets, subnet_zone
 from eks_templates.names import nodegroup_stack, pascal
 
@@ -335,17 +335,16 @@ def tags(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
 
 # =========================================================================== region and zones
 
-_REGION_RE = _lazy(r"^[a-z]{2}(-(gov|iso|isob|isoe|isof))?-[a-z]+-\d+$")
-
-
 @rule
 def region(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
+    """A region this tool knows (config/regions.py, checked against botocore's endpoint
+    data): a misspelt region would otherwise render and then fail in cfn-lint or AWS."""
     name = config.metadata.region
-    if not _REGION_RE.match(name):
-        yield Problem(
-            "metadata.region",
-            f"{name!r} is not an AWS region name; expected e.g. us-east-1 or ap-northeast-2",
-        )
+    if regions.region(name) is not None:
+        return
+    close = suggest(name, regions.REGIONS)
+    hint = f"; did you mean {close!r}?" if close else f"; known regions: {', '.join(regions.REGIONS)}"
+    yield Problem("metadata.region", f"{name!r} is not an AWS region{hint}")
 
 
 @rule
@@ -374,15 +373,26 @@ def kubernetes_version(config: ClusterConfig, today: _dt.date) -> Iterator[Probl
         )
 
 
-def _zone_problem(zone: str, region_name: str) -> str | None:
-    if re.fullmatch(re.escape(region_name) + r"[a-z]", zone):
+def _zone_problem(zone: str, region_name: str) -> Problem | None:
+    """Why ``zone`` is not a zone of the region (an error), or that the region has no
+    zone of that letter in the table (a warning: zone names vary per account); ``None``
+    when it is one, or the region is unknown (reported by the region rule)."""
+    known = regions.region(region_name)
+    if known is None:
         return None
+    if re.fullmatch(re.escape(region_name) + r"[a-z]", zone):
+        if zone in known.zones:
+            return None
+        return _warn("", f"{zone!r} is not a zone of {region_name} known to this tool (known: "
+                     f"{', '.join(known.zones)}); zone names differ per account: check `aws ec2 "
+                     f"describe-availability-zones --region {region_name}`")
     if zone.startswith(region_name + "-"):
-        return (
+        return Problem("", (
             f"{zone!r} is a Local Zone or Wavelength Zone, which this tool does not support; "
-            f"use zones of {region_name} such as {region_name}a"
-        )
-    return f"{zone!r} is not a zone of metadata.region {region_name}; zones are named like {region_name}a"
+            f"use zones of {region_name} such as {known.zones[0]}"
+        ))
+    return Problem("", f"{zone!r} is not a zone of metadata.region {region_name}; zones are named like "
+                   f"{known.zones[0]}")
 
 
 @rule
@@ -394,8 +404,8 @@ def availability_zones(config: ClusterConfig, today: _dt.date) -> Iterator[Probl
     for i, zone in enumerate(listed):
         path = f"availabilityZones[{i}]"
         problem = _zone_problem(zone, config.metadata.region)
-        if problem and _REGION_RE.match(config.metadata.region):
-            yield Problem(path, problem)
+        if problem is not None:
+            yield Problem(path, problem.message, problem.severity)
         if zone in seen:
             yield Problem(path, f"{zone!r} is listed twice")
         seen.add(zone)
@@ -443,9 +453,10 @@ def subnet_zones(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
             azs.add(zone)
             if spec.az is not None:
                 problem = _zone_problem(spec.az, region_name)
-                if problem and _REGION_RE.match(region_name):
-                    yield Problem(f"{path}.az", problem)
-                    continue
+                if problem is not None:
+                    yield Problem(f"{path}.az", problem.message, problem.severity)
+                    if problem.severity == "error":
+                        continue
             if listed is not None and zone not in listed:
                 yield Problem(
                     f"{path}.az" if spec.az else path,

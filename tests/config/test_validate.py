@@ -85,7 +85,12 @@ CASES = [
          "managedNodeGroups[0].tags.k", "tag value has 257 characters"),
     # ---------------------------------------------------------------- region, version, zones
     Case("region-syntax", "region", {"metadata": {"region": "ap-northeast2"}, "availabilityZones": None},
-         "metadata.region", "is not an AWS region name"),
+         "metadata.region", "'ap-northeast2' is not an AWS region; did you mean 'ap-northeast-2'?"),
+    # well-formed but unknown: rendered before, then cfn-lint crashed in lint/plan
+    Case("region-unknown", "region", {"metadata": {"region": "us-wset-2"}, "availabilityZones": None},
+         "metadata.region", "'us-wset-2' is not an AWS region; did you mean 'us-west-2'?"),
+    Case("region-unknown-listed", "region", {"metadata": {"region": "xx-nowhere-9"}, "availabilityZones": None},
+         "metadata.region", "known regions: af-south-1, ap-east-1,"),
     Case("version-unknown", "kubernetes_version", {"metadata": {"version": "1.27"}},
          "metadata.version", "'1.27' is not a Kubernetes version EKS offers"),
     Case("version-ended", "kubernetes_version", {"metadata": {"version": "1.30"}},
@@ -99,6 +104,17 @@ CASES = [
     Case("zones-local-zone", "availability_zones",
          {"metadata": {"region": "us-west-2"}, "availabilityZones": ["us-west-2a", "us-west-2-lax-1a"]},
          "availabilityZones[1]", "is a Local Zone or Wavelength Zone"),
+    Case("zones-letter-unknown", "availability_zones",
+         {"availabilityZones": ["ap-northeast-2a", "ap-northeast-2z"]},
+         "availabilityZones[1]", "'ap-northeast-2z' is not a zone of ap-northeast-2 known to this tool (known: "
+         "ap-northeast-2a, ap-northeast-2b, ap-northeast-2c, ap-northeast-2d)", "warning"),
+    Case("subnet-az-letter-unknown", "subnet_zones",
+         {"availabilityZones": None, "vpc": {"subnets": {
+             "public": {"p1": {"cidr": "10.0.0.0/20", "az": "ap-northeast-2a"},
+                        "p2": {"cidr": "10.0.16.0/20", "az": "ap-northeast-2c"}},
+             "private": {"one": {"cidr": "10.0.32.0/20", "az": "ap-northeast-2a"},
+                         "two": {"cidr": "10.0.48.0/20", "az": "ap-northeast-2e"}}}}},
+         "vpc.subnets.private.two.az", "'ap-northeast-2e' is not a zone of ap-northeast-2 known", "warning"),
     Case("zones-duplicate", "availability_zones",
          {"availabilityZones": ["ap-northeast-2a", "ap-northeast-2c", "ap-northeast-2a"]},
          "availabilityZones[2]", "is listed twice"),
