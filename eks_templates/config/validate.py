@@ -1549,3 +1549,23 @@ def eks_label_limits(config: ClusterConfig, today: _dt.date) -> Iterator[Problem
                 yield Problem(_ng(i, f"taints[{j}].key"),
                               f"taint key has {len(taint.key)} characters; EKS takes taint keys of at most "
                               f"{EKS_LABEL_KEY_MAX}, prefix included (Kubernetes would allow more)")
+
+
+@rule
+def log_group(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
+    """``cloudWatch.clusterLogging.logGroup: existing`` keeps a log group the stack does
+    not own; what the stack would have set on it does not apply."""
+    logging = config.cloud_watch.cluster_logging
+    if logging.log_group != "existing":
+        return
+    path = "cloudWatch.clusterLogging"
+    name = f"/aws/eks/{config.metadata.name}/cluster"
+    if not logging.enable_types:
+        yield _warn(f"{path}.logGroup", "is ignored: enableTypes is empty, so EKS writes no logs")
+    elif "log_retention_in_days" in logging.fields_set:
+        yield _warn(
+            f"{path}.logRetentionInDays",
+            f"is not applied with logGroup: existing (the stack does not own {name}); set it with "
+            f"`aws logs put-retention-policy --log-group-name {name} --retention-in-days "
+            f"{logging.log_retention_in_days}`",
+        )

@@ -94,6 +94,12 @@ CASES = [
          "managedNodeGroups[0].tags", "the nodegroup and its instances get 51 tags"),
     Case("tags-iam-characters", "tags_on_resources", {"metadata": {"tags": {"owner": "ops & platform"}}},
          "metadata.tags.owner", "has characters IAM does not take"),
+    Case("log-group-existing-retention", "log_group",
+         {"cloudWatch": {"clusterLogging": {"logGroup": "existing", "logRetentionInDays": 30}}},
+         "cloudWatch.clusterLogging.logRetentionInDays", "is not applied with logGroup: existing", "warning"),
+    Case("log-group-existing-no-logs", "log_group",
+         {"cloudWatch": {"clusterLogging": {"logGroup": "existing", "enableTypes": []}}},
+         "cloudWatch.clusterLogging.logGroup", "is ignored: enableTypes is empty", "warning"),
     # ---------------------------------------------------------------- quotas
     Case("nodegroups-over-quota", "nodegroup_count",
          {"managedNodeGroups": [ng(name=f"n{i}") for i in range(31)]},
