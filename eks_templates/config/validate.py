@@ -312,6 +312,9 @@ def deploy_bucket(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
         )
 
 
+# Tag limits: 50 per resource, keys 1 to 128 and values up to 256 characters, no aws:
+# prefix (EC2 "Tag restrictions", https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html;
+# the same in IAM's and EKS's API models). Tags as a resource gets them: tags_on_resources.
 def _tag_problems(prefix: str, tags: dict[str, str]) -> Iterator[Problem]:
     if len(tags) > 50:
         yield Problem(prefix, f"has {len(tags)} tags; AWS resources take at most 50")
@@ -1066,6 +1069,11 @@ def ami_family(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
 
 # =========================================================================== nodegroups: labels, taints, ssh
 
+# Kubernetes' label syntax ("Labels and Selectors: Syntax and character set",
+# https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set):
+# an optional prefix that is a DNS subdomain of at most 253 characters, '/', and a name of at
+# most 63; values at most 63. Taint keys and values follow the same rules. EKS is tighter
+# still: eks_label_limits.
 _DNS_SUBDOMAIN_RE = _lazy(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _QUALIFIED_NAME_RE = _lazy(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 _LABEL_VALUE_RE = _lazy(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
