@@ -99,7 +99,18 @@ def cfn_lint_findings(directory: Path, files: list[str], region: str) -> list[Fi
 
 
 def lint_set(rendered: RenderedSet, *, region: str = "us-east-1", directory: Path | None = None) -> list[Finding]:
-    """All findings for a rendered set, sorted; an empty list means it is clean."""
+    """All findings for a rendered set, sorted; an empty list means it is clean.
+
+    ``region`` must be one the region table knows (cfn-lint raises for any other):
+    a stack file's region is checked when it is loaded, a library caller's here."""
+    from eks_templates.config import regions
+    from eks_templates.config.problems import suggest
+    from eks_templates.errors import UserError
+
+    if regions.region(region) is None:
+        close = suggest(region, regions.REGIONS)
+        raise UserError(f"cannot lint for region {region!r}: not an AWS region"
+                        + (f"; did you mean {close!r}?" if close else ""))
     findings: list[Finding] = []
     for name, text in rendered.files.items():
         findings += quota_findings(name, text)

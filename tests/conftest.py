@@ -17,8 +17,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 @pytest.fixture(autouse=True)
-def fake_aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No test may reach a real account: fake keys, a fixed region, no profile/endpoint."""
+def fake_aws_env(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test may reach a real account: fake keys, a fixed region, no profile/endpoint.
+    The one exception is marked ``real_aws`` (tests/acceptance/, skipped unless
+    EKS_TEMPLATES_ACCEPTANCE=1 and real credentials work)."""
+    if request.node.get_closest_marker("real_aws") is not None:
+        yield
+        return
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_SECURITY_TOKEN", "testing")

@@ -153,23 +153,26 @@ class ControlPlaneBuilder(Builder):
         root = Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")
         log_arn = Sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
                       + log_group_name(self.config))
-        policy = document(
+        statements = [
             Statement(
                 Sid="AccountAdministersTheKey", Effect=Allow, Principal=Principal("AWS", [root]),
                 Action=[Action("kms", "*")], Resource=["*"],
             ),
-            Statement(
+        ]
+        if self._creates_log_group:
+            statements.append(Statement(
                 Sid="ControlPlaneLogGroupUsesTheKey", Effect=Allow,
                 Principal=Principal("Service", [Sub("logs.${AWS::Region}.${AWS::URLSuffix}")]),
                 Action=actions("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*",
                                "kms:DescribeKey"),
                 Resource=["*"],
                 Condition=Condition(ArnLike({"kms:EncryptionContext:aws:logs:arn": log_arn})),
-            ),
-        )
+            ))
+        policy = document(*statements)
+        uses = "Kubernetes secrets and control-plane logs" if self._creates_log_group else "Kubernetes secrets"
         key = self.add(template, kms.Key(
             self.lid("ClusterKey"),
-            Description=f"EKS cluster {self.config.metadata.name}: Kubernetes secrets and control-plane logs",
+            Description=f"EKS cluster {self.config.metadata.name}: {uses}",
             EnableKeyRotation=True,
             KeyPolicy=policy,
             Tags=Tags(self.tags({"Name": Sub("${AWS::StackName}/ClusterKey")})),  # type: ignore[dict-item]
@@ -195,9 +198,16 @@ class ControlPlaneBuilder(Builder):
         ))
         return GetAtt(role, "Arn")
 
-    def _add_log_group(self, template: Template, key_arn: Any) -> logs.LogGroup | None:
+    @property
+    def _creates_log_group(self) -> bool:
         logging = self.config.cloud_watch.cluster_logging
-        if not logging.enable_types:
+        return bool(logging.enable_types) and logging.log_group == "create"
+
+    def _add_log_group(self, template: Template, key_arn: Any) -> logs.LogGroup | None:
+        """``/aws/eks/<name>/cluster``, unless logging is off or the file keeps an
+        existing group (``logGroup: existing``); EKS then writes to that one as it is."""
+        logging = self.config.cloud_watch.cluster_logging
+        if not self._creates_log_group:
             return None
         props: dict[str, Any] = {
             "LogGroupName": log_group_name(self.config),

@@ -36,7 +36,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-execute", action="store_true",
                         help="create and show the change set, keep it for review, change nothing")
     parser.add_argument("--allow-replacement", action="store_true",
-                        help="allow changes that replace the cluster or a nodegroup")
+                        help="lift the stack policy that denies replacing the cluster or a nodegroup; a "
+                             "replacement that keeps a custom name (as ours do) is refused all the same")
     parser.add_argument("--recreate-failed", action="store_true",
                         help="a stack whose first create failed (ROLLBACK_COMPLETE) is deleted and created again")
 

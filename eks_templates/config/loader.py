@@ -183,6 +183,10 @@ def _error_line(err: Any) -> Problem:
         return Problem(yaml_path(loc), f"must be a mapping, not {_describe(value)}")
     if kind == "list_type":
         return Problem(yaml_path(loc), f"must be a list, not {_describe(value)}")
+    if kind == "int_from_float" and isinstance(value, float):
+        plain = f" ({int(value)})" if value.is_integer() and abs(value) < 1e15 else ""
+        return Problem(yaml_path(loc), f"{value!r} is a decimal number, not a whole number; write it "
+                       f"without a point or exponent{plain}")
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return Problem(yaml_path(loc), f"{_describe(value)} is not a whole number")
     if kind in ("bool_type", "bool_parsing"):

@@ -109,6 +109,11 @@ class ClusterLogging(_Model):
     enable_types: list[str] = field(default_factory=lambda: list(ALL_LOG_TYPES))
     # differs from eksctl (never expire): 90 days.
     log_retention_in_days: int = 90
+    #: Our own key. ``create``: the stack creates ``/aws/eks/<name>/cluster`` (retention,
+    #: KMS key) and owns it. ``existing``: a log group of that name is kept from an
+    #: earlier cluster (EKS does not delete it) and the stack leaves it alone; EKS writes
+    #: to it as it is (its retention and encryption are not managed here).
+    log_group: Literal["create", "existing"] = "create"
 
 
 class CloudWatch(_Model):

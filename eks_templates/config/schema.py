@@ -217,8 +217,8 @@ def _validate(annotation: Any, value: Any, loc: tuple[Any, ...], errors: list[di
         if isinstance(value, int):
             return value
         if isinstance(value, float):
-            if value.is_integer():
-                return int(value)
+            # Not even 3.0: YAML read a decimal (or 1e300, inf, nan), and an AWS API integer
+            # is a whole number written as one; int(1e300) would render a 301-digit size.
             return _error(errors, loc, "int_from_float", value, "Input should be a valid integer")
         if isinstance(value, str):
             text = value.strip()

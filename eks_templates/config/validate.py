@@ -29,10 +29,10 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from eks_templates.config import versions
+from eks_templates.config import regions, versions
 from eks_templates.config.model import ALL_LOG_TYPES, ClusterConfig
-from eks_templates.config.partitions import partition_of
 from eks_templates.config.problems import Problem, suggest
+from eks_templates.config.regions import partition_of
 from eks_templates.config.service_network import default_service_cidr, known_vpc_cidr
 from eks_templates.config.subnets import SubnetPlan, plan_subnets, subnet_zone
 from eks_templates.names import nodegroup_stack, pascal
@@ -332,6 +332,9 @@ def deploy_bucket(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
         )
 
 
+# Tag limits: 50 per resource, keys 1 to 128 and values up to 256 characters, no aws:
+# prefix (EC2 "Tag restrictions", https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html;
+# the same in IAM's and EKS's API models). Tags as a resource gets them: tags_on_resources.
 def _tag_problems(prefix: str, tags: dict[str, str]) -> Iterator[Problem]:
     if len(tags) > 50:
         yield Problem(prefix, f"has {len(tags)} tags; AWS resources take at most 50")
@@ -355,17 +358,16 @@ def tags(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
 
 # =========================================================================== region and zones
 
-_REGION_RE = _lazy(r"^[a-z]{2}(-(gov|iso|isob|isoe|isof))?-[a-z]+-\d+$")
-
-
 @rule
 def region(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
+    """A region this tool knows (config/regions.py, checked against botocore's endpoint
+    data): a misspelt region would otherwise render and then fail in cfn-lint or AWS."""
     name = config.metadata.region
-    if not _REGION_RE.match(name):
-        yield Problem(
-            "metadata.region",
-            f"{name!r} is not an AWS region name; expected e.g. us-east-1 or ap-northeast-2",
-        )
+    if regions.region(name) is not None:
+        return
+    close = suggest(name, regions.REGIONS)
+    hint = f"; did you mean {close!r}?" if close else f"; known regions: {', '.join(regions.REGIONS)}"
+    yield Problem("metadata.region", f"{name!r} is not an AWS region{hint}")
 
 
 @rule
@@ -394,15 +396,26 @@ def kubernetes_version(config: ClusterConfig, today: _dt.date) -> Iterator[Probl
         )
 
 
-def _zone_problem(zone: str, region_name: str) -> str | None:
-    if re.fullmatch(re.escape(region_name) + r"[a-z]", zone):
+def _zone_problem(zone: str, region_name: str) -> Problem | None:
+    """Why ``zone`` is not a zone of the region (an error), or that the region has no
+    zone of that letter in the table (a warning: zone names vary per account); ``None``
+    when it is one, or the region is unknown (reported by the region rule)."""
+    known = regions.region(region_name)
+    if known is None:
         return None
+    if re.fullmatch(re.escape(region_name) + r"[a-z]", zone):
+        if zone in known.zones:
+            return None
+        return _warn("", f"{zone!r} is not a zone of {region_name} known to this tool (known: "
+                     f"{', '.join(known.zones)}); zone names differ per account: check `aws ec2 "
+                     f"describe-availability-zones --region {region_name}`")
     if zone.startswith(region_name + "-"):
-        return (
+        return Problem("", (
             f"{zone!r} is a Local Zone or Wavelength Zone, which this tool does not support; "
-            f"use zones of {region_name} such as {region_name}a"
-        )
-    return f"{zone!r} is not a zone of metadata.region {region_name}; zones are named like {region_name}a"
+            f"use zones of {region_name} such as {known.zones[0]}"
+        ))
+    return Problem("", f"{zone!r} is not a zone of metadata.region {region_name}; zones are named like "
+                   f"{known.zones[0]}")
 
 
 @rule
@@ -414,8 +427,8 @@ def availability_zones(config: ClusterConfig, today: _dt.date) -> Iterator[Probl
     for i, zone in enumerate(listed):
         path = f"availabilityZones[{i}]"
         problem = _zone_problem(zone, config.metadata.region)
-        if problem and _REGION_RE.match(config.metadata.region):
-            yield Problem(path, problem)
+        if problem is not None:
+            yield Problem(path, problem.message, problem.severity)
         if zone in seen:
             yield Problem(path, f"{zone!r} is listed twice")
         seen.add(zone)
@@ -463,9 +476,10 @@ def subnet_zones(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
             azs.add(zone)
             if spec.az is not None:
                 problem = _zone_problem(spec.az, region_name)
-                if problem and _REGION_RE.match(region_name):
-                    yield Problem(f"{path}.az", problem)
-                    continue
+                if problem is not None:
+                    yield Problem(f"{path}.az", problem.message, problem.severity)
+                    if problem.severity == "error":
+                        continue
             if listed is not None and zone not in listed:
                 yield Problem(
                     f"{path}.az" if spec.az else path,
@@ -1073,6 +1087,11 @@ def ami_family(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
 
 # =========================================================================== nodegroups: labels, taints, ssh
 
+# Kubernetes' label syntax ("Labels and Selectors: Syntax and character set",
+# https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set):
+# an optional prefix that is a DNS subdomain of at most 253 characters, '/', and a name of at
+# most 63; values at most 63. Taint keys and values follow the same rules. EKS is tighter
+# still: eks_label_limits.
 _DNS_SUBDOMAIN_RE = _lazy(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _QUALIFIED_NAME_RE = _lazy(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 _LABEL_VALUE_RE = _lazy(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
@@ -1456,3 +1475,162 @@ def fargate_profiles(config: ClusterConfig, today: _dt.date) -> Iterator[Problem
                     f"{subnet!r} is not a subnet id; expected subnet- and hex digits "
                     "(Fargate runs in private subnets only)",
                 )
+
+
+# =========================================================================== quotas and limits AWS enforces later
+#
+# Each of these passes the schema and the rules above, renders and lints clean, and
+# then fails (or is throttled by a quota) in AWS twenty minutes into a deploy.
+
+#: Amazon EKS service quotas, "Managed node groups per cluster": 30 by default,
+#: adjustable (https://docs.aws.amazon.com/eks/latest/userguide/service-quotas.html).
+EKS_NODEGROUPS_PER_CLUSTER = 30
+#: Same page, "Nodes per managed node group": 450 by default, adjustable.
+EKS_NODES_PER_NODEGROUP = 450
+#: The root stack has one scaling parameter per nodegroup and no other, and a template
+#: takes at most 200 parameters (CloudFormation quotas,
+#: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html).
+MAX_NODEGROUPS_IN_ONE_ROOT = 200
+#: AWS API integers are 32-bit (the EKS API's NodegroupScalingConfig sizes are
+#: ``Integer``, botocore's eks service model ``Capacity``/``ZeroCapacity``).
+MAX_API_INTEGER = 2**31 - 1
+
+
+@rule
+def nodegroup_count(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
+    count = len(config.managed_node_groups)
+    if count > MAX_NODEGROUPS_IN_ONE_ROOT:
+        yield Problem(
+            "managedNodeGroups",
+            f"has {count} nodegroups; the root stack takes one scaling parameter per nodegroup and "
+            f"CloudFormation allows {MAX_NODEGROUPS_IN_ONE_ROOT} parameters in a template: at most "
+            f"{MAX_NODEGROUPS_IN_ONE_ROOT} nodegroups (EKS's default quota is {EKS_NODEGROUPS_PER_CLUSTER})",
+        )
+    elif count > EKS_NODEGROUPS_PER_CLUSTER:
+        yield _warn(
+            "managedNodeGroups",
+            f"has {count} nodegroups, more than EKS's default quota 'Managed node groups per cluster' "
+            f"({EKS_NODEGROUPS_PER_CLUSTER}); request an increase in Service Quotas (Amazon EKS) before "
+            "deploying, or the nodegroups past the quota fail to create",
+        )
+
+
+@rule
+def nodegroup_size_quota(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
+    for i, ng in enumerate(config.managed_node_groups):
+        too_big = False
+        for field_name, value in (("desiredCapacity", ng.desired_capacity), ("minSize", ng.min_size),
+                                  ("maxSize", ng.max_size)):
+            if value > MAX_API_INTEGER:
+                too_big = True
+                yield Problem(_ng(i, field_name), f"{value} is larger than the EKS API takes "
+                              f"(a 32-bit integer, at most {MAX_API_INTEGER}); EKS's default quota is "
+                              f"{EKS_NODES_PER_NODEGROUP} nodes per nodegroup")
+        if not too_big and ng.max_size > EKS_NODES_PER_NODEGROUP:
+            yield _warn(
+                _ng(i, "maxSize"),
+                f"{ng.max_size} is above EKS's default quota 'Nodes per managed node group' "
+                f"({EKS_NODES_PER_NODEGROUP}); request an increase in Service Quotas (Amazon EKS), or EKS "
+                "refuses the size",
+            )
+
+
+#: Tags per resource: 50 on EC2, IAM, EKS, CloudWatch Logs, KMS and on a CloudFormation
+#: stack ("Tag restrictions", https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html;
+#: IAM: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html). Tags
+#: with the aws: prefix (CloudFormation's aws:cloudformation:*) do not count.
+MAX_TAGS = 50
+#: IAM takes tag keys and values of letters, numbers, spaces and + - = . _ : / @ only
+#: (IAM API reference, Tag: pattern ``[\p{L}\p{Z}\p{N}_.:/=+\-@]*``); metadata.tags and
+#: deploy.tags reach the cluster's, the nodes' and the management host's IAM roles.
+_IAM_TAG_EXTRA = set("_.:/=+-@")
+
+
+def _iam_tag_text_ok(text: str) -> bool:
+    import unicodedata
+
+    return all(ch in _IAM_TAG_EXTRA or unicodedata.category(ch)[0] in "LZN" for ch in text)
+
+
+@rule
+def tags_on_resources(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
+    """The tags a resource ends up with: its own (metadata.tags, plus the nodegroup's
+    tags on a nodegroup, plus the Name and ELB-role tags this tool adds) and the stack
+    tags (metadata.tags and deploy.tags), which CloudFormation copies to every
+    resource it creates. Each set is checked against the 50-tag limit."""
+    stack_keys = set(config.metadata.tags) | set(config.deploy.tags)
+    own = {"Name"} | ({"kubernetes.io/role/elb"} if config.vpc.id is None else set())
+    everywhere = stack_keys | own
+    if len(config.metadata.tags) > MAX_TAGS or len(config.deploy.tags) > MAX_TAGS:
+        pass  # one section alone is over: the tags rule says so
+    elif len(everywhere) > MAX_TAGS:
+        yield Problem(
+            "metadata.tags" if config.metadata.tags else "deploy.tags",
+            f"metadata.tags and deploy.tags (stack tags, which CloudFormation copies to every resource) and "
+            f"the {len(own)} tag(s) this tool adds ({', '.join(sorted(own))}) give "
+            f"{'a subnet' if len(own) > 1 else 'a resource'} {len(everywhere)} tags; AWS allows {MAX_TAGS}: "
+            "drop some",
+        )
+    else:
+        for i, ng in enumerate(config.managed_node_groups):
+            keys = stack_keys | set(ng.tags) | {"Name"}
+            if ng.tags and len(ng.tags) <= MAX_TAGS and len(keys) > MAX_TAGS:
+                yield Problem(
+                    _ng(i, "tags"),
+                    f"with metadata.tags, deploy.tags and the Name tag the nodegroup and its instances get "
+                    f"{len(keys)} tags; AWS allows {MAX_TAGS}: drop some",
+                )
+    for section, tags in (("metadata.tags", config.metadata.tags), ("deploy.tags", config.deploy.tags)):
+        for key, value in tags.items():
+            for what, text in (("key", key), ("value", value)):
+                if not _iam_tag_text_ok(text):
+                    yield Problem(
+                        f"{section}.{key}",
+                        f"tag {what} {text!r} has characters IAM does not take on the roles these tags reach; "
+                        "allowed: letters, numbers, spaces and + - = . _ : / @",
+                    )
+                    break
+
+
+#: The EKS API's own limits on node labels and taints, tighter than Kubernetes' (botocore's
+#: eks service model, CreateNodegroup: ``labelKey`` and ``taintKey`` 1 to 63 characters
+#: with the prefix, ``labelValue`` 1 to 63, ``taintValue`` 0 to 63).
+EKS_LABEL_KEY_MAX = 63
+
+
+@rule
+def eks_label_limits(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
+    for i, ng in enumerate(config.managed_node_groups):
+        for key, value in ng.labels.items():
+            path = _ng(i, f"labels.{key}")
+            if len(key) > EKS_LABEL_KEY_MAX and qualified_name_problem(key) is None:
+                yield Problem(path, f"label key has {len(key)} characters; EKS takes node label keys of at "
+                              f"most {EKS_LABEL_KEY_MAX}, prefix included (Kubernetes would allow more)")
+            if value == "":
+                yield Problem(path, "label value is empty; EKS takes node label values of 1 to 63 characters "
+                              "(Kubernetes would allow an empty one)")
+        for j, taint in enumerate(ng.taints):
+            if len(taint.key) > EKS_LABEL_KEY_MAX and qualified_name_problem(taint.key) is None:
+                yield Problem(_ng(i, f"taints[{j}].key"),
+                              f"taint key has {len(taint.key)} characters; EKS takes taint keys of at most "
+                              f"{EKS_LABEL_KEY_MAX}, prefix included (Kubernetes would allow more)")
+
+
+@rule
+def log_group(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
+    """``cloudWatch.clusterLogging.logGroup: existing`` keeps a log group the stack does
+    not own; what the stack would have set on it does not apply."""
+    logging = config.cloud_watch.cluster_logging
+    if logging.log_group != "existing":
+        return
+    path = "cloudWatch.clusterLogging"
+    name = f"/aws/eks/{config.metadata.name}/cluster"
+    if not logging.enable_types:
+        yield _warn(f"{path}.logGroup", "is ignored: enableTypes is empty, so EKS writes no logs")
+    elif "log_retention_in_days" in logging.fields_set:
+        yield _warn(
+            f"{path}.logRetentionInDays",
+            f"is not applied with logGroup: existing (the stack does not own {name}); set it with "
+            f"`aws logs put-retention-policy --log-group-name {name} --retention-in-days "
+            f"{logging.log_retention_in_days}`",
+        )

@@ -8,12 +8,12 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from eks_templates.config.model import ClusterConfig
-from eks_templates.deploy import changeset, package, policy
+from eks_templates.deploy import changeset, package, policy, preflight, replacement
 from eks_templates.deploy.changeset import ChangeSetRef, NoChanges
 from eks_templates.deploy.outputs import format_outputs, stack_outputs
 from eks_templates.deploy.params import (
@@ -75,6 +75,9 @@ class Request:
     new_stack: bool = False
     description: str = ""
     extra_plan_lines: Sequence[str] = ()
+    #: the templates the change set is made from, by change-set label (``myeks``,
+    #: ``myeks/NodegroupNgStack``): which replaced resources keep a custom name
+    templates: Mapping[str, Mapping[str, Any]] | None = None
 
 
 # --------------------------------------------------------------------------- small pieces
@@ -97,6 +100,22 @@ def _live_tags(stack: dict[str, Any] | None) -> dict[str, str]:
 def deployed_template(cfn: Any, stack: str) -> dict[str, Any] | None:
     body = cfn.get_template(StackName=stack, TemplateStage="Original").get("TemplateBody")
     return template_dict(body)
+
+
+def templates_by_label(stack_name: str, rendered: RenderedSet) -> dict[str, dict[str, Any]]:
+    """The rendered templates under the labels the change-set view gives them: the
+    root as ``stack_name``, each child as ``stack_name/<its logical ID>`` (a child's
+    file is named after its logical ID in the root)."""
+    from pathlib import PurePath
+
+    out: dict[str, dict[str, Any]] = {}
+    for file_name, text in rendered.files.items():
+        template = template_dict(text)
+        if template is None:
+            continue
+        label = stack_name if file_name == rendered.root else f"{stack_name}/{PurePath(file_name).stem}"
+        out[label] = template
+    return out
 
 
 def render_and_lint(cfg: ClusterConfig, rendered: RenderedSet | None = None) -> RenderedSet:
@@ -231,6 +250,11 @@ def _review(ctx: Context, ref: ChangeSetRef, req: Request, opts: Options, *, pla
     ui.say(format_plan(view, change_set_type=req.change_set_type, choices=req.choices, live=req.live,
                        extra=req.extra_plan_lines))
     ui.say()
+    impossible = replacement.blocked(view, req.templates)
+    if impossible:
+        discard(ctx, ref, req)
+        lines = replacement.refusal_lines(impossible)
+        raise UserError(lines[0], messages=lines)
     if plan_only:
         discard(ctx, ref, req)
         ui.say("Plan only: the change set was deleted; nothing was changed.")
@@ -375,6 +399,7 @@ def deploy(ctx: Context, cfg: ClusterConfig, opts: Options, *, plan_only: bool =
             finish(ctx, cfg, name)
         return 0
 
+    preflight.check_log_groups(aws, cfg, rendered, stack_id=state.stack_id if updating else None, ui=ui)
     s3 = aws.client("s3")
     package.ensure_bucket(s3, bucket, region=aws.region,
                           create=cfg.deploy.bucket is None, say=ui.say)
@@ -392,6 +417,7 @@ def deploy(ctx: Context, cfg: ClusterConfig, opts: Options, *, plan_only: bool =
         tags=tags,
         new_stack=state.stack is None,
         description=f"eks_templates deploy of {name}",
+        templates=templates_by_label(name, rendered),
     )
     return run_change_set(
         ctx, req, opts, plan_only=plan_only,

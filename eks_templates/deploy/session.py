@@ -18,22 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from eks_templates.config.partitions import partition_of
+from eks_templates.config.regions import dns_suffix, partition_of
 from eks_templates.errors import UserError
 
 #: botocore retries: adaptive mode adds client-side rate limiting to the standard
 #: exponential back-off, which is what a long event-polling loop wants.
 RETRIES: dict[str, Any] = {"mode": "adaptive", "max_attempts": 10}
-
-#: partition -> DNS suffix of its service endpoints
-DNS_SUFFIX = {
-    "aws": "amazonaws.com",
-    "aws-cn": "amazonaws.com.cn",
-    "aws-us-gov": "amazonaws.com",
-    "aws-iso": "c2s.ic.gov",
-    "aws-iso-b": "sc2s.sgov.gov",
-}
-
 
 def normalize_endpoint(url: str) -> str:
     """Local endpoints with host ``127.0.0.1`` become ``localhost``: moto reads a
@@ -84,7 +74,7 @@ class Aws:
 
     @property
     def dns_suffix(self) -> str:
-        return DNS_SUFFIX.get(self.partition, "amazonaws.com")
+        return dns_suffix(self.partition)
 
     def client(self, service: str) -> Any:
         if service not in self._clients:

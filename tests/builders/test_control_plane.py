@@ -113,6 +113,17 @@ def test_no_logging_no_log_group():
     assert "Logging" not in props(res, "ControlPlane")
 
 
+def test_an_existing_log_group_is_kept_and_not_created():
+    """logGroup: existing: a group left by an earlier cluster; the stack neither creates
+    nor owns it, and the cluster's key is no longer offered to CloudWatch Logs."""
+    res = resources(ControlPlaneBuilder(config("cloudWatch: {clusterLogging: {logGroup: existing}}\n")))
+    assert not of_type(res, "AWS::Logs::LogGroup")
+    assert "DependsOn" not in res["ControlPlane"]
+    assert len(props(res, "ControlPlane")["Logging"]["ClusterLogging"]["EnabledTypes"]) == 5
+    sids = [s["Sid"] for s in props(res, "ClusterKey")["KeyPolicy"]["Statement"]]
+    assert sids == ["AccountAdministersTheKey"]
+
+
 def test_secrets_are_encrypted_with_a_created_rotating_key():
     res = resources(ControlPlaneBuilder(config()))
     key = props(res, "ClusterKey")

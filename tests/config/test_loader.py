@@ -188,3 +188,17 @@ def test_the_built_in_default_and_the_stacks_load_without_errors() -> None:
     assert load_stack(None, today=TODAY, on_warning=None).metadata.name == "myeks"
     for path in STACKS:
         load_stack(str(path), today=TODAY, on_warning=None)
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("1.0e+300", "1e+300 is a decimal number, not a whole number"),
+    ("3.0", "3.0 is a decimal number, not a whole number; write it without a point or exponent (3)"),
+    (".inf", "inf is a decimal number"),
+])
+def test_a_decimal_in_an_integer_field_is_refused(text: str, shown: str) -> None:
+    """int(1e300) rendered a 301-digit maxSize before; YAML decimals are never integers."""
+    body = stack_text().replace("instanceType: t3.medium", f"instanceType: t3.medium\n  maxSize: {text}")
+    assert f"maxSize: {text}" in body
+    with pytest.raises(StackFileError) as caught:
+        parse_config(body, SOURCE, on_warning=None)
+    assert caught.value.messages[0].startswith(f"{SOURCE}: managedNodeGroups[0].maxSize: {shown}")
