@@ -135,6 +135,25 @@ MANAGEMENT_HOST_ROLE_ARN = Port(
     "The management host's IAM role (add an access entry for it to run kubectl with it)", root_output=True,
 )
 
+# --------------------------------------------------------------------------- generated node SSH key (SecurityStack)
+#
+# One key pair for every nodegroup with ``ssh.allow`` and no key of its own (see
+# builders/node_key.py): EC2 generates it and keeps the private key in SSM Parameter
+# Store at /ec2/keypair/<KeyPairId>; the nodegroups take its name, the management host
+# its id (to read that one parameter).
+
+NODE_KEY_NAME = Port(
+    "NodeKeyName", "String",
+    "The EC2 key pair generated for SSH to the nodes (nodegroups with ssh.allow and no key named)",
+)
+NODE_KEY_PAIR_ID = Port(
+    "NodeKeyPairId", "String",
+    "Id of the generated node key pair; its private key is the SSM parameter /ec2/keypair/<id>",
+    root_output=True,
+)
+#: where CloudFormation keeps a generated key pair's private key: SSM ``/ec2/keypair/<KeyPairId>``
+KEY_PARAMETER_PREFIX = "/ec2/keypair/"
+
 # --------------------------------------------------------------------------- per nodegroup (Nodegroup<Name>Stack)
 
 
