@@ -140,11 +140,31 @@ MANAGEMENT_HOST_ROLE_ARN = Port(
     "The management host's IAM role (add an access entry for it to run kubectl with it)", root_output=True,
 )
 
+# --------------------------------------------------------------------------- generated node SSH key (SecurityStack)
+#
+# One key pair for every nodegroup with ``ssh.allow`` and no key of its own (see
+# builders/node_key.py): EC2 generates it and keeps the private key in SSM Parameter
+# Store at /ec2/keypair/<KeyPairId>; the nodegroups take its name, the management host
+# its id (to read that one parameter).
+
+NODE_KEY_NAME = Port(
+    "NodeKeyName", "String",
+    "The EC2 key pair generated for SSH to the nodes (nodegroups with ssh.allow and no key named)",
+)
+NODE_KEY_PAIR_ID = Port(
+    "NodeKeyPairId", "String",
+    "Id of the generated node key pair; its private key is the SSM parameter /ec2/keypair/<id>",
+    root_output=True,
+)
+#: where CloudFormation keeps a generated key pair's private key: SSM ``/ec2/keypair/<KeyPairId>``
+KEY_PARAMETER_PREFIX = "/ec2/keypair/"
+
 # --------------------------------------------------------------------------- per nodegroup (Nodegroup<Name>Stack)
 
 
 #: CloudFormation allows 200 outputs per template; the cluster's own root outputs are
-#: at most 18 (network 3, security groups 4, control plane 7, management host 4).
+#: at most 19 (network 3, security stack 4: three groups and the generated node key's id,
+#: control plane 8, management host 4).
 #: Up to this many nodegroups with ``ssh.allow`` get their remoteAccess group as a root
 #: output; with more, the ids stay outputs of the nodegroup stacks only (all or none,
 #: so a root output never depends on a nodegroup's position in the file).

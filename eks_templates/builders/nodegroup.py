@@ -31,6 +31,7 @@ from eks_templates.builders.common import (
     service_principal,
     tag_props,
 )
+from eks_templates.builders.node_key import uses_generated_key
 from eks_templates.builders.security import ingress
 from eks_templates.config.model import ClusterConfig, ManagedNodeGroup
 from eks_templates.config.service_network import cluster_dns_ip
@@ -42,6 +43,7 @@ from eks_templates.names import (
     CLUSTER_SG_ID,
     MANAGEMENT_HOST_SG_ID,
     MAX_REMOTE_ACCESS_ROOT_OUTPUTS,
+    NODE_KEY_NAME,
     PRIVATE_SUBNET_IDS,
     PUBLIC_SUBNET_IDS,
     SHARED_NODE_SG_ID,
@@ -343,6 +345,8 @@ class NodegroupBuilder(Builder):
             ports.append(VPC_ID)
             if self.config.bastion.enabled:
                 ports.append(MANAGEMENT_HOST_SG_ID)
+            if uses_generated_key(self.nodegroup):
+                ports.append(NODE_KEY_NAME)
         if self.is_ubuntu:
             ports += [CLUSTER_ENDPOINT, CERTIFICATE_AUTHORITY_DATA]
         return tuple(ports)
@@ -482,7 +486,9 @@ class NodegroupBuilder(Builder):
             ))
         return group
 
-    def _key_name(self, template: Template) -> Any:
+    def _key_name(self, template: Template, inputs: Mapping[str, Any]) -> Any:
+        """The launch template's key: the EC2 key pair the file names, the public key it
+        gives (imported here), or else the cluster's generated key (``node_key``)."""
         ssh = self.nodegroup.ssh
         if not ssh.allow:
             return None
@@ -496,7 +502,7 @@ class NodegroupBuilder(Builder):
                 **tag_props(self.tags()),
             ))
             return Ref(key)
-        return None
+        return self.require(inputs, NODE_KEY_NAME)
 
     def _add_launch_template(self, template: Template, inputs: Mapping[str, Any],
                              remote_access: ec2.SecurityGroup | None) -> ec2.LaunchTemplate:
@@ -537,7 +543,7 @@ class NodegroupBuilder(Builder):
                 for kind in ("instance", "volume", "network-interface")
             ],
         }
-        key_name = self._key_name(template)
+        key_name = self._key_name(template, inputs)
         if key_name is not None:
             data["KeyName"] = key_name
         if self.is_ubuntu:

@@ -8,6 +8,9 @@
   ``bastion.allowedCIDRs`` only (none: Session Manager only); egress limited to HTTPS
   and the cluster's own groups.
 
+With nodegroups that allow SSH without a key of their own, the stack also holds the
+nodes' generated key pair (:mod:`eks_templates.builders.node_key`).
+
 The rules on the EKS-created cluster security group live in the control-plane stack
 (they need ``GetAtt ControlPlane.ClusterSecurityGroupId``); the per-nodegroup
 remoteAccess group lives in each nodegroup's stack, as in eksctl.
@@ -26,9 +29,12 @@ from troposphere import Ref, Tags, Template, ec2
 
 from eks_templates.builders.base import Builder
 from eks_templates.builders.common import name_tag
+from eks_templates.builders.node_key import add_generated_key, needs_generated_key
 from eks_templates.names import (
     CONTROL_PLANE_SG_ID,
     MANAGEMENT_HOST_SG_ID,
+    NODE_KEY_NAME,
+    NODE_KEY_PAIR_ID,
     SECURITY_STACK,
     SHARED_NODE_SG_ID,
     VPC_ID,
@@ -98,6 +104,8 @@ class SecurityGroupsBuilder(Builder):
         ports = [CONTROL_PLANE_SG_ID, SHARED_NODE_SG_ID]
         if self.config.bastion.enabled:
             ports.append(MANAGEMENT_HOST_SG_ID)
+        if needs_generated_key(self.config):
+            ports += [NODE_KEY_NAME, NODE_KEY_PAIR_ID]
         return tuple(ports)
 
     def build(self, template: Template, inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -124,6 +132,8 @@ class SecurityGroupsBuilder(Builder):
         outputs: dict[str, Any] = {CONTROL_PLANE_SG_ID.name: cp, SHARED_NODE_SG_ID.name: shared}
         if self.config.bastion.enabled:
             outputs[MANAGEMENT_HOST_SG_ID.name] = self._management_host(template, vpc, cp, shared)
+        if needs_generated_key(self.config):
+            outputs.update(add_generated_key(self, template))
         return outputs
 
     def _group(self, template: Template, name: str, vpc: Any, description: str,

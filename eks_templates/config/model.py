@@ -253,6 +253,11 @@ class Bastion(_Model):
     subnet: Literal["public", "private"] = "private"
     allowed_cidrs: list[str] = field(default_factory=list, alias="allowedCIDRs")
     key_name: str | None = None
+    #: The access entry of the host's role (kubectl on the host). None: the cluster-admin
+    #: policy (AmazonEKSClusterAdminPolicy, cluster scope); a list (with
+    #: ``kubernetes_groups``) replaces it. Same shape as ``accessEntries[].accessPolicies``.
+    access_policies: list[AccessPolicy] | None = None
+    kubernetes_groups: list[str] = field(default_factory=list)
     #: With no management host and a private-only API endpoint: how operators reach the
     #: endpoint instead (e.g. "site-to-site VPN from the office"). Stating it is what
     #: lets such a file render; nothing is created from it.

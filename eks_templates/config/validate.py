@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from eks_templates.config import regions, versions
-from eks_templates.config.model import ALL_LOG_TYPES, ClusterConfig
+from eks_templates.config.model import ALL_LOG_TYPES, AccessPolicy, ClusterConfig
 from eks_templates.config.problems import Problem, suggest
 from eks_templates.config.regions import partition_of
 from eks_templates.config.service_network import default_service_cidr, known_vpc_cidr
@@ -837,34 +837,82 @@ def access_entries(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
                     f"{base}.accessPolicies",
                     f"are not allowed for type {entry.type}; only STANDARD entries take access policies",
                 )
-        policies: dict[str, int] = {}
-        for j, policy in enumerate(entry.access_policies):
-            ppath = f"{base}.accessPolicies[{j}]"
-            yield from _policy_problems(ppath, policy.policy_arn, partition)
-            if policy.policy_arn in policies:
+        yield from _access_policies_problems(base, entry.access_policies, partition)
+        yield from _kubernetes_groups_problems(base, entry.kubernetes_groups)
+
+
+def _access_policies_problems(base: str, access_policies: list[AccessPolicy], partition: str) -> Iterator[Problem]:
+    """The rules of an access entry's ``accessPolicies`` (``accessConfig.accessEntries[i]``
+    and the management host's ``bastion``)."""
+    policies: dict[str, int] = {}
+    for j, policy in enumerate(access_policies):
+        ppath = f"{base}.accessPolicies[{j}]"
+        yield from _policy_problems(ppath, policy.policy_arn, partition)
+        if policy.policy_arn in policies:
+            yield Problem(
+                f"{ppath}.policyARN",
+                f"is already associated by accessPolicies[{policies[policy.policy_arn]}]",
+            )
+        policies.setdefault(policy.policy_arn, j)
+        scope = policy.access_scope
+        if scope.type == "namespace" and not scope.namespaces:
+            yield Problem(
+                f"{ppath}.accessScope.namespaces",
+                "is required with type namespace; list the namespaces, or use type cluster",
+            )
+        if scope.type == "cluster" and scope.namespaces:
+            yield Problem(
+                f"{ppath}.accessScope.namespaces",
+                "are not allowed with type cluster; use type namespace to limit the policy to them",
+            )
+        for k, ns in enumerate(scope.namespaces):
+            if len(ns) > 63 or not _NAMESPACE_RE.match(ns):
                 yield Problem(
-                    f"{ppath}.policyARN",
-                    f"is already associated by accessPolicies[{policies[policy.policy_arn]}]",
+                    f"{ppath}.accessScope.namespaces[{k}]",
+                    f"{ns!r} is not a Kubernetes namespace name (lowercase letters, digits and "
+                    "'-', at most 63; a trailing '*' matches a prefix)",
                 )
-            policies.setdefault(policy.policy_arn, j)
-            scope = policy.access_scope
-            if scope.type == "namespace" and not scope.namespaces:
-                yield Problem(
-                    f"{ppath}.accessScope.namespaces",
-                    "is required with type namespace; list the namespaces, or use type cluster",
-                )
-            if scope.type == "cluster" and scope.namespaces:
-                yield Problem(
-                    f"{ppath}.accessScope.namespaces",
-                    "are not allowed with type cluster; use type namespace to limit the policy to them",
-                )
-            for k, ns in enumerate(scope.namespaces):
-                if len(ns) > 63 or not _NAMESPACE_RE.match(ns):
-                    yield Problem(
-                        f"{ppath}.accessScope.namespaces[{k}]",
-                        f"{ns!r} is not a Kubernetes namespace name (lowercase letters, digits and "
-                        "'-', at most 63; a trailing '*' matches a prefix)",
-                    )
+
+
+def _kubernetes_groups_problems(base: str, groups: list[str]) -> Iterator[Problem]:
+    """``KubernetesGroups`` of an access entry: unique items (the AWS::EKS::AccessEntry
+    schema's ``uniqueItems``), none empty."""
+    seen: dict[str, int] = {}
+    for j, group in enumerate(groups):
+        path = f"{base}.kubernetesGroups[{j}]"
+        if not group.strip():
+            yield Problem(path, "is empty; name the Kubernetes group (the subject of a RoleBinding)")
+        elif group in seen:
+            yield Problem(path, f"{group!r} is already listed as kubernetesGroups[{seen[group]}]")
+        seen.setdefault(group, j)
+
+
+@rule
+def management_host_access(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
+    """The management host's role gets an access entry (kubectl there): the cluster admin
+    policy, or what ``bastion.accessPolicies``/``kubernetesGroups`` say."""
+    bastion = config.bastion
+    narrowed = bastion.access_policies is not None or bastion.kubernetes_groups
+    if not bastion.enabled:
+        if narrowed:
+            given = "accessPolicies" if bastion.access_policies is not None else "kubernetesGroups"
+            yield _warn(f"bastion.{given}", "is ignored: bastion.enabled is false (there is no management host)")
+        return
+    if config.access_config.authentication_mode == "CONFIG_MAP":
+        yield Problem(
+            "bastion.enabled",
+            "needs accessConfig.authenticationMode API or API_AND_CONFIG_MAP: the management host's role gets "
+            "an access entry for kubectl, and CONFIG_MAP has no access entries",
+        )
+        return
+    yield from _access_policies_problems("bastion", bastion.access_policies or [], partition_of(config.metadata.region))
+    yield from _kubernetes_groups_problems("bastion", bastion.kubernetes_groups)
+    if bastion.access_policies == [] and not bastion.kubernetes_groups:
+        yield _warn(
+            "bastion.accessPolicies",
+            "is empty and there are no kubernetesGroups: kubectl on the management host can authenticate but "
+            "may do nothing; leave accessPolicies out for cluster admin, or list a policy or a group",
+        )
 
 
 def _policy_problems(path: str, arn: str, partition: str) -> Iterator[Problem]:

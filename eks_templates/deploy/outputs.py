@@ -1,5 +1,6 @@
-"""A deployed stack's outputs: the endpoint, the security groups and the
-kubeconfig command first (what the notes read off the console), then all of them."""
+"""A deployed stack's outputs: the endpoint, the security groups, the kubeconfig
+command and (with a generated node key) the command that fetches the nodes' SSH key
+first (what the notes read off the console), then all of them."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ from typing import Any
 
 from eks_templates.deploy.stack_state import describe_stack
 from eks_templates.errors import UserError
-from eks_templates.names import OUTPUT_CLUSTER_NAME, OUTPUT_ENDPOINT, OUTPUT_KUBECONFIG
+from eks_templates.names import (
+    KEY_PARAMETER_PREFIX,
+    NODE_KEY_PAIR_ID,
+    OUTPUT_CLUSTER_NAME,
+    OUTPUT_ENDPOINT,
+    OUTPUT_KUBECONFIG,
+)
 
 SECURITY_GROUP_SUFFIX = "SecurityGroupId"
 
@@ -26,6 +33,16 @@ def kubeconfig_command(outputs: Mapping[str, str], region: str) -> str | None:
     return None
 
 
+def node_key_command(outputs: Mapping[str, str], region: str) -> str | None:
+    """The command that writes the nodes' generated SSH key to ``key.pem`` (for SSH from a
+    machine other than the management host, which installs it itself), or ``None``."""
+    key_pair_id = outputs.get(NODE_KEY_PAIR_ID.name)
+    if not key_pair_id:
+        return None
+    return (f"aws ssm get-parameter --region {region} --name {KEY_PARAMETER_PREFIX}{key_pair_id} "
+            "--with-decryption --query Parameter.Value --output text > key.pem && chmod 0600 key.pem")
+
+
 def format_outputs(stack_name: str, status: str, region: str, outputs: Mapping[str, str]) -> str:
     lines = [f"Stack {stack_name} ({status}) in {region}"]
     if outputs.get(OUTPUT_CLUSTER_NAME):
@@ -40,6 +57,9 @@ def format_outputs(stack_name: str, status: str, region: str, outputs: Mapping[s
     command = kubeconfig_command(outputs, region)
     if command:
         lines.append(f"  Kubeconfig:       {command}")
+    key_command = node_key_command(outputs, region)
+    if key_command:
+        lines.append(f"  Node SSH key:     {key_command}")
     if outputs:
         lines.append("All outputs:")
         width = max(len(k) for k in outputs)

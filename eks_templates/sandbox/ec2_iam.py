@@ -11,11 +11,12 @@ moto's own backends, so ``describe_security_groups``/``describe_key_pairs``/
 
 from __future__ import annotations
 
+import json
 from typing import Any, Self
 
 from moto.core.common_models import CloudFormationModel
 from moto.ec2.models import ec2_backends
-from moto.iam.models import IAMBackend, iam_backends
+from moto.iam.models import IAMBackend, Role, iam_backends
 from moto.ssm.models import ssm_backends
 from moto.utilities.utils import get_partition
 
@@ -275,6 +276,23 @@ class IamOIDCProvider(SandboxModel, CloudFormationModel):
 
     def delete(self, account_id: str, region_name: str) -> None:
         _iam(self.account_id, self.region_name).delete_open_id_connect_provider(self.arn)
+
+
+_moto_role_put_policy = Role.put_policy
+
+
+def _role_put_policy(self: Role, policy_name: str, policy_json: Any) -> None:
+    """A role's inline policy from a template (``AWS::IAM::Role`` ``Policies``) is kept as
+    JSON text, as IAM keeps it. moto 5.2.5 kept the parsed dict, so GetRolePolicy returned
+    its Python repr (``{'Statement': ...}``), which no client can parse."""
+    if not isinstance(policy_json, str):
+        policy_json = json.dumps(policy_json)
+    _moto_role_put_policy(self, policy_name, policy_json)
+
+
+def install_role_policy_json() -> None:
+    """Replace moto's ``Role.put_policy`` (idempotent)."""
+    Role.put_policy = _role_put_policy  # type: ignore[method-assign]
 
 
 MODELS: tuple[type[CloudFormationModel], ...] = (Ec2SecurityGroupEgress, Ec2KeyPair, IamOIDCProvider)

@@ -28,9 +28,13 @@ import re
 from typing import Any, ClassVar, Self
 
 from moto.core.common_models import CloudFormationModel
+from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
 from moto.ec2.models import ec2_backends
+from moto.eks import urls as eks_urls
+from moto.eks.exceptions import ResourceNotFoundException as EksNotFound
 from moto.eks.models import Cluster, EKSBackend, Nodegroup, eks_backends
+from moto.eks.responses import EKSResponse
 from moto.moto_api._internal import mock_random
 from moto.utilities.utils import get_partition
 
@@ -900,6 +904,57 @@ class EksAccessEntry(_EksClusterRecord, CloudFormationModel):
             original_resource.delete(account_id, region_name)
             return cls._create(new_resource_name, new, account_id, region_name)
         return original_resource._update_record(cls._mutable(new, original_resource.principal), new)
+
+
+# The access-entry API (moto has none) over the records above, so a test asks EKS what a
+# template made: ListAccessEntries (with associatedPolicyArn), DescribeAccessEntry,
+# ListAssociatedAccessPolicies. One page each (no nextToken). An unknown cluster or
+# principal is EKS's ResourceNotFoundException.
+_ACCESS_ENTRY_PATHS = (
+    "{0}/clusters/(?P<name>[^/]+)/access-entries$",
+    # the principal's ARN (with '/' in a role path) is one URI segment, percent-encoded
+    "{0}/clusters/(?P<name>[^/]+)/access-entries/(?P<principalArn>.+)/access-policies$",
+    "{0}/clusters/(?P<name>[^/]+)/access-entries/(?P<principalArn>.+)$",
+)
+
+
+def _entry_record(response: EKSResponse) -> tuple[str, dict[str, Any]]:
+    name, principal = response._get_param("name"), response._get_param("principalArn")
+    entry = _access_entries(response.eks_backend.describe_cluster(name)).get(principal)
+    if entry is None:
+        raise EksNotFound(
+            clusterName=name, nodegroupName=None, fargateProfileName=None, addonName=None,
+            message=f"The specified principalArn could not be found: {principal}",
+        )
+    return name, entry
+
+
+def _list_access_entries(self: EKSResponse) -> ActionResult:
+    entries = _access_entries(self.eks_backend.describe_cluster(self._get_param("name")))
+    wanted = self._get_param("associatedPolicyArn")
+    principals = [p for p, e in entries.items()
+                  if not wanted or any(a["policyArn"] == wanted for a in e["accessPolicies"])]
+    return ActionResult({"accessEntries": sorted(principals)})
+
+
+def _describe_access_entry(self: EKSResponse) -> ActionResult:
+    _, entry = _entry_record(self)
+    return ActionResult({"accessEntry": {k: v for k, v in entry.items() if k != "accessPolicies"}})
+
+
+def _list_associated_access_policies(self: EKSResponse) -> ActionResult:
+    name, entry = _entry_record(self)
+    return ActionResult({"clusterName": name, "principalArn": entry["principalArn"],
+                         "associatedAccessPolicies": entry["accessPolicies"]})
+
+
+def install_access_entry_api() -> None:
+    """Answer the three access-entry reads from the sandbox's records (idempotent)."""
+    EKSResponse.list_access_entries = _list_access_entries  # type: ignore[attr-defined]
+    EKSResponse.describe_access_entry = _describe_access_entry  # type: ignore[attr-defined]
+    EKSResponse.list_associated_access_policies = _list_associated_access_policies  # type: ignore[attr-defined]
+    for path in _ACCESS_ENTRY_PATHS:
+        eks_urls.url_paths.setdefault(path, eks_urls.response.dispatch)
 
 
 class EksFargateProfile(_EksClusterChild, CloudFormationModel):

@@ -47,6 +47,8 @@ def apply() -> None:
         if not _applied:
             patches.install()
             ssm_public.install()
+            eks.install_access_entry_api()
+            ec2_iam.install_role_policy_json()
             _applied = True
         # moto builds its type map once from CloudFormationModel.__subclasses__() and caches
         # it; our classes exist now (their modules are imported above), so rebuild the map.

@@ -55,6 +55,24 @@ managedNodeGroups:
     ssh: {allow: true, publicKeyName: ops, sourceSecurityGroupIds: [sg-0123456789abcdef0]}
 bastion: {enabled: true, subnet: public, allowedCIDRs: [198.51.100.7/32]}
 """,
+    # issue 10 items 1-4: a Graviton management host with a narrowed access entry, two
+    # nodegroups on the cluster's generated key, one with its own
+    "graviton-host-generated-key": """
+bastion:
+  enabled: true
+  instanceType: t4g.small
+  accessPolicies:
+    - policyARN: arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy
+      accessScope: {type: namespace, namespaces: [dev]}
+  kubernetesGroups: [ops]
+managedNodeGroups:
+  - {name: blue, ssh: {allow: true}}
+  - {name: green, instanceType: m7g.large, ssh: {allow: true}}
+  - {name: own, ssh: {allow: true, publicKeyName: ops}}
+""",
+    "t2-host": """
+bastion: {enabled: true, instanceType: t2.micro}
+""",
     "fargate-only": """
 iam: {withOIDC: true}
 addons: [{name: vpc-cni}, {name: coredns}]

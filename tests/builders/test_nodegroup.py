@@ -16,6 +16,7 @@ from eks_templates.builders import NodegroupBuilder, cluster_builders
 from eks_templates.config.model import ClusterConfig
 from eks_templates.names import (
     MANAGEMENT_HOST_SG_ID,
+    NODE_KEY_NAME,
     PRIVATE_SUBNET_IDS,
     PUBLIC_SUBNET_IDS,
     VPC_ID,
@@ -381,6 +382,22 @@ def test_no_ssh_no_remote_access_and_no_key():
 
 def test_ssh_public_key_name_uses_an_existing_key():
     assert launch_data("ssh: {allow: true, publicKeyName: ops}")["KeyName"] == "ops"
+
+
+def test_ssh_without_a_key_uses_the_clusters_generated_key():
+    """Issue 10 item 2: before, ssh.allow without a key opened port 22 and put no key on the nodes."""
+    builder = ng_builder(nodegroup("ssh: {allow: true}"))
+    assert NODE_KEY_NAME in builder.inputs
+    template, _ = build(builder)
+    res = template.to_dict()["Resources"]
+    assert props(res, "LaunchTemplate")["LaunchTemplateData"]["KeyName"] == {"Ref": "NodeKeyName"}
+    assert not of_type(res, "AWS::EC2::KeyPair")  # the key lives in the SecurityStack, once per cluster
+
+
+def test_a_named_or_given_key_needs_no_generated_key():
+    key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFYjaewzpICNUdY/SjyT41lyc/Yw14lNp5Kjcb9XOXqS me@example.com"
+    for body in ("ssh: {allow: true, publicKeyName: ops}", f"ssh: {{allow: true, publicKey: '{key}'}}", ""):
+        assert NODE_KEY_NAME not in ng_builder(nodegroup(body)).inputs, body
 
 
 def test_ssh_public_key_is_imported(tmp_path):

@@ -103,3 +103,34 @@ def test_flat_prefix_is_empty_so_ids_are_eksctls():
     assert builder.flat_id_prefix == ""
     builder.id_prefix = "X"
     assert "XControlPlaneSecurityGroup" in resources(builder)
+
+
+# --------------------------------------------------------------------------- the nodes' generated SSH key
+
+
+def test_one_generated_key_pair_for_the_nodegroups_without_a_key():
+    from eks_templates.names import NODE_KEY_NAME, NODE_KEY_PAIR_ID
+
+    cfg = config("managedNodeGroups: [{name: a, ssh: {allow: true}}, {name: b, ssh: {allow: true}},"
+                 " {name: c, ssh: {allow: true, publicKeyName: ops}}, {name: d}]\n")
+    builder = SecurityGroupsBuilder(cfg)
+    assert {NODE_KEY_NAME, NODE_KEY_PAIR_ID} <= set(builder.outputs)
+    template, outputs = build(builder)
+    keys = of_type(template.to_dict()["Resources"], "AWS::EC2::KeyPair")
+    assert list(keys) == ["NodeKeyPair"]
+    # no PublicKeyMaterial: EC2 generates the key and CloudFormation keeps it in SSM /ec2/keypair/<id>;
+    # no Tags: every KeyPair property is create-only, and a custom-named resource cannot be replaced
+    assert keys["NodeKeyPair"]["Properties"] == {"KeyName": {"Fn::Sub": "${AWS::StackName}-nodes"}, "KeyType": "rsa"}
+    assert outputs[NODE_KEY_NAME.name].to_dict() == {"Ref": "NodeKeyPair"}
+    assert outputs[NODE_KEY_PAIR_ID.name].to_dict() == {"Fn::GetAtt": ["NodeKeyPair", "KeyPairId"]}
+    assert NODE_KEY_PAIR_ID.root_output  # `outputs` prints how to fetch it
+
+
+def test_no_generated_key_when_every_nodegroup_names_its_own_or_has_no_ssh():
+    from eks_templates.names import NODE_KEY_NAME
+
+    for extra in ("", "managedNodeGroups: [{name: a}]\n",
+                  "managedNodeGroups: [{name: a, ssh: {allow: true, publicKeyName: ops}}]\n"):
+        builder = SecurityGroupsBuilder(config(extra))
+        assert NODE_KEY_NAME not in builder.outputs
+        assert not of_type(resources(builder), "AWS::EC2::KeyPair")

@@ -85,7 +85,7 @@ def test_unknown_key_with_a_suggestion() -> None:
 def test_unknown_key_without_a_close_match_lists_the_allowed_ones() -> None:
     errors, _ = outcome({"bastion": {"zzz": 1}})
     assert errors == [f"{SOURCE}: bastion.zzz: unknown field; allowed here: enabled, instanceType, subnet, "
-                      "allowedCIDRs, keyName, privateAccessVia"]
+                      "allowedCIDRs, keyName, accessPolicies, kubernetesGroups, privateAccessVia"]
 
 
 def test_eksctl_keys_we_do_not_take_say_what_to_use() -> None:

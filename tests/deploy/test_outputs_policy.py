@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from eks_templates.deploy import policy
-from eks_templates.deploy.outputs import format_outputs, kubeconfig_command, show
+from eks_templates.deploy.outputs import format_outputs, kubeconfig_command, node_key_command, show
 from eks_templates.errors import UserError
 
 from .fakes import REGION, STACK, Stubs, make_ui, not_found, stack, stacks
@@ -34,6 +34,17 @@ def test_outputs_lead_with_endpoint_security_groups_and_kubeconfig() -> None:
         "All outputs:",
     ]
     assert "  VpcId                        vpc-1" in text
+
+
+def test_outputs_say_how_to_fetch_the_generated_node_key() -> None:
+    outputs = {"ClusterName": STACK, "NodeKeyPairId": "key-0123456789abcdef0"}
+    command = ("aws ssm get-parameter --region ap-northeast-2 --name /ec2/keypair/key-0123456789abcdef0 "
+               "--with-decryption --query Parameter.Value --output text > key.pem && chmod 0600 key.pem")
+    assert node_key_command(outputs, REGION) == command
+    lines = format_outputs(STACK, "CREATE_COMPLETE", REGION, outputs).splitlines()
+    assert lines[3] == f"  Node SSH key:     {command}"
+    assert node_key_command({"ClusterName": STACK}, REGION) is None
+    assert "Node SSH key" not in format_outputs(STACK, "CREATE_COMPLETE", REGION, {"ClusterName": STACK})
 
 
 def test_kubeconfig_command_from_the_cluster_name() -> None:

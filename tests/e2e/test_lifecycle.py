@@ -13,14 +13,20 @@ Steps (notes: create, inspect endpoint and security groups, 4.2/4.3, section 6, 
 
 1. ``make plan``: a CREATE change set is shown and deleted; no stack is left.
 2. ``deploy myeks --yes``: CREATE_COMPLETE; EKS lists the cluster and the nodegroup (2/2/2).
-3. ``outputs``: the endpoint and the five security groups, each a real group in the VPC.
+3. ``outputs``: the endpoint and the five security groups, each a real group in the VPC;
+   the management host's role has an access entry with the cluster-admin policy (EKS
+   ListAccessEntries/ListAssociatedAccessPolicies); the nodes' generated key pair exists
+   (EC2), its private key is the SSM parameter ``/ec2/keypair/<id>`` (SSM), the launch
+   template uses it, the host's role may read exactly that parameter (IAM) and its user
+   data installs it; ``outputs`` prints the command that fetches it.
 4. ``deploy`` again: nothing to do, nothing uploaded, no change set, no stack event.
 5. ``scale ... --nodes 3 --max 3``: EKS reports 3; only the nodegroup stack changed.
 6. ``make deploy`` of the unchanged file: the scaled size is kept.
 7. ``deploy myeks-private``: the endpoint access of 4.2 on the same cluster (updated in
    place), the management host moved to a private subnet (4.3).
 8. ``make scale`` back to 2 (section 6).
-9. ``make delete``: no stack, VPC, security group, cluster, nodegroup or instance left.
+9. ``make delete``: no stack, VPC, security group, cluster, nodegroup, instance, key pair
+   or key parameter left.
 
 ``make`` gets ``-o <venv>/.installed``: the test never (re)installs the virtual
 environment (``setup`` would run pip when the marker is missing or older than
@@ -29,6 +35,7 @@ pyproject.toml); everything else on the command line is what the README says.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -179,6 +186,19 @@ def instance(ec2: Any, instance_id: str) -> dict[str, Any]:
     return dict(ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0])
 
 
+def policy_statements(iam: Any, role_name: str) -> list[dict[str, Any]]:
+    """Every statement of the role's inline policies (moto has no SimulatePrincipalPolicy)."""
+    statements = []
+    for name in iam.list_role_policies(RoleName=role_name)["PolicyNames"]:
+        document = iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"]
+        statements += document["Statement"]  # boto3 decodes IAM's URL-encoded JSON
+    return statements
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
 # --------------------------------------------------------------------------- the steps
 
 
@@ -243,8 +263,38 @@ def test_3_outputs_hold_the_endpoint_and_five_security_groups(life: Lifecycle) -
     assert host["VpcId"] == outputs["VpcId"] and host["SubnetId"] in outputs["PublicSubnetIds"].split(",")
     assert host["PublicIpAddress"] == outputs["ManagementHostPublicIp"]
 
+    # kubectl on the management host (issue 10, item 1): its role has an access entry with
+    # the cluster-admin policy, cluster-wide, as EKS reports it
+    role_arn = outputs["ManagementHostRoleArn"]
+    assert role_arn in eks.list_access_entries(clusterName=STACK)["accessEntries"]
+    admin = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+    assert eks.list_access_entries(clusterName=STACK, associatedPolicyArn=admin)["accessEntries"] == [role_arn]
+    associated = eks.list_associated_access_policies(clusterName=STACK, principalArn=role_arn)
+    assert [(p["policyArn"], p["accessScope"]["type"]) for p in associated["associatedAccessPolicies"]] == [
+        (admin, "cluster")]
+
+    # ssh ec2-user@$N1 from the management host (item 2): the generated key pair, its private
+    # key in SSM, on the nodes' launch template, readable by the host's role, installed there
+    key_pair_id = outputs["NodeKeyPairId"]
+    [key] = ec2.describe_key_pairs(KeyPairIds=[key_pair_id])["KeyPairs"]
+    assert data["KeyName"] == key["KeyName"]
+    ssm = life.client("ssm")
+    parameter = ssm.get_parameter(Name=f"/ec2/keypair/{key_pair_id}", WithDecryption=True)["Parameter"]
+    assert parameter["Type"] == "SecureString" and "PRIVATE KEY-----" in parameter["Value"]
+    iam = life.client("iam")
+    readable = [resource for statement in policy_statements(iam, role_arn.rsplit("/", 1)[-1])
+                if statement["Effect"] == "Allow" and "ssm:GetParameter" in as_list(statement["Action"])
+                for resource in as_list(statement["Resource"])]
+    assert readable == [parameter["ARN"]]  # exactly that parameter, nothing wider
+    assert parameter["ARN"] == f"arn:aws:ssm:{REGION}:123456789012:parameter/ec2/keypair/{key_pair_id}"
+    user_data = ec2.describe_instance_attribute(InstanceId=host["InstanceId"], Attribute="userData")
+    script = base64.b64decode(user_data["UserData"]["Value"]).decode()
+    assert f"--name /ec2/keypair/{key_pair_id} " in script and "/etc/skel/.ssh/id_rsa" in script
+
     # the text a user reads; through make, as the README says
     text = ok(life.make("outputs", f"STACK={STACK}"))
+    assert (f"  Node SSH key:     aws ssm get-parameter --region {REGION} --name /ec2/keypair/{key_pair_id} "
+            "--with-decryption --query Parameter.Value --output text > key.pem") in text
     assert f"Stack {STACK} (CREATE_COMPLETE) in {REGION}" in text
     assert f"  Endpoint:         {outputs['ClusterEndpoint']}" in text
     for key, group_id in groups.items():
@@ -386,6 +436,7 @@ def test_9_make_delete_leaves_nothing(life: Lifecycle) -> None:
     cfn, eks, ec2 = life.client("cloudformation"), life.client("eks"), life.client("ec2")
     stack_id = root_stack(cfn)["StackId"]
     vpc_id = root_outputs(cfn)["VpcId"]
+    key_pair_id = root_outputs(cfn)["NodeKeyPairId"]
     instance_ids = [i["InstanceId"] for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]]
     assert instance_ids  # the management host at least
 
@@ -414,4 +465,7 @@ def test_9_make_delete_leaves_nothing(life: Lifecycle) -> None:
     assert ec2.describe_launch_templates()["LaunchTemplates"] == []
     iam = life.client("iam")
     assert iam.list_roles()["Roles"] == [] and iam.list_instance_profiles()["InstanceProfiles"] == []
+    assert ec2.describe_key_pairs()["KeyPairs"] == []
+    with pytest.raises(ClientError, match="ParameterNotFound"):
+        life.client("ssm").get_parameter(Name=f"/ec2/keypair/{key_pair_id}")
     life.passed.append(9)
