@@ -59,5 +59,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # an AWS failure becomes one line (deploy/aws_errors.py); a bug stays a traceback
+        from eks_templates.deploy.aws_errors import translate
+
+        error = translate(exc)
+        if error is None:
+            raise
+        for line in error.lines():
+            print(line, file=sys.stderr)
+        return error.exit_code
     except BrokenPipeError:
         return 0

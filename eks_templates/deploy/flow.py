@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eks_templates.config.model import ClusterConfig
-from eks_templates.deploy import changeset, package, policy
+from eks_templates.deploy import aws_errors, changeset, package, policy
 from eks_templates.deploy.changeset import ChangeSetRef, NoChanges
 from eks_templates.deploy.outputs import format_outputs, stack_outputs
 from eks_templates.deploy.params import (
@@ -307,6 +307,9 @@ def run_change_set(
     except ClientError as exc:
         if relaxed:
             policy.protect(cfn, ref.stack_id, ui)
+        known = aws_errors.known(exc)
+        if known is not None:
+            raise known from None
         message = exc.response.get("Error", {}).get("Message", str(exc))
         raise DeployFailed(f"executing change set {ref.name} failed: {message}") from None
     result = watch(ctx, watcher, opts, relaxed=relaxed)
