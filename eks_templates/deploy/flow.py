@@ -379,9 +379,9 @@ def deploy(ctx: Context, cfg: ClusterConfig, opts: Options, *, plan_only: bool =
         return 0
 
     s3 = aws.client("s3")
-    package.ensure_bucket(s3, bucket, region=aws.region,
-                          create=cfg.deploy.bucket is None, say=ui.say)
-    uploaded = package.upload(s3, pkg, say=ui.say)
+    owner = aws.account_id()
+    package.ensure_bucket(s3, bucket, region=aws.region, create=cfg.deploy.bucket is None, owner=owner, say=ui.say)
+    uploaded = package.upload(s3, pkg, owner=owner, say=ui.say)
     ui.say(f"Templates: {len(pkg.artifacts)} in s3://{bucket}/{cfg.template_prefix}/ "
            f"({len(uploaded)} uploaded, {len(pkg.artifacts) - len(uploaded)} unchanged); root sent as "
            f"{'TemplateURL' if pkg.root_artifact else 'TemplateBody'}")
