@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from eks_templates import interrupts
 from eks_templates.errors import UserError
 from eks_templates.render import RenderedSet
 
@@ -180,6 +181,14 @@ def ensure_bucket(s3: Any, bucket: str, *, region: str, create: bool, owner: str
     if not create:
         raise UserError(f"S3 bucket {bucket} (deploy.bucket) does not exist; create it or remove deploy.bucket")
     say(f"Creating S3 bucket {bucket} for the templates (encrypted, versioned, no public access)")
+    with interrupts.held():  # a Ctrl-C must not leave the bucket without its settings
+        _create_bucket(s3, bucket, region=region, mine=mine)
+    return True
+
+
+def _create_bucket(s3: Any, bucket: str, *, region: str, mine: dict[str, str]) -> None:
+    from botocore.exceptions import ClientError
+
     args: dict[str, Any] = {"Bucket": bucket}
     if region != "us-east-1":
         args["CreateBucketConfiguration"] = {"LocationConstraint": region}
@@ -198,7 +207,6 @@ def ensure_bucket(s3: Any, bucket: str, *, region: str, create: bool, owner: str
         "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}],
     })
     s3.put_bucket_versioning(**mine, VersioningConfiguration={"Status": "Enabled"})
-    return True
 
 
 def upload(s3: Any, package: Package, *, owner: str, say: Callable[[str], None] = print) -> list[Artifact]:
