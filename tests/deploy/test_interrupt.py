@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import pytest
 
 from tests.gates import Gate, gated
 from tests.support import REPO, run_cli
@@ -145,7 +144,7 @@ def test_ctrl_c_during_the_execute_call_leaves_the_stack_running_and_says_how_to
     resume = re.search(r"Run `(python -m eks_templates deploy [^`]+)` again to resume watching it", err)
     assert resume, err
     assert "Interrupted before executing" not in err
-    assert _live_stacks(endpoint) == [NAME] or NAME in _live_stacks(endpoint)
+    assert NAME in _live_stacks(endpoint)
     # the printed command, run again, finishes the job (here: nothing left to do)
     again = run_cli(*resume.group(1).split()[3:], env={"AWS_ENDPOINT_URL": endpoint})
     assert again.returncode == 0, again.stdout + again.stderr
@@ -161,8 +160,7 @@ def test_ctrl_c_while_watching_leaves_the_stack_and_prints_the_resume_command(tm
     assert _cfn(endpoint).describe_stacks(StackName=NAME)["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
 
 
-@pytest.mark.parametrize("phase", ["lint"])
-def test_lint_command_stops_too(phase: str, tmp_path: Path) -> None:
+def test_lint_command_stops_too(tmp_path: Path) -> None:
     """``lint`` itself: a swallowed Ctrl-C is not reported as 'no findings', exit 0."""
     process = subprocess.Popen([sys.executable, "-c", SWALLOWED_DURING_LINT, "lint", _stack_file(tmp_path)],
                                cwd=REPO, env=_env("http://localhost:1"), stdout=subprocess.PIPE,
