@@ -227,3 +227,29 @@ def test_any_other_aws_error_is_one_line(monkeypatch: pytest.MonkeyPatch, capsys
 
 def test_a_bug_is_not_dressed_up_as_an_aws_error() -> None:
     assert aws_errors.translate(ValueError("bug")) is None
+
+
+def test_an_endpoint_that_accepts_and_stays_silent_is_not_retried(monkeypatch: pytest.MonkeyPatch,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """A listening socket that never answers: one attempt, cut off by the read timeout
+    (shortened here from READ_TIMEOUT's 20 s), then one line naming the endpoint."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # the kernel completes the handshake; nobody reads or answers
+        port = silent.getsockname()[1]
+        monkeypatch.setattr(session, "READ_TIMEOUT", 0.5)
+        monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://localhost:{port}")
+        aws = make_aws(REGION)
+        sent: list[int] = []
+        aws.client("cloudformation").meta.events.register("before-send.cloudformation", lambda **_: sent.append(1))
+        monkeypatch.setattr(session, "make_aws", lambda *a, **k: aws)
+        started = time.monotonic()
+        status = cli.main(["outputs", STACK_FILE])
+        elapsed = time.monotonic() - started
+    err = capsys.readouterr().err
+    assert status == 1
+    assert sent == [1]
+    assert elapsed < 5
+    assert _error_lines(err) == [f"error: http://localhost:{port}/ accepted the connection but did not answer in "
+                                 "time; is the sandbox running (`make sandbox`)? check AWS_ENDPOINT_URL / "
+                                 "--endpoint-url"]
