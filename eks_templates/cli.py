@@ -61,6 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return 0
     except Exception as exc:  # an AWS failure becomes one line (deploy/aws_errors.py); a bug stays a traceback
         from eks_templates.deploy.aws_errors import translate
 
@@ -70,5 +72,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in error.lines():
             print(line, file=sys.stderr)
         return error.exit_code
-    except BrokenPipeError:
-        return 0

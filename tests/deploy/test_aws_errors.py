@@ -253,3 +253,12 @@ def test_an_endpoint_that_accepts_and_stays_silent_is_not_retried(monkeypatch: p
     assert _error_lines(err) == [f"error: http://localhost:{port}/ accepted the connection but did not answer in "
                                  "time; is the sandbox running (`make sandbox`)? check AWS_ENDPOINT_URL / "
                                  "--endpoint-url"]
+
+
+def test_the_aws_translation_does_not_catch_a_broken_pipe(monkeypatch: pytest.MonkeyPatch) -> None:
+    """cli.main's AWS clause comes after BrokenPipeError's (an OSError, so an Exception)."""
+    def broken(*_: Any, **__: Any) -> Any:
+        raise BrokenPipeError
+
+    monkeypatch.setattr(session, "make_aws", broken)
+    assert cli.main(["outputs", STACK_FILE]) == 0
