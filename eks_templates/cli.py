@@ -12,6 +12,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from eks_templates import interrupts
 from eks_templates.errors import EksTemplatesError
 
 #: command name -> (module, one-line help)
@@ -51,7 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     module = importlib.import_module(args._module)
     try:
-        return int(module.run(args))
+        with interrupts.sticky():  # a Ctrl-C swallowed by a finalizer is raised again (interrupts.py)
+            return int(module.run(args))
     except EksTemplatesError as exc:
         for line in exc.lines():
             print(line, file=sys.stderr)
@@ -61,3 +63,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # an AWS failure becomes one line (deploy/aws_errors.py); a bug stays a traceback
+        from eks_templates.deploy.aws_errors import translate
+
+        error = translate(exc)
+        if error is None:
+            raise
+        for line in error.lines():
+            print(line, file=sys.stderr)
+        return error.exit_code

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from eks_templates import interrupts
 from eks_templates.render import RenderedSet, write_set
 
 #: CloudFormation quotas (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html)
@@ -122,4 +123,5 @@ def lint_set(rendered: RenderedSet, *, region: str = "us-east-1", directory: Pat
         with tempfile.TemporaryDirectory(prefix="eks-templates-lint-") as tmp:
             write_set(rendered, Path(tmp))
             findings += cfn_lint_findings(Path(tmp), sorted(rendered.files), region)
+    interrupts.checkpoint()  # a Ctrl-C that cfn-lint's regex finalizers swallowed (interrupts.py)
     return sorted(set(findings))

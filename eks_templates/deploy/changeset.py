@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from eks_templates.deploy import aws_errors
 from eks_templates.deploy.paging import pages
 from eks_templates.deploy.params import ParamChoice
 from eks_templates.deploy.ui import Timing
@@ -111,6 +112,9 @@ def create(
         code, message = _error(exc)
         if code == "ValidationError" and is_no_change(message):
             raise NoChanges(message) from None
+        known = aws_errors.known(exc)
+        if known is not None:
+            raise known from None
         raise DeployFailed(f"CloudFormation refused the change set for {stack_name}: {message or exc}") from None
     return ChangeSetRef(str(response["Id"]), name, str(response["StackId"]), stack_name, change_set_type)
 

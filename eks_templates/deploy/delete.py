@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from eks_templates import interrupts
 from eks_templates.config.model import ClusterConfig
 from eks_templates.deploy import policy
 from eks_templates.deploy.flow import Context, Options, report_failure, watch
@@ -209,11 +210,13 @@ def delete(ctx: Context, cfg: ClusterConfig, opts: Options, *, force: bool = Fal
                          what=f"This deletes stack {name} in {ctx.aws.region} and everything it created "
                               "(the cluster, its nodegroups and, if the stack made it, the VPC).",
                          refuse_hint="pass --yes to delete without a prompt")
-        if stack.get("EnableTerminationProtection"):
-            policy.set_termination_protection(cfn, stack_id, False, ui, label=name)
+        interrupts.checkpoint()  # the last moment a Ctrl-C stops it with nothing deleted
         watcher = Watcher(cfn, stack_id, name, ui=ui, timing=ctx.timing)
-        watcher.mark_existing()
-        cfn.delete_stack(StackName=stack_id)
+        with interrupts.held():  # protection off and the delete go together; then the watch says how to resume
+            if stack.get("EnableTerminationProtection"):
+                policy.set_termination_protection(cfn, stack_id, False, ui, label=name)
+            watcher.mark_existing()
+            cfn.delete_stack(StackName=stack_id)
         ui.say(f"Deleting {name} ...")
     result = watch(ctx, watcher, opts)
     if not result.ok:

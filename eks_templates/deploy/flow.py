@@ -5,15 +5,15 @@ execute, watch, report). ``scale`` reuses :func:`run_change_set`.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from eks_templates import interrupts
 from eks_templates.config.model import ClusterConfig
-from eks_templates.deploy import changeset, package, policy, preflight, replacement
+from eks_templates.deploy import aws_errors, changeset, in_flight, package, policy, preflight, replacement
 from eks_templates.deploy.changeset import ChangeSetRef, NoChanges
 from eks_templates.deploy.outputs import format_outputs, stack_outputs
 from eks_templates.deploy.params import (
@@ -175,6 +175,8 @@ def settle(ctx: Context, name: str, opts: Options, *, mode: str) -> StackState:
     for _ in range(4):
         state = classify(name, describe_stack(cfn, name))
         if state.kind in (Kind.CREATE, Kind.UPDATE):
+            if state.exists and state.stack_id:
+                in_flight.refuse_if_busy(cfn, state.stack_id, name)  # another run's change set
             return state
         assert state.stack_id is not None
         if state.kind is Kind.IN_PROGRESS:
@@ -214,7 +216,7 @@ def settle(ctx: Context, name: str, opts: Options, *, mode: str) -> StackState:
 
 def discard(ctx: Context, ref: ChangeSetRef, req: Request) -> None:
     changeset.delete(ctx.cfn, ref)
-    if req.new_stack:
+    if req.new_stack and not in_flight.change_sets(ctx.cfn, ref.stack_id):
         ctx.cfn.delete_stack(StackName=ref.stack_id)  # the empty REVIEW_IN_PROGRESS stack it made
 
 
@@ -225,9 +227,18 @@ def _no_changes(ctx: Context, req: Request, reason: str, on_no_change: Callable[
     return 0
 
 
-def _discard_quietly(ctx: Context, ref: ChangeSetRef, req: Request) -> None:
-    with contextlib.suppress(Exception):  # best effort while being interrupted
-        discard(ctx, ref, req)
+def _interrupted_before_execute(ctx: Context, ref: ChangeSetRef, req: Request) -> None:
+    """Ctrl-C before executing: delete the change set (and the empty stack it made), and
+    say so; if that fails, name it and how to delete it."""
+    with interrupts.held():  # a second Ctrl-C must not cut the clean-up short
+        try:
+            discard(ctx, ref, req)
+        except Exception as exc:
+            ctx.ui.note(f"Interrupted before executing; nothing was executed, but change set {ref.name} could not "
+                        f"be deleted ({type(exc).__name__}): aws cloudformation delete-change-set "
+                        f"--change-set-name {ref.arn}")
+            return
+    ctx.ui.note(f"Interrupted before executing; change set {ref.name} deleted, nothing was changed.")
 
 
 def _review(ctx: Context, ref: ChangeSetRef, req: Request, opts: Options, *, plan_only: bool) -> int | None:
@@ -298,41 +309,56 @@ def run_change_set(
     raises UserError (2) / DeployFailed (1)."""
     cfn = ctx.cfn
     ui = ctx.ui
+    interrupts.checkpoint()  # a Ctrl-C so far (lint, upload): nothing is made
     try:
-        ref = changeset.create(
-            cfn, stack_name=req.stack_name, name=changeset.change_set_name(ctx.now()),
-            change_set_type=req.change_set_type, parameters=req.choices,
-            template_args=req.template_args, tags=req.tags, description=req.description,
-        )
+        with interrupts.held():  # once AWS has made it, we must know its name to delete it
+            ref = changeset.create(
+                cfn, stack_name=req.stack_name, name=changeset.change_set_name(ctx.now()),
+                change_set_type=req.change_set_type, parameters=req.choices,
+                template_args=req.template_args, tags=req.tags, description=req.description,
+            )
     except NoChanges as exc:
         return _no_changes(ctx, req, str(exc), on_no_change)
     try:
+        interrupts.checkpoint()
+        try:
+            in_flight.refuse_if_not_first(cfn, ref)  # two runs that both got here: the older goes on
+        except UserError:
+            changeset.delete(cfn, ref)  # only ours: the stack is the other run's too
+            raise
         ended = _review(ctx, ref, req, opts, plan_only=plan_only)
+        if ended is None:
+            interrupts.checkpoint()  # the last moment a Ctrl-C stops it with nothing changed
     except NoChanges as exc:
         return _no_changes(ctx, req, str(exc), on_no_change)
     except KeyboardInterrupt:
-        _discard_quietly(ctx, ref, req)
-        ui.note(f"Interrupted before executing; change set {ref.name} deleted, nothing was changed.")
+        _interrupted_before_execute(ctx, ref, req)
         raise
     if ended is not None:
         return ended
 
     relaxed = bool(opts.allow_replacement and not req.new_stack)
-    if relaxed:
-        policy.relax(cfn, ref.stack_id, ui)
     watcher = Watcher(cfn, ref.stack_id, req.stack_name, ui=ui, timing=ctx.timing)
-    watcher.mark_existing()
     from botocore.exceptions import ClientError
 
-    ui.say(f"Executing {ref.name} on {req.stack_name} ...")
-    try:
-        # the token makes a retried call (botocore retries 5xx) a no-op, not a second execution
-        cfn.execute_change_set(ChangeSetName=ref.arn, ClientRequestToken=ref.name)
-    except ClientError as exc:
+    # From here a Ctrl-C is acted on when the execute call has answered: the watch then
+    # stops and says how to resume (a lost answer would leave us not knowing what runs).
+    with interrupts.held():
         if relaxed:
-            policy.protect(cfn, ref.stack_id, ui)
-        message = exc.response.get("Error", {}).get("Message", str(exc))
-        raise DeployFailed(f"executing change set {ref.name} failed: {message}") from None
+            policy.relax(cfn, ref.stack_id, ui)
+        watcher.mark_existing()
+        ui.say(f"Executing {ref.name} on {req.stack_name} ...")
+        try:
+            # the token makes a retried call (botocore retries 5xx) a no-op, not a second execution
+            cfn.execute_change_set(ChangeSetName=ref.arn, ClientRequestToken=ref.name)
+        except ClientError as exc:
+            if relaxed:
+                policy.protect(cfn, ref.stack_id, ui)
+            known = aws_errors.known(exc)
+            if known is not None:
+                raise known from None
+            message = exc.response.get("Error", {}).get("Message", str(exc))
+            raise DeployFailed(f"executing change set {ref.name} failed: {message}") from None
     result = watch(ctx, watcher, opts, relaxed=relaxed)
     if relaxed and not result.timed_out:
         policy.protect(cfn, ref.stack_id, ui)
@@ -401,9 +427,9 @@ def deploy(ctx: Context, cfg: ClusterConfig, opts: Options, *, plan_only: bool =
 
     preflight.check_log_groups(aws, cfg, rendered, stack_id=state.stack_id if updating else None, ui=ui)
     s3 = aws.client("s3")
-    package.ensure_bucket(s3, bucket, region=aws.region,
-                          create=cfg.deploy.bucket is None, say=ui.say)
-    uploaded = package.upload(s3, pkg, say=ui.say)
+    owner = aws.account_id()
+    package.ensure_bucket(s3, bucket, region=aws.region, create=cfg.deploy.bucket is None, owner=owner, say=ui.say)
+    uploaded = package.upload(s3, pkg, owner=owner, say=ui.say)
     ui.say(f"Templates: {len(pkg.artifacts)} in s3://{bucket}/{cfg.template_prefix}/ "
            f"({len(uploaded)} uploaded, {len(pkg.artifacts) - len(uploaded)} unchanged); root sent as "
            f"{'TemplateURL' if pkg.root_artifact else 'TemplateBody'}")

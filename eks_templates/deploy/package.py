@@ -7,6 +7,12 @@ root's relative ``TemplateURL``s are rewritten to those objects' URLs.
 - The bucket is ``deploy.bucket`` (must exist) or ``eks-templates-<account>-<region>``,
   created on first use with default encryption, the public-access block and
   versioning.
+- Every S3 call on the bucket carries ``ExpectedBucketOwner`` (the caller's account,
+  from STS), so a bucket of that name in another account is refused by S3 itself
+  (403) and never written: bucket names are global, and a name like ours can be taken
+  by anyone ("bucket sniping"). CreateBucket is the one call without the parameter;
+  S3 refuses it with BucketAlreadyExists when the name is taken.
+  (S3 User Guide, "Verifying bucket ownership with bucket owner condition".)
 - URLs are partition- and region-correct; with an endpoint override (moto, a local
   endpoint) they are path-style URLs on that endpoint.
 - The root is sent as ``TemplateBody`` when it fits (51,200 bytes), else it is
@@ -24,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from eks_templates import interrupts
 from eks_templates.errors import UserError
 from eks_templates.render import RenderedSet
 
@@ -152,55 +159,71 @@ def _missing(exc: Any) -> bool:
     return _code(exc) in ("404", "NoSuchBucket", "NoSuchKey", "NotFound") or _status(exc) == 404
 
 
-def ensure_bucket(s3: Any, bucket: str, *, region: str, create: bool,
+def ensure_bucket(s3: Any, bucket: str, *, region: str, create: bool, owner: str,
                   say: Callable[[str], None] = print) -> bool:
-    """Make sure ``bucket`` exists; create it (with its safety settings) when
-    ``create``. Returns True if it was created now."""
+    """Make sure ``bucket`` exists and belongs to the account ``owner``; create it (with
+    its safety settings) when ``create``. Returns True if it was created now."""
     from botocore.exceptions import ClientError
 
+    mine = {"Bucket": bucket, "ExpectedBucketOwner": owner}
     try:
-        s3.head_bucket(Bucket=bucket)
+        s3.head_bucket(**mine)
         return False
     except ClientError as exc:
         if _status(exc) == 403 or _code(exc) in ("403", "AccessDenied", "Forbidden"):
             raise UserError(
-                f"S3 bucket {bucket} exists but these credentials cannot use it "
-                "(owned by another account?); set deploy.bucket to a bucket of yours"
+                f"S3 bucket {bucket} is not a bucket of account {owner} that these credentials can use "
+                "(S3 refused it with ExpectedBucketOwner: another account owns the name, or access is denied); "
+                "nothing was written. Set deploy.bucket to a bucket of yours"
             ) from None
         if not _missing(exc):
             raise
     if not create:
         raise UserError(f"S3 bucket {bucket} (deploy.bucket) does not exist; create it or remove deploy.bucket")
     say(f"Creating S3 bucket {bucket} for the templates (encrypted, versioned, no public access)")
-    args: dict[str, Any] = {"Bucket": bucket}
-    if region != "us-east-1":
-        args["CreateBucketConfiguration"] = {"LocationConstraint": region}
-    s3.create_bucket(**args)
-    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
-        "BlockPublicAcls": True, "IgnorePublicAcls": True,
-        "BlockPublicPolicy": True, "RestrictPublicBuckets": True,
-    })
-    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={
-        "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}],
-    })
-    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    with interrupts.held():  # a Ctrl-C must not leave the bucket without its settings
+        _create_bucket(s3, bucket, region=region, mine=mine)
     return True
 
 
-def upload(s3: Any, package: Package, *, say: Callable[[str], None] = print) -> list[Artifact]:
-    """Upload every artifact whose key is not in the bucket yet; returns those uploaded."""
+def _create_bucket(s3: Any, bucket: str, *, region: str, mine: dict[str, str]) -> None:
+    from botocore.exceptions import ClientError
+
+    args: dict[str, Any] = {"Bucket": bucket}
+    if region != "us-east-1":
+        args["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    try:
+        s3.create_bucket(**args)  # the one call without ExpectedBucketOwner
+    except ClientError as exc:
+        if _code(exc) == "BucketAlreadyExists":  # taken by another account since head_bucket
+            raise UserError(f"S3 bucket {bucket} belongs to another account; nothing was written. "
+                            "Set deploy.bucket to a bucket of yours") from None
+        raise
+    s3.put_public_access_block(**mine, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True, "RestrictPublicBuckets": True,
+    })
+    s3.put_bucket_encryption(**mine, ServerSideEncryptionConfiguration={
+        "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}],
+    })
+    s3.put_bucket_versioning(**mine, VersioningConfiguration={"Status": "Enabled"})
+
+
+def upload(s3: Any, package: Package, *, owner: str, say: Callable[[str], None] = print) -> list[Artifact]:
+    """Upload every artifact whose key is not in the bucket (of the account ``owner``)
+    yet; returns those uploaded."""
     from botocore.exceptions import ClientError
 
     uploaded = []
     for artifact in package.artifacts:
         try:
-            s3.head_object(Bucket=package.bucket, Key=artifact.key)
+            s3.head_object(Bucket=package.bucket, Key=artifact.key, ExpectedBucketOwner=owner)
             continue
         except ClientError as exc:
             if not _missing(exc):
                 raise
         s3.put_object(Bucket=package.bucket, Key=artifact.key, Body=artifact.body,
-                      ContentType="application/json")
+                      ContentType="application/json", ExpectedBucketOwner=owner)
         say(f"  uploaded {artifact.name} (sha256 {artifact.sha256[:12]}...)")
         uploaded.append(artifact)
     return uploaded

@@ -24,6 +24,17 @@ from eks_templates.errors import UserError
 #: botocore retries: adaptive mode adds client-side rate limiting to the standard
 #: exponential back-off, which is what a long event-polling loop wants.
 RETRIES: dict[str, Any] = {"mode": "adaptive", "max_attempts": 10}
+#: seconds to open a connection (botocore's default is 60, and it retries that 10 times)
+CONNECT_TIMEOUT = 2.0
+#: seconds for a response to start; the slowest call we make answers in about a second
+#: on AWS (CloudFormation is asynchronous) and a few on the sandbox (ExecuteChangeSet runs
+#: the whole stack before it answers)
+READ_TIMEOUT = 20.0
+#: attempts for a call whose connection fails (refused, unreachable, reset): an endpoint
+#: that is down is reported within about 10 s (3 x 2 s + back-off) instead of retried for
+#: minutes; throttling and 5xx answers keep the full adaptive RETRIES. A read timeout is
+#: not retried (an endpoint that accepted and went silent rarely answers a second time).
+CONNECT_ATTEMPTS = 3
 
 def normalize_endpoint(url: str) -> str:
     """Local endpoints with host ``127.0.0.1`` become ``localhost``: moto reads a
@@ -80,19 +91,29 @@ class Aws:
         if service not in self._clients:
             from botocore.config import Config
 
-            kwargs: dict[str, Any] = {"region_name": self.region, "config": Config(retries=dict(RETRIES))}
+            config = Config(retries=dict(RETRIES), connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT)
+            kwargs: dict[str, Any] = {"region_name": self.region, "config": config}
             if self.endpoint_url:
                 kwargs["endpoint_url"] = self.endpoint_url
-            self._clients[service] = self.session.client(service, **kwargs)
+            client = self.session.client(service, **kwargs)
+            from eks_templates.deploy import aws_errors
+
+            aws_errors.instrument(client, connect_attempts=CONNECT_ATTEMPTS)
+            self._clients[service] = client
         return self._clients[service]
 
     def account_id(self) -> str:
         if self._account is None:
             from botocore.exceptions import BotoCoreError, ClientError
 
+            from eks_templates.deploy import aws_errors
+
             try:
                 self._account = str(self.client("sts").get_caller_identity()["Account"])
             except (ClientError, BotoCoreError) as exc:
+                known = aws_errors.known(exc)
+                if known is not None:
+                    raise known from None
                 raise UserError(f"cannot find the AWS account of these credentials: {exc}") from None
         return self._account
 

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from eks_templates import interrupts
 from eks_templates.deploy.paging import pages
 from eks_templates.deploy.stack_state import SUCCESS_STATES, in_progress
 from eks_templates.deploy.ui import Timing, Ui
@@ -238,6 +239,7 @@ class Watcher:
         status = ""
         try:
             while True:
+                interrupts.checkpoint()  # a Ctrl-C held over the execute call, or swallowed by a finalizer
                 elapsed = self.timing.clock() - started
                 try:
                     status = self._poll(elapsed)

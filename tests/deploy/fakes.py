@@ -83,7 +83,7 @@ def errors(ui: Ui) -> str:
 class Stubs:
     """An :class:`Aws` whose clients are real botocore clients with a Stubber each."""
 
-    def __init__(self, *services: str) -> None:
+    def __init__(self, *services: str, list_change_sets: bool = False) -> None:
         self.aws = Aws(session=boto3.Session(region_name=REGION), region=REGION)
         self.aws._account = ACCOUNT
         self.stubbers: dict[str, Stubber] = {}
@@ -91,6 +91,10 @@ class Stubs:
             stubber = Stubber(self.aws.client(service))
             stubber.activate()
             self.stubbers[service] = stubber
+        if "cloudformation" in self.stubbers and not list_change_sets:
+            # No other run's change set on the stack (deploy/in_flight.py asks before and after
+            # making one); the concurrency tests stub it (list_change_sets=True) or use the sandbox.
+            self.aws.client("cloudformation").list_change_sets = lambda **_: {"Summaries": []}
 
     @property
     def cfn(self) -> Stubber:

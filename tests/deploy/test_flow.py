@@ -15,6 +15,7 @@ from eks_templates.errors import DeployFailed, UserError
 from eks_templates.render import RenderedSet
 
 from .fakes import (
+    ACCOUNT,
     ANY,
     REGION,
     SCALING,
@@ -64,8 +65,9 @@ def deployed_root(rs: RenderedSet | None = None) -> dict[str, Any]:
 
 
 def s3_has_everything(stubs: Stubs) -> None:
-    stubs["s3"].add_response("head_bucket", {}, {"Bucket": BUCKET})
-    stubs["s3"].add_response("head_object", {}, {"Bucket": BUCKET, "Key": packaged().children[0].key})
+    stubs["s3"].add_response("head_bucket", {}, {"Bucket": BUCKET, "ExpectedBucketOwner": ACCOUNT})
+    stubs["s3"].add_response("head_object", {}, {"Bucket": BUCKET, "Key": packaged().children[0].key,
+                                             "ExpectedBucketOwner": ACCOUNT})
 
 
 def live_stack(status: str = "UPDATE_COMPLETE", *, scaling: str = "2,2,4", protection: bool = True,
@@ -143,11 +145,12 @@ CHANGES = (change("Modify", "NetworkStack", STACK_TYPE, replacement="False"),)
 def test_first_deploy_creates_executes_protects_and_prints_outputs() -> None:
     stubs = Stubs("cloudformation", "s3")
     not_found(stubs.cfn, "describe_stacks")
-    stubs["s3"].add_response("head_bucket", {}, {"Bucket": BUCKET})
+    stubs["s3"].add_response("head_bucket", {}, {"Bucket": BUCKET, "ExpectedBucketOwner": ACCOUNT})
     stubs["s3"].add_client_error("head_object", service_error_code="404", http_status_code=404)
     pkg = packaged()
     stubs["s3"].add_response("put_object", {}, {"Bucket": BUCKET, "Key": pkg.children[0].key,
-                                                "Body": pkg.children[0].body, "ContentType": "application/json"})
+                                                "Body": pkg.children[0].body, "ContentType": "application/json",
+                                                "ExpectedBucketOwner": ACCOUNT})
     change_set_made(stubs, change("Add", "NetworkStack", STACK_TYPE), change_set_type="CREATE", expected={
         "Parameters": [{"ParameterKey": SCALING, "ParameterValue": "2,2,4"}],
         "TemplateBody": pkg.root_text,
@@ -312,8 +315,9 @@ def test_deploy_of_an_edited_file_sends_the_new_size() -> None:
     stubs = Stubs("cloudformation", "s3")
     existing(stubs, template=deployed_root(rendered_set("2,2,4")), scaling="5,2,6")
     edited = rendered_set("3,3,6")
-    stubs["s3"].add_response("head_bucket", {}, {"Bucket": BUCKET})
-    stubs["s3"].add_response("head_object", {}, {"Bucket": BUCKET, "Key": packaged(edited).children[0].key})
+    stubs["s3"].add_response("head_bucket", {}, {"Bucket": BUCKET, "ExpectedBucketOwner": ACCOUNT})
+    stubs["s3"].add_response("head_object", {}, {"Bucket": BUCKET, "Key": packaged(edited).children[0].key,
+                                             "ExpectedBucketOwner": ACCOUNT})
     change_set_made(stubs, *CHANGES, expected={
         # desired 2 -> 3 and min 2 -> 3 edited in the file: the file's; max 4 -> 6 also edited
         "Parameters": [{"ParameterKey": SCALING, "ParameterValue": "3,3,6"}]})

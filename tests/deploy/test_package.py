@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from eks_templates.deploy.session import make_aws
 from eks_templates.errors import UserError
 from eks_templates.render import RenderedSet
 
-from .fakes import REGION, Stubs, moto_aws, rendered_set
+from .fakes import ACCOUNT, REGION, Stubs, moto_aws, rendered_set
 
 
 def _url(b: str, k: str) -> str:
@@ -101,7 +102,7 @@ def test_default_bucket_is_created_with_its_safety_settings() -> None:
         s3 = aws.client("s3")
         said: list[str] = []
         assert package.ensure_bucket(s3, "eks-templates-123456789012-ap-northeast-2", region=REGION,
-                                     create=True, say=said.append)
+                                     create=True, owner=ACCOUNT, say=said.append)
         name = "eks-templates-123456789012-ap-northeast-2"
         assert s3.get_bucket_location(Bucket=name)["LocationConstraint"] == REGION
         rule = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"][0]
@@ -112,30 +113,73 @@ def test_default_bucket_is_created_with_its_safety_settings() -> None:
         assert s3.get_bucket_versioning(Bucket=name)["Status"] == "Enabled"
         assert said and "Creating S3 bucket" in said[0]
         # a second time: it exists, nothing is created
-        assert not package.ensure_bucket(s3, name, region=REGION, create=True, say=said.append)
+        assert not package.ensure_bucket(s3, name, region=REGION, create=True, owner=ACCOUNT, say=said.append)
 
 
 def test_named_bucket_must_exist() -> None:
     with moto_aws() as aws, pytest.raises(UserError, match=r"deploy\.bucket"):
-        package.ensure_bucket(aws.client("s3"), "not-there", region=REGION, create=False)
+        package.ensure_bucket(aws.client("s3"), "not-there", region=REGION, create=False, owner=ACCOUNT)
 
 
-def test_bucket_of_another_account_is_refused() -> None:
+def test_bucket_of_another_account_is_refused_and_never_written() -> None:
+    """S3's answer to ExpectedBucketOwner naming another account than the bucket's:
+    403 AccessDenied. Nothing after head_bucket is called (the Stubber would fail on
+    an unexpected call)."""
     stubs = Stubs("s3")
-    stubs["s3"].add_client_error("head_bucket", service_error_code="403", http_status_code=403)
-    with pytest.raises(UserError, match="cannot use it"):
-        package.ensure_bucket(stubs.aws.client("s3"), "theirs", region=REGION, create=True)
+    stubs["s3"].add_client_error("head_bucket", service_error_code="AccessDenied", service_message="Access Denied",
+                                 http_status_code=403,
+                                 expected_params={"Bucket": "theirs", "ExpectedBucketOwner": ACCOUNT})
+    with pytest.raises(UserError, match=r"not a bucket of account 123456789012 .*nothing was written"):
+        package.ensure_bucket(stubs.aws.client("s3"), "theirs", region=REGION, create=True, owner=ACCOUNT)
+    stubs.verify()
+
+
+def test_a_name_taken_between_head_and_create_is_refused() -> None:
+    stubs = Stubs("s3")
+    stubs["s3"].add_client_error("head_bucket", service_error_code="404", http_status_code=404)
+    stubs["s3"].add_client_error("create_bucket", service_error_code="BucketAlreadyExists", http_status_code=409)
+    with pytest.raises(UserError, match="belongs to another account; nothing was written"):
+        package.ensure_bucket(stubs.aws.client("s3"), "taken", region=REGION, create=True, owner=ACCOUNT,
+                              say=lambda _: None)
+    stubs.verify()
+
+
+def test_every_s3_call_names_the_expected_owner() -> None:
+    """A botocore hook on every S3 call package.py makes (create, settings, head, put):
+    each one that can carry ExpectedBucketOwner carries the caller's account."""
+    with moto_aws() as aws:
+        s3 = aws.client("s3")
+        calls: list[tuple[str, Any]] = []
+
+        def record(params: dict[str, Any], model: Any, **_: Any) -> None:
+            calls.append((model.name, params.get("ExpectedBucketOwner")))
+
+        s3.meta.events.register("provide-client-params.s3", record)
+        package.ensure_bucket(s3, "bkt", region=REGION, create=True, owner=ACCOUNT, say=lambda _: None)
+        pkg = package.plan_package(rendered_set(), bucket="bkt", prefix="p", url_for=_url)
+        package.upload(s3, pkg, owner=ACCOUNT, say=lambda _: None)
+        package.upload(s3, pkg, owner=ACCOUNT, say=lambda _: None)
+    names = [name for name, _ in calls]
+    assert names == ["HeadBucket", "CreateBucket", "PutPublicAccessBlock", "PutBucketEncryption",
+                     "PutBucketVersioning", "HeadObject", "PutObject", "HeadObject"]
+    model = s3.meta.service_model
+    for name, owner in calls:
+        if "ExpectedBucketOwner" in model.operation_model(name).input_shape.members:
+            assert owner == ACCOUNT, name
+        else:
+            assert name == "CreateBucket"  # S3 has no owner condition on create (BucketAlreadyExists instead)
 
 
 def test_upload_skips_what_is_already_there() -> None:
     with moto_aws() as aws:
         s3 = aws.client("s3")
-        package.ensure_bucket(s3, "bkt", region=REGION, create=True, say=lambda _: None)
+        package.ensure_bucket(s3, "bkt", region=REGION, create=True, owner=ACCOUNT, say=lambda _: None)
         first = package.plan_package(rendered_set(), bucket="bkt", prefix="p", url_for=_url)
-        assert [a.key for a in package.upload(s3, first, say=lambda _: None)] == [first.children[0].key]
-        assert package.upload(s3, first, say=lambda _: None) == []  # head_object finds it
+        assert [a.key for a in package.upload(s3, first, owner=ACCOUNT, say=lambda _: None)] == [first.children[0].key]
+        assert package.upload(s3, first, owner=ACCOUNT, say=lambda _: None) == []  # head_object finds it
         changed = package.plan_package(rendered_set(cidr="10.30.0.0/16"), bucket="bkt", prefix="p", url_for=_url)
-        assert [a.key for a in package.upload(s3, changed, say=lambda _: None)] == [changed.children[0].key]
+        uploaded = package.upload(s3, changed, owner=ACCOUNT, say=lambda _: None)
+        assert [a.key for a in uploaded] == [changed.children[0].key]
         keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="bkt")["Contents"])
         assert keys == sorted([first.children[0].key, changed.children[0].key])
         body = s3.get_object(Bucket="bkt", Key=first.children[0].key)["Body"].read()
