@@ -20,6 +20,7 @@ from eks_templates.render import RenderedSet
 from tests.support import REPO
 
 from .fakes import (
+    ACCOUNT,
     ANY,
     REGION,
     SCALING,
@@ -181,8 +182,9 @@ def _update_with(stubs: Stubs, rs: RenderedSet, *ng_changes: dict[str, Any]) -> 
                                                            protection=True)), {"StackName": STACK})
     stubs.cfn.add_response("get_template", {"TemplateBody": json.dumps({"Resources": {}})},
                            {"StackName": STACK, "TemplateStage": "Original"})
-    stubs["s3"].add_response("head_bucket", {}, {"Bucket": BUCKET})
-    stubs["s3"].add_response("head_object", {}, {"Bucket": BUCKET, "Key": pkg.children[0].key})
+    stubs["s3"].add_response("head_bucket", {}, {"Bucket": BUCKET, "ExpectedBucketOwner": ACCOUNT})
+    stubs["s3"].add_response("head_object", {}, {"Bucket": BUCKET, "Key": pkg.children[0].key,
+                                             "ExpectedBucketOwner": ACCOUNT})
     stubs.cfn.add_response("create_change_set", {"Id": ROOT_CS, "StackId": STACK_ID}, {
         "StackName": STACK, "ChangeSetName": "eks-templates-20260101-120000", "ChangeSetType": "UPDATE",
         "Parameters": ANY, "Capabilities": ANY, "IncludeNestedStacks": True,
