@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     config = load_stack(args.stack, strict=args.strict)
     rendered = render_set(config, fmt=args.format, flat=args.flat)
     out_dir = args.out_dir or default_out_dir(rendered)
-    written = write_set(rendered, out_dir)
+    written = write_set(rendered, out_dir, on_warning=lambda line: print(line, file=sys.stderr))
     sys.stdout.write(rendered.files[rendered.root])
     sys.stdout.flush()
     print(f"wrote {len(written)} template(s) to {out_dir}/", file=sys.stderr)
