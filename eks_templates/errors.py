@@ -27,6 +27,14 @@ class UserError(EksTemplatesError):
     exit_code = 2
 
 
+class StdoutError(UserError):
+    """Writing the command's output to stdout failed (a full disk, ``> /dev/full``)."""
+
+    @classmethod
+    def about(cls, exc: OSError) -> StdoutError:
+        return cls(f"cannot write to stdout: {(exc.strerror or str(exc)).lower()}")
+
+
 class StackFileError(UserError):
     """One or more problems in a stack file; ``messages`` holds one line each.
 

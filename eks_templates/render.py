@@ -19,6 +19,7 @@ from typing import Any, Literal
 from troposphere import Template
 
 from eks_templates import assembly
+from eks_templates.config.files import reason
 from eks_templates.config.model import ClusterConfig
 from eks_templates.errors import UserError
 
@@ -112,7 +113,7 @@ def _sha256(data: bytes) -> str:
 
 
 def _why(exc: OSError) -> str:
-    return exc.strerror or str(exc)
+    return reason(exc)
 
 
 def read_manifest(out_dir: Path) -> dict[str, dict[str, Any]]:
@@ -161,31 +162,112 @@ def _current_hash(path: Path) -> str | None:
     return _sha256(path.read_bytes())
 
 
-def _prepare_dir(out_dir: Path) -> None:
+def _prepare_dir(out_dir: Path) -> list[Path]:
+    """Create ``out_dir`` (and its parents); the directories created, outermost first."""
+    missing = []
+    for directory in (out_dir, *out_dir.parents):
+        try:
+            if directory.is_dir():
+                break
+        except OSError:
+            break
+        missing.append(directory)
+    not_a_dir = f"{out_dir}: the output directory is not a directory; give --out-dir a directory"
     if out_dir.exists() and not out_dir.is_dir():
-        raise UserError(f"{out_dir}: the output directory is not a directory; give --out-dir a directory")
+        raise UserError(not_a_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
-        raise UserError(f"{out_dir}: the output directory is not a directory; give --out-dir a directory") from None
+        raise UserError(not_a_dir) from None
     except OSError as exc:
         raise UserError(f"{out_dir}: cannot create the output directory: {_why(exc)}") from None
+    return missing[::-1]
 
 
-def write_set(rendered: RenderedSet, out_dir: Path, *, on_warning: Warn | None = None) -> list[Path]:
-    """Write every file of the set into ``out_dir`` and record it in the manifest.
+@dataclass
+class StagedSet:
+    """A set written to temporary files in its output directory, not yet in place:
+    :meth:`commit` renames them into place and records them; :meth:`abort` leaves the
+    directory as it was (the render wrote its templates to stdout first and that failed)."""
 
-    Never loses a file it did not write: a file of the same name that no earlier
-    render recorded (or that was edited since) is an error and nothing is written. A
-    file the previous render of the same kind wrote and the new set no longer has is
-    removed if unchanged, kept with a warning if edited. Files are written to
-    temporary names first and renamed into place once all are written."""
-    _prepare_dir(out_dir)
-    sets = read_manifest(out_dir)
-    recorded = {name: digest for entry in sets.values() for name, digest in entry["files"].items()}
-    encoded = {name: text.encode("utf-8") for name, text in rendered.files.items()}
+    rendered: RenderedSet
+    out_dir: Path
+    created_dirs: list[Path]
+    sets: dict[str, dict[str, Any]]
+    encoded: dict[str, bytes]
+    tmps: dict[str, Path]
+    on_warning: Warn | None = None
+
+    def abort(self) -> None:
+        for tmp in self.tmps.values():
+            tmp.unlink(missing_ok=True)
+        for directory in reversed(self.created_dirs):
+            try:
+                directory.rmdir()
+            except OSError:
+                break
+
+    def commit(self) -> list[Path]:
+        out_dir, encoded, sets = self.out_dir, self.encoded, self.sets
+        try:
+            for name, tmp in self.tmps.items():
+                os.replace(tmp, out_dir / name)
+        except OSError as exc:
+            self.abort()
+            raise UserError(f"{out_dir}: cannot write the templates: {_why(exc)}") from None
+        kind = set_kind(self.rendered)
+        previous = sets.get(kind, {"files": {}})["files"]
+        for name in sorted(set(previous) - set(encoded)):
+            stale = out_dir / name
+            current = _current_hash(stale)
+            if current == previous[name]:
+                stale.unlink()
+            elif current is not None and self.on_warning is not None:
+                self.on_warning(f"warning: {stale}: an earlier render wrote it and it was edited since; "
+                                "left in place (delete it if you do not need it)")
+        for entry in sets.values():  # a file now written by this set belongs to it alone
+            entry["files"] = {n: h for n, h in entry["files"].items() if n not in encoded}
+        serial = max((entry["serial"] for entry in sets.values()), default=0) + 1
+        sets[kind] = {"stack": self.rendered.stack_name, "serial": serial,
+                      "files": {name: _sha256(data) for name, data in sorted(encoded.items())}}
+        manifest = {"tool": _MANIFEST_TOOL, "version": 1,
+                    "sets": {k: v for k, v in sorted(sets.items()) if v["files"]}}
+        tmp = out_dir / f"{MANIFEST}.{os.getpid()}.tmp"
+        try:
+            tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+            os.replace(tmp, out_dir / MANIFEST)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise UserError(f"{out_dir / MANIFEST}: cannot write the manifest: {_why(exc)}") from None
+        return [out_dir / name for name in encoded]
+
+
+def stage_set(rendered: RenderedSet, out_dir: Path, *, on_warning: Warn | None = None) -> StagedSet:
+    """Check ``out_dir`` and write the set there under temporary names (see :func:`write_set`)."""
+    created = _prepare_dir(out_dir)
+    staged = StagedSet(rendered, out_dir, created, read_manifest(out_dir),
+                       {name: text.encode("utf-8") for name, text in rendered.files.items()}, {}, on_warning)
+    try:
+        _refuse_conflicts(staged)
+        for name, data in staged.encoded.items():
+            tmp = out_dir / f".{name}.{os.getpid()}.tmp"
+            staged.tmps[name] = tmp
+            tmp.write_bytes(data)
+    except OSError as exc:
+        staged.abort()
+        raise UserError(f"{out_dir}: cannot write the templates: {_why(exc)}") from None
+    except UserError:
+        staged.abort()
+        raise
+    return staged
+
+
+def _refuse_conflicts(staged: StagedSet) -> None:
+    """A file in the way that no render wrote, or that was edited since: refuse them all."""
+    out_dir = staged.out_dir
+    recorded = {name: digest for entry in staged.sets.values() for name, digest in entry["files"].items()}
     conflicts = []
-    for name, data in encoded.items():
+    for name, data in staged.encoded.items():
         try:
             current = _current_hash(out_dir / name)
         except OSError as exc:
@@ -204,43 +286,13 @@ def write_set(rendered: RenderedSet, out_dir: Path, *, on_warning: Warn | None =
     if conflicts:
         raise UserError(conflicts[0], messages=conflicts)
 
-    kind = set_kind(rendered)
-    previous = sets.get(kind, {"files": {}})["files"]
-    tmps: dict[str, Path] = {}
-    try:
-        for name, data in encoded.items():
-            tmp = out_dir / f".{name}.{os.getpid()}.tmp"
-            tmps[name] = tmp
-            tmp.write_bytes(data)
-        for name, tmp in tmps.items():
-            os.replace(tmp, out_dir / name)
-    except OSError as exc:
-        for tmp in tmps.values():
-            tmp.unlink(missing_ok=True)
-        raise UserError(f"{out_dir}: cannot write the templates: {_why(exc)}") from None
-    written = [out_dir / name for name in encoded]
 
-    for name in sorted(set(previous) - set(encoded)):
-        stale = out_dir / name
-        current = _current_hash(stale)
-        if current == previous[name]:
-            stale.unlink()
-        elif current is not None and on_warning is not None:
-            on_warning(f"warning: {stale}: an earlier render wrote it and it was edited since; "
-                       "left in place (delete it if you do not need it)")
-    # a file now written by this set belongs to it alone
-    for entry in sets.values():
-        entry["files"] = {n: h for n, h in entry["files"].items() if n not in encoded}
-    serial = max((entry["serial"] for entry in sets.values()), default=0) + 1
-    sets[kind] = {"stack": rendered.stack_name, "serial": serial,
-                  "files": {name: _sha256(data) for name, data in sorted(encoded.items())}}
-    manifest = {"tool": _MANIFEST_TOOL, "version": 1,
-                "sets": {k: v for k, v in sorted(sets.items()) if v["files"]}}
-    tmp = out_dir / f"{MANIFEST}.{os.getpid()}.tmp"
-    try:
-        tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(tmp, out_dir / MANIFEST)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise UserError(f"{out_dir / MANIFEST}: cannot write the manifest: {_why(exc)}") from None
-    return written
+def write_set(rendered: RenderedSet, out_dir: Path, *, on_warning: Warn | None = None) -> list[Path]:
+    """Write every file of the set into ``out_dir`` and record it in the manifest.
+
+    Never loses a file it did not write: a file of the same name that no earlier
+    render recorded (or that was edited since) is an error and nothing is written. A
+    file the previous render of the same kind wrote and the new set no longer has is
+    removed if unchanged, kept with a warning if edited. Files are written to
+    temporary names first and renamed into place once all are written."""
+    return stage_set(rendered, out_dir, on_warning=on_warning).commit()
