@@ -97,7 +97,7 @@ def test_a_file_above_the_size_limit_is_refused_before_it_is_read(tmp_path: Path
         f.write("# " + "x" * 6_000_000 + "\n")  # 6 MB: the 38 s and 600 MB
     start = time.monotonic()
     code, stdout, stderr = run_main("render", str(big), "--out-dir", str(tmp_path / "out"))
-    assert time.monotonic() - start < 2
+    assert time.monotonic() - start < 5  # refused before reading: milliseconds, on a shared machine
     assert refused(stderr, code, stdout) == (
         f"{big}: cannot read the stack file: is {big.stat().st_size:,} bytes; the largest file read is "
         f"{MAX_STACK_FILE_BYTES:,} bytes")

@@ -230,15 +230,15 @@ def parse_yaml(text: str, source: str) -> Any:
         started = exc.context_mark
         if exc.problem and exc.context and started is not None and mark is not None and started.line != mark.line:
             what += f" ({exc.context} that starts on line {started.line + 1})"
-        raise StackFileError([f"{source}: YAML syntax error at {where}: {_one_line(what)}"]) from None
+        raise StackFileError([f"{source}: YAML syntax error at {where}: {_collapse_whitespace(what)}"]) from None
     except yaml.YAMLError as exc:
-        raise StackFileError([f"{source}: YAML syntax error: {_one_line(str(exc))}"]) from None
+        raise StackFileError([f"{source}: YAML syntax error: {_collapse_whitespace(str(exc))}"]) from None
     finally:
         if loader is not None:
             loader.dispose()
 
 
-def _one_line(text: str) -> str:
+def _collapse_whitespace(text: str) -> str:
     return " ".join(text.split())
 
 
