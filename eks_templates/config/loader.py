@@ -144,7 +144,9 @@ class _Loader(yaml.SafeLoader):
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
             value = super().construct_object(node, deep=deep)  # type: ignore[no-untyped-call]
-        except (ValueError, OverflowError) as exc:
+        except (ValueError, OverflowError, AttributeError, KeyError, TypeError, IndexError) as exc:
+            # PyYAML's constructors assume the resolver matched: an explicit tag on the
+            # wrong text (`!!timestamp x`, `!!bool maybe`) fails inside them with these.
             raise _Refused(self.paths.get(id(node), ()), _unreadable_scalar(node, exc)) from None
         if isinstance(value, int) and value.bit_length() > _MAX_INT_BITS:
             raise _Refused(self.paths.get(id(node), ()), _unreadable_scalar(node, None))
@@ -157,13 +159,19 @@ _MAX_INT_BITS = int(_MAX_INT_DIGITS * 3.3219)  # log2(10)
 
 def _unreadable_scalar(node: yaml.Node, exc: Exception | None) -> str:
     text = str(node.value) if isinstance(node, yaml.ScalarNode) else ""
-    shown = repr(text) if len(text) <= 40 else f"a value of {len(text):,} characters"
-    if node.tag.endswith(":int"):
+    if isinstance(node, yaml.SequenceNode):
+        shown = "a list"
+    elif isinstance(node, yaml.MappingNode):
+        shown = "a mapping"
+    else:
+        shown = repr(text) if len(text) <= 40 else f"a value of {len(text):,} characters"
+    kind = node.tag.rsplit(":", 1)[-1]
+    if kind == "int" and (exc is None or "limit" in str(exc)):
         return (f"a number of {len(text):,} characters is too large for any field (at most "
                 f"{_MAX_INT_DIGITS:,} digits); write it in quotes if it is text")
-    if node.tag.endswith(":timestamp"):
+    if kind == "timestamp" and isinstance(exc, ValueError):
         return f"{shown} reads as a date and is not one ({exc}); write it in quotes if it is text"
-    return f"{shown} cannot be read as {node.tag.rsplit(':', 1)[-1]}: {exc}"
+    return f"{shown} cannot be read as !!{kind}; remove the tag or fix the value"
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
