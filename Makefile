@@ -13,7 +13,7 @@ ARGS    ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help setup render lint test check golden checkov-venv bench clean \
-        deploy plan outputs scale delete sandbox require-stack
+        deploy plan outputs scale delete sandbox require-stack fuzz
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -48,6 +48,9 @@ check: setup checkov-venv ## ruff, mypy, then the tests
 	$(VENV)/bin/ruff check eks_templates tests bench
 	$(VENV)/bin/mypy
 	$(PY) -m pytest $(ARGS)
+
+fuzz: setup ## the property-based fuzz test, long (EKS_TEMPLATES_FUZZ=fuzz; make test runs it briefly)
+	EKS_TEMPLATES_FUZZ=fuzz $(PY) -m pytest tests/test_fuzz.py -p no:cacheprovider $(ARGS)
 
 golden: setup ## rewrite tests/golden/ from the current render (review the diff!)
 	$(PY) -m pytest tests/test_golden.py --update-golden -q

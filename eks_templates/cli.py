@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
 from eks_templates import interrupts
-from eks_templates.errors import EksTemplatesError
+from eks_templates.errors import EksTemplatesError, StdoutError
 
 #: command name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -53,16 +54,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     module = importlib.import_module(args._module)
     try:
         with interrupts.sticky():  # a Ctrl-C swallowed by a finalizer is raised again (interrupts.py)
-            return int(module.run(args))
+            code = int(module.run(args))
     except EksTemplatesError as exc:
+        if isinstance(exc, StdoutError):
+            _discard_stdout()
         for line in exc.lines():
             print(line, file=sys.stderr)
-        return exc.exit_code
+        code = exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        return 0
+        return _stdout_failed(None)
     except Exception as exc:  # an AWS failure becomes one line (deploy/aws_errors.py); a bug stays a traceback
         from eks_templates.deploy.aws_errors import translate
 
@@ -72,3 +75,41 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in error.lines():
             print(line, file=sys.stderr)
         return error.exit_code
+    try:  # what is still buffered for stdout fails here, not in the interpreter's exit
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except OSError as exc:
+        return _stdout_failed(exc)
+    return code
+
+
+# --------------------------------------------------------------------------- stdout
+# A reader that stops early (`| head`), stdout on a full disk (`> /dev/full`): one line
+# (or none, for the reader that stopped) and the conventional exit, never a traceback
+# or Python's "Exception ignored ... BrokenPipeError" at exit.
+
+#: exit status of a pipeline stage whose reader went away (128 + SIGPIPE), as for `yes | head`
+EXIT_BROKEN_PIPE = 141
+
+
+def _stdout_failed(exc: OSError | None) -> int:
+    """Writing to stdout failed: no reader any more (``exc`` None or a BrokenPipeError:
+    silent, 141) or another error such as a full disk (one line, exit 2)."""
+    _discard_stdout()
+    if exc is None or isinstance(exc, BrokenPipeError):
+        return EXIT_BROKEN_PIPE
+    print(StdoutError.about(exc).lines()[0], file=sys.stderr)
+    return StdoutError.exit_code
+
+
+def _discard_stdout() -> None:
+    """Point stdout's descriptor at /dev/null, so the interpreter's own flush at exit
+    (of what the failed write left buffered) succeeds silently."""
+    try:
+        fd = sys.stdout.fileno() if sys.stdout is not None else -1
+    except (OSError, ValueError, AttributeError):  # a captured stream (tests) has no descriptor
+        return
+    if fd >= 0:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, fd)
+        os.close(devnull)

@@ -108,13 +108,18 @@ class Schemas:
 # --------------------------------------------------------------------------- loading
 
 
-def load_dir(directory: Path) -> dict[str, Template]:
-    """Every template in ``directory``, by file name."""
+def load_dir(directory: Path, names: list[str] | None = None) -> dict[str, Template]:
+    """The templates in ``directory`` by file name: those named (the set the last render
+    wrote there, from its manifest), else every template file there."""
     if not directory.is_dir():
         raise UserError(f"{directory}: no earlier render here; run `render` first, or give --against DIR")
     files = {}
-    for path in sorted(directory.iterdir()):
+    paths = [directory / n for n in names] if names is not None else sorted(directory.iterdir())
+    for path in paths:
         if path.suffix not in TEMPLATE_SUFFIXES or not path.is_file():
+            if names is not None:
+                raise UserError(f"{path}: the last render wrote it and it is gone; render again, "
+                                "or give --against DIR")
             continue
         try:
             text = path.read_text("utf-8")

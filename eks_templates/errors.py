@@ -7,6 +7,14 @@ message (one line per problem, no traceback) and exits with ``exit_code``.
 from __future__ import annotations
 
 
+def one_line(text: str) -> str:
+    """``text`` with every non-printable character (a line break, a tab, a control
+    character from the stack file) written as its escape: one problem, one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 class EksTemplatesError(Exception):
     """Base class: a problem to report to the user, not a bug."""
 
@@ -14,7 +22,7 @@ class EksTemplatesError(Exception):
 
     def __init__(self, message: str, *, messages: list[str] | None = None) -> None:
         super().__init__(message)
-        self.messages: list[str] = messages if messages is not None else [message]
+        self.messages: list[str] = [one_line(m) for m in (messages if messages is not None else [message])]
 
     def lines(self) -> list[str]:
         """What the CLI prints on stderr, one problem per line."""
@@ -25,6 +33,14 @@ class UserError(EksTemplatesError):
     """Bad input, a declined confirmation or a refused operation (exit 2)."""
 
     exit_code = 2
+
+
+class StdoutError(UserError):
+    """Writing the command's output to stdout failed (a full disk, ``> /dev/full``)."""
+
+    @classmethod
+    def about(cls, exc: OSError) -> StdoutError:
+        return cls(f"cannot write to stdout: {(exc.strerror or str(exc)).lower()}")
 
 
 class StackFileError(UserError):

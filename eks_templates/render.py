@@ -7,8 +7,11 @@ cfn-lint or rich): this is the path of ``python -m eks_templates render``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -16,14 +19,13 @@ from typing import Any, Literal
 from troposphere import Template
 
 from eks_templates import assembly
+from eks_templates.config.files import reason
 from eks_templates.config.model import ClusterConfig
 from eks_templates.errors import UserError
 
 Format = Literal["json", "yaml"]
 ROOT = "root"
 FLAT = "flat"
-#: template files this module writes (anything else in an output directory is left alone)
-TEMPLATE_SUFFIXES = (".json", ".yaml")
 
 
 @dataclass(frozen=True)
@@ -84,18 +86,213 @@ def default_out_dir(rendered: RenderedSet) -> Path:
     return Path("build") / rendered.stack_name
 
 
-def write_set(rendered: RenderedSet, out_dir: Path) -> list[Path]:
-    """Write every file of the set into ``out_dir`` (atomically, file by file) and
-    remove template files left there by an earlier render that the set no longer has."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in rendered.files.items():
-        target = out_dir / name
-        tmp = out_dir / f".{name}.{os.getpid()}.tmp"
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
-        written.append(target)
-    for stale in sorted(out_dir.iterdir()):
-        if stale.suffix in TEMPLATE_SUFFIXES and stale.name not in rendered.files and stale.is_file():
-            stale.unlink()
-    return written
+# --------------------------------------------------------------------------- the set on disk
+#
+# An output directory can be anything the user names (``--out-dir stacks``), so a render
+# removes or overwrites only what an earlier render wrote there and nobody changed since.
+# The record is a manifest beside the templates: per set (layout and format, so a nested,
+# a flat, a JSON and a YAML render live side by side) the files it wrote and their sha256.
+
+#: the manifest a render writes into its output directory
+MANIFEST = ".eks-templates-manifest.json"
+_MANIFEST_TOOL = "eks-templates"
+#: the order ``diff`` prefers sets in when two were written equally recently (never, in practice)
+SET_KINDS = ("nested.json", "nested.yaml", "flat.json", "flat.yaml")
+
+Warn = Callable[[str], None]
+
+
+def set_kind(rendered: RenderedSet) -> str:
+    """``nested.json``, ``flat.yaml``, ...: one manifest entry per kind of set."""
+    layout = FLAT if rendered.root == f"{FLAT}.{rendered.fmt}" else "nested"
+    return f"{layout}.{rendered.fmt}"
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _why(exc: OSError) -> str:
+    return reason(exc)
+
+
+def read_manifest(out_dir: Path) -> dict[str, dict[str, Any]]:
+    """The sets recorded in ``out_dir``'s manifest: kind -> {"stack", "serial", "files": {name: sha256}}.
+
+    A missing, unreadable or malformed manifest records nothing (so nothing there is
+    taken for a render's own file)."""
+    try:
+        data = json.loads((out_dir / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    sets = data.get("sets") if isinstance(data, dict) and data.get("tool") == _MANIFEST_TOOL else None
+    if not isinstance(sets, dict):
+        return {}
+    valid: dict[str, dict[str, Any]] = {}
+    for kind, entry in sets.items():
+        files = entry.get("files") if isinstance(entry, dict) else None
+        if kind in SET_KINDS and isinstance(files, dict) and all(
+            isinstance(n, str) and "/" not in n and not n.startswith(".") and isinstance(h, str)
+            for n, h in files.items()
+        ):
+            serial = entry.get("serial")
+            valid[kind] = {"stack": str(entry.get("stack", "")),
+                           "serial": serial if isinstance(serial, int) and not isinstance(serial, bool) else 0,
+                           "files": dict(files)}
+    return valid
+
+
+def latest_set(out_dir: Path) -> list[str] | None:
+    """File names of the set the last render into ``out_dir`` wrote (None without a manifest)."""
+    sets = read_manifest(out_dir)
+    if not sets:
+        return None
+    kind = max(sets, key=lambda k: (sets[k]["serial"], -SET_KINDS.index(k)))
+    return sorted(sets[kind]["files"])
+
+
+def _current_hash(path: Path) -> str | None:
+    """sha256 of a regular file at ``path``; None when there is none; "" for anything else."""
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return ""
+    return _sha256(path.read_bytes())
+
+
+def _prepare_dir(out_dir: Path) -> list[Path]:
+    """Create ``out_dir`` (and its parents); the directories created, outermost first."""
+    missing = []
+    for directory in (out_dir, *out_dir.parents):
+        try:
+            if directory.is_dir():
+                break
+        except OSError:
+            break
+        missing.append(directory)
+    not_a_dir = f"{out_dir}: the output directory is not a directory; give --out-dir a directory"
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserError(not_a_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise UserError(not_a_dir) from None
+    except OSError as exc:
+        raise UserError(f"{out_dir}: cannot create the output directory: {_why(exc)}") from None
+    return missing[::-1]
+
+
+@dataclass
+class StagedSet:
+    """A set written to temporary files in its output directory, not yet in place:
+    :meth:`commit` renames them into place and records them; :meth:`abort` leaves the
+    directory as it was (the render wrote its templates to stdout first and that failed)."""
+
+    rendered: RenderedSet
+    out_dir: Path
+    created_dirs: list[Path]
+    sets: dict[str, dict[str, Any]]
+    encoded: dict[str, bytes]
+    tmps: dict[str, Path]
+    on_warning: Warn | None = None
+
+    def abort(self) -> None:
+        for tmp in self.tmps.values():
+            tmp.unlink(missing_ok=True)
+        for directory in reversed(self.created_dirs):
+            try:
+                directory.rmdir()
+            except OSError:
+                break
+
+    def commit(self) -> list[Path]:
+        out_dir, encoded, sets = self.out_dir, self.encoded, self.sets
+        try:
+            for name, tmp in self.tmps.items():
+                os.replace(tmp, out_dir / name)
+        except OSError as exc:
+            self.abort()
+            raise UserError(f"{out_dir}: cannot write the templates: {_why(exc)}") from None
+        kind = set_kind(self.rendered)
+        previous = sets.get(kind, {"files": {}})["files"]
+        for name in sorted(set(previous) - set(encoded)):
+            stale = out_dir / name
+            current = _current_hash(stale)
+            if current == previous[name]:
+                stale.unlink()
+            elif current is not None and self.on_warning is not None:
+                self.on_warning(f"warning: {stale}: an earlier render wrote it and it was edited since; "
+                                "left in place (delete it if you do not need it)")
+        for entry in sets.values():  # a file now written by this set belongs to it alone
+            entry["files"] = {n: h for n, h in entry["files"].items() if n not in encoded}
+        serial = max((entry["serial"] for entry in sets.values()), default=0) + 1
+        sets[kind] = {"stack": self.rendered.stack_name, "serial": serial,
+                      "files": {name: _sha256(data) for name, data in sorted(encoded.items())}}
+        manifest = {"tool": _MANIFEST_TOOL, "version": 1,
+                    "sets": {k: v for k, v in sorted(sets.items()) if v["files"]}}
+        tmp = out_dir / f"{MANIFEST}.{os.getpid()}.tmp"
+        try:
+            tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+            os.replace(tmp, out_dir / MANIFEST)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise UserError(f"{out_dir / MANIFEST}: cannot write the manifest: {_why(exc)}") from None
+        return [out_dir / name for name in encoded]
+
+
+def stage_set(rendered: RenderedSet, out_dir: Path, *, on_warning: Warn | None = None) -> StagedSet:
+    """Check ``out_dir`` and write the set there under temporary names (see :func:`write_set`)."""
+    created = _prepare_dir(out_dir)
+    staged = StagedSet(rendered, out_dir, created, read_manifest(out_dir),
+                       {name: text.encode("utf-8") for name, text in rendered.files.items()}, {}, on_warning)
+    try:
+        _refuse_conflicts(staged)
+        for name, data in staged.encoded.items():
+            tmp = out_dir / f".{name}.{os.getpid()}.tmp"
+            staged.tmps[name] = tmp
+            tmp.write_bytes(data)
+    except OSError as exc:
+        staged.abort()
+        raise UserError(f"{out_dir}: cannot write the templates: {_why(exc)}") from None
+    except UserError:
+        staged.abort()
+        raise
+    return staged
+
+
+def _refuse_conflicts(staged: StagedSet) -> None:
+    """A file in the way that no render wrote, or that was edited since: refuse them all."""
+    out_dir = staged.out_dir
+    recorded = {name: digest for entry in staged.sets.values() for name, digest in entry["files"].items()}
+    conflicts = []
+    for name, data in staged.encoded.items():
+        try:
+            current = _current_hash(out_dir / name)
+        except OSError as exc:
+            raise UserError(f"{out_dir / name}: cannot read the file there: {_why(exc)}") from None
+        if current is None or current == _sha256(data) or (current and recorded.get(name) == current):
+            continue
+        if current == "":
+            conflicts.append(f"{out_dir / name}: is in the way and is not a file; move it, or choose another "
+                             "--out-dir")
+        elif name in recorded:
+            conflicts.append(f"{out_dir / name}: changed since a render wrote it; move your edits away (or "
+                             "delete the file), or choose another --out-dir")
+        else:
+            conflicts.append(f"{out_dir / name}: exists and no render wrote it (not in {MANIFEST}); move it "
+                             "away, or choose another --out-dir")
+    if conflicts:
+        raise UserError(conflicts[0], messages=conflicts)
+
+
+def write_set(rendered: RenderedSet, out_dir: Path, *, on_warning: Warn | None = None) -> list[Path]:
+    """Write every file of the set into ``out_dir`` and record it in the manifest.
+
+    Never loses a file it did not write: a file of the same name that no earlier
+    render recorded (or that was edited since) is an error and nothing is written. A
+    file the previous render of the same kind wrote and the new set no longer has is
+    removed if unchanged, kept with a warning if edited. Files are written to
+    temporary names first and renamed into place once all are written."""
+    return stage_set(rendered, out_dir, on_warning=on_warning).commit()

@@ -35,7 +35,7 @@ def test_render_flat_is_one_template_without_nested_stacks(tmp_path: Path):
     flat = json.loads(result.stdout)
     assert "AWS::CloudFormation::Stack" not in {r["Type"] for r in flat["Resources"].values()}
     assert "VPC" in flat["Resources"]
-    assert [p.name for p in tmp_path.iterdir()] == ["flat.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".eks-templates-manifest.json", "flat.json"]
 
 
 def test_render_yaml_format(tmp_path: Path):

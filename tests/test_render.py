@@ -60,12 +60,13 @@ def test_yaml_format_is_the_same_template():
         assert yaml.safe_load(as_yaml.files[name.replace(".json", ".yaml")]) == data
 
 
-def test_write_set_removes_stale_children_only(tmp_path: Path):
+def test_write_set_leaves_files_it_did_not_write(tmp_path: Path):
+    """A template-like file no render recorded stays (the old code deleted every *.json)."""
     rendered = render_set(load_stack(None, on_warning=None))
     (tmp_path / "NodegroupGoneStack.json").write_text("{}")
     (tmp_path / "notes.txt").write_text("keep me")
     written = write_set(rendered, tmp_path)
     assert sorted(p.name for p in written) == sorted(rendered.files)
-    assert not (tmp_path / "NodegroupGoneStack.json").exists()
+    assert (tmp_path / "NodegroupGoneStack.json").read_text() == "{}"
     assert (tmp_path / "notes.txt").read_text() == "keep me"
     assert not list(tmp_path.glob(".*.tmp"))

@@ -25,13 +25,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from eks_templates import diff
     from eks_templates.config import load_stack
-    from eks_templates.render import default_out_dir, render_set
+    from eks_templates.render import default_out_dir, latest_set, render_set
 
     config = load_stack(args.stack, strict=args.strict)
     rendered = render_set(config)
     against = args.against or default_out_dir(rendered)
-    old = diff.load_dir(against)
-    if "flat.json" in old and "root.json" not in old:  # the earlier render was --flat
+    old = diff.load_dir(against, latest_set(against))
+    if any(Path(n).stem == "flat" for n in old) and not any(Path(n).stem == "root" for n in old):
+        # the earlier render was --flat
         rendered = render_set(config, flat=True)
     new = {name: json.loads(text) for name, text in rendered.files.items()}
     changes = diff.compare(old, new, root=rendered.root, schemas=diff.Schemas(config.metadata.region))

@@ -25,13 +25,30 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from eks_templates.config import load_stack
-    from eks_templates.render import default_out_dir, render_set, write_set
+    from eks_templates.errors import StdoutError, UserError
+    from eks_templates.render import default_out_dir, render_set, stage_set
 
+    if sys.stdout is None:  # started with stdout closed (`>&-`): the root template has nowhere to go
+        raise UserError("stdout is closed; render prints the root template there: redirect it "
+                        "(> cluster.json, or > /dev/null)")
     config = load_stack(args.stack, strict=args.strict)
     rendered = render_set(config, fmt=args.format, flat=args.flat)
     out_dir = args.out_dir or default_out_dir(rendered)
-    written = write_set(rendered, out_dir)
-    sys.stdout.write(rendered.files[rendered.root])
-    sys.stdout.flush()
+    # The set goes to temporary files first; stdout next; only then are the files put in
+    # place, so a failed write to stdout (full, or a reader that stopped) leaves out_dir as it was.
+    staged = stage_set(rendered, out_dir, on_warning=lambda line: print(line, file=sys.stderr))
+    try:
+        sys.stdout.write(rendered.files[rendered.root])
+        sys.stdout.flush()
+    except BrokenPipeError:
+        staged.abort()
+        raise  # the CLI exits as a pipeline stage whose reader went away
+    except OSError as exc:
+        staged.abort()
+        raise StdoutError.about(exc) from None
+    except BaseException:
+        staged.abort()
+        raise
+    written = staged.commit()
     print(f"wrote {len(written)} template(s) to {out_dir}/", file=sys.stderr)
     return 0

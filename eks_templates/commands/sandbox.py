@@ -6,8 +6,19 @@ from __future__ import annotations
 import argparse
 
 
+def port(text: str) -> int:
+    """A TCP port number, 0-65535 (0: any free port)."""
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number; give 0-65535") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port number; give 0-65535 (0: any free port)")
+    return value
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--port", type=int, default=5000, help="port on localhost (default: 5000; 0 = any free port)")
+    parser.add_argument("--port", type=port, default=5000, help="port on localhost (default: 5000; 0 = any free port)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,6 +7,8 @@ file are reported together as a :class:`~eks_templates.errors.StackFileError`.
 from __future__ import annotations
 
 import datetime as _dt
+import errno
+import os
 import sys
 import types
 import typing
@@ -16,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from eks_templates.config import files
 from eks_templates.config.model import ClusterConfig
 from eks_templates.config.problems import Problem, suggest, yaml_path
 from eks_templates.config.schema import Model, SchemaError
@@ -38,9 +41,18 @@ def _stderr(line: str) -> None:
 def resolve(ref: str) -> Path:
     """A stack name (``myeks`` -> ``stacks/myeks.yaml``) or a path to a file."""
     as_path = Path(ref)
-    if as_path.suffix in (".yaml", ".yml") or len(as_path.parts) > 1 or as_path.is_file():
+    if as_path.suffix in (".yaml", ".yml") or len(as_path.parts) > 1 or _exists(as_path):
         return as_path
     return STACKS_DIR / f"{ref}.yaml"
+
+
+def _exists(path: Path) -> bool:
+    """Anything at ``path`` (a FIFO or a directory too: reading it says what it is)."""
+    try:
+        os.lstat(path)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def default_text() -> str:
@@ -51,29 +63,174 @@ def default_text() -> str:
 # --------------------------------------------------------------------------- YAML
 
 
+#: How deep a stack file may nest (eksctl's deepest key is 6 levels down). PyYAML's
+#: composer recurses per level, so ~300 levels overflow Python's stack.
+MAX_DEPTH = 32
+_SHOWN_DEPTH = 8  # a problem that deep is named by the first levels of its path
+#: How many values (scalars, lists, mappings) a stack file may hold: a file with 200
+#: nodegroups has ~5,000. It bounds the time PyYAML takes (~40 us a value) well below
+#: what the size limit alone would (a 1 MiB file of `[1,1,...]` is 500,000 values, 20 s).
+MAX_NODES = 50_000
+#: At most this many problems are printed; a line then says how many more there are.
+MAX_PROBLEMS = 100
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_Loc = tuple[str | int, ...]
+
+
+class _Refused(Exception):
+    """A node of the file that cannot become a value; reported as ``<file>: <path>: <message>``."""
+
+    def __init__(self, loc: _Loc, message: str) -> None:
+        super().__init__(message)
+        self.loc, self.message = loc, message
+
+
+def _key_part(node: yaml.Node) -> str:
+    return str(node.value) if isinstance(node, yaml.ScalarNode) else "?"
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one)."""
+    """SafeLoader that knows each node's YAML path, refuses duplicate keys (PyYAML
+    silently keeps the last one), collections as keys and nesting deeper than
+    MAX_DEPTH, and turns a scalar PyYAML cannot build (a 5,000-digit number, the
+    date 2026-02-30) into a problem at its path instead of a crash. Merge keys
+    (``<<: *anchor``) work as in YAML 1.1 and eksctl (go-yaml)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._loc: list[str | int] = []
+        self._nodes = 0
+        #: id(node) -> its YAML path; the nodes stay alive as long as the loader
+        self.paths: dict[int, _Loc] = {}
+        #: (start index, line, loc) of every scalar, for locating a character offset
+        self.scalars: list[tuple[int, int, _Loc]] = []
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        # PyYAML composes a mapping key with index None, its value with the key node as
+        # index, and a sequence item with its position.
+        composing_key = isinstance(parent, yaml.MappingNode) and index is None
+        part: str | int | None = None
+        if isinstance(parent, yaml.SequenceNode):
+            part = index
+        elif isinstance(parent, yaml.MappingNode) and not composing_key:
+            part = _key_part(index)
+        if part is not None:
+            self._loc.append(part)
+        self._nodes += 1
+        try:
+            if self._nodes > MAX_NODES:
+                raise _Refused(tuple(self._loc[:_SHOWN_DEPTH]),
+                               f"the file holds more than {MAX_NODES:,} values (this one is on line "
+                               f"{self.peek_event().start_mark.line + 1}); stack files hold a few thousand")
+            if len(self._loc) > MAX_DEPTH:
+                raise _Refused(tuple(self._loc[:_SHOWN_DEPTH]), f"nests more than {MAX_DEPTH} levels deep "
+                               f"below here (line {self.peek_event().start_mark.line + 1}); stack files nest "
+                               "a few levels")
+            node: yaml.Node = super().compose_node(parent, index)  # type: ignore[no-untyped-call,assignment]
+            loc = tuple(self._loc)
+        finally:
+            if part is not None:
+                self._loc.pop()
+        if composing_key:
+            if not isinstance(node, yaml.ScalarNode):
+                kind = "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
+                raise _Refused(loc, f"{kind} as a mapping key (line {node.start_mark.line + 1}); keys are names")
+            loc = (*loc, str(node.value))
+        self.paths.setdefault(id(node), loc)
+        if isinstance(node, yaml.ScalarNode):
+            self.scalars.append((node.start_mark.index, node.start_mark.line, loc))
+        return node
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            value = super().construct_object(node, deep=deep)  # type: ignore[no-untyped-call]
+        except (ValueError, OverflowError, AttributeError, KeyError, TypeError, IndexError) as exc:
+            # PyYAML's constructors assume the resolver matched: an explicit tag on the
+            # wrong text (`!!timestamp x`, `!!bool maybe`) fails inside them with these.
+            raise _Refused(self.paths.get(id(node), ()), _unreadable_scalar(node, exc)) from None
+        if isinstance(value, int) and value.bit_length() > _MAX_INT_BITS:
+            raise _Refused(self.paths.get(id(node), ()), _unreadable_scalar(node, None))
+        return value
+
+
+_MAX_INT_DIGITS = 4300  # Python's limit for int <-> decimal text (sys.get_int_max_str_digits)
+_MAX_INT_BITS = int(_MAX_INT_DIGITS * 3.3219)  # log2(10)
+
+
+def _unreadable_scalar(node: yaml.Node, exc: Exception | None) -> str:
+    text = str(node.value) if isinstance(node, yaml.ScalarNode) else ""
+    if isinstance(node, yaml.SequenceNode):
+        shown = "a list"
+    elif isinstance(node, yaml.MappingNode):
+        shown = "a mapping"
+    else:
+        shown = repr(text) if len(text) <= 40 else f"a value of {len(text):,} characters"
+    kind = node.tag.rsplit(":", 1)[-1]
+    if kind == "int" and (exc is None or "limit" in str(exc)):
+        return (f"a number of {len(text):,} characters is too large for any field (at most "
+                f"{_MAX_INT_DIGITS:,} digits); write it in quotes if it is text")
+    if kind == "timestamp" and isinstance(exc, ValueError):
+        return f"{shown} reads as a date and is not one ({exc}); write it in quotes if it is text"
+    return f"{shown} cannot be read as !!{kind}; remove the tag or fix the value"
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
     seen: dict[Any, yaml.Node] = {}
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+        if key_node.tag == _MERGE_TAG:
+            continue  # `<<: *anchor`: SafeConstructor merges it below; an explicit key overrides it
+        key = loader.construct_object(key_node, deep=True)
         if key in seen:
             first = seen[key].start_mark.line + 1
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r} (first on line {first})", key_node.start_mark
             )
         seen[key] = key_node
-    return loader.construct_mapping(node, deep=deep)
+    return loader.construct_mapping(node, deep=deep)  # flattens merge keys first
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def parse_yaml(text: str, source: str) -> Any:
+def _line_column(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _path_at(text: str, index: int) -> _Loc | None:
+    """The YAML path of the value written on the line of ``index``, before it (for a
+    problem PyYAML reports as a character offset)."""
+    line = text.count("\n", 0, index)
+    clean = yaml.reader.Reader.NON_PRINTABLE.sub("\ufffd", text)  # one printable, non-special character
+    loader = _Loader(clean)
     try:
-        return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: no arbitrary objects
+        loader.get_single_node()
+    except (yaml.YAMLError, _Refused, RecursionError):
+        return None
+    finally:
+        loader.dispose()
+    before = [(start, loc) for start, at_line, loc in loader.scalars if at_line == line and start <= index]
+    return max(before)[1] if before else None
+
+
+def _control_character(text: str, exc: yaml.reader.ReaderError, source: str) -> StackFileError:
+    line, column = _line_column(text, exc.position)
+    char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+    message = (f"control character U+{ord(char):04X} at line {line}, column {column}; YAML does not allow it "
+               "in a file: remove it (inside double quotes, write it as an escape such as \\t)")
+    loc = _path_at(text, exc.position)
+    return StackFileError([Problem(yaml_path(loc) if loc else "", message).format(source)])
+
+
+def parse_yaml(text: str, source: str) -> Any:
+    loader: _Loader | None = None
+    try:
+        loader = _Loader(text)  # a SafeLoader subclass: no arbitrary objects
+        return loader.get_single_data()
+    except _Refused as exc:
+        raise StackFileError([Problem(yaml_path(exc.loc), exc.message).format(source)]) from None
+    except yaml.reader.ReaderError as exc:
+        raise _control_character(text, exc, source) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
@@ -81,9 +238,16 @@ def parse_yaml(text: str, source: str) -> Any:
         started = exc.context_mark
         if exc.problem and exc.context and started is not None and mark is not None and started.line != mark.line:
             what += f" ({exc.context} that starts on line {started.line + 1})"
-        raise StackFileError([f"{source}: YAML syntax error at {where}: {what}"]) from None
+        raise StackFileError([f"{source}: YAML syntax error at {where}: {_collapse_whitespace(what)}"]) from None
     except yaml.YAMLError as exc:
-        raise StackFileError([f"{source}: YAML syntax error: {exc}"]) from None
+        raise StackFileError([f"{source}: YAML syntax error: {_collapse_whitespace(str(exc))}"]) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+def _collapse_whitespace(text: str) -> str:
+    return " ".join(text.split())
 
 
 # --------------------------------------------------------------------------- schema errors -> lines
@@ -128,7 +292,7 @@ def _allowed_keys(model: type[Model]) -> list[str]:
 
 def _describe(value: Any) -> str:
     if isinstance(value, str):
-        return repr(value)
+        return repr(value) if len(value) <= 80 else f"{value[:40]!r}... ({len(value):,} characters)"
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
@@ -216,17 +380,21 @@ def _read_public_keys(data: dict[str, Any], base: Path) -> list[Problem]:
         ssh = group.get("ssh") if isinstance(group, dict) else None
         if not isinstance(ssh, dict) or not isinstance(ssh.get("publicKeyPath"), str):
             continue
-        path = Path(ssh["publicKeyPath"]).expanduser()
+        where = yaml_path(("managedNodeGroups", i, "ssh", "publicKeyPath"))
+        try:
+            path = Path(ssh["publicKeyPath"]).expanduser()
+        except RuntimeError as exc:  # ~user that does not exist
+            problems.append(Problem(where, f"cannot read {ssh['publicKeyPath']!r}: {exc}"))
+            continue
         if not path.is_absolute():
             path = base / path
-        where = yaml_path(("managedNodeGroups", i, "ssh", "publicKeyPath"))
         if "publicKey" in ssh:
             problems.append(Problem(where, "cannot be given together with publicKey; use one of them"))
             continue
         try:
-            key = path.read_text("utf-8").strip()
-        except OSError as exc:
-            problems.append(Problem(where, f"cannot read {str(path)!r}: {exc.strerror or exc}"))
+            key = files.read_text(path, limit=files.MAX_KEY_FILE_BYTES).strip()
+        except files.UnreadableFile as exc:
+            problems.append(Problem(where, f"cannot read {str(path)!r}: {exc}"))
             continue
         if not key.startswith(("ssh-rsa ", "ssh-ed25519 ", "ecdsa-sha2-")):
             problems.append(Problem(where, f"{str(path)!r} is not an OpenSSH public key"))
@@ -236,6 +404,12 @@ def _read_public_keys(data: dict[str, Any], base: Path) -> list[Problem]:
 
 
 # --------------------------------------------------------------------------- entry points
+
+
+def _capped(lines: list[str], source: str) -> list[str]:
+    if len(lines) <= MAX_PROBLEMS:
+        return lines
+    return [*lines[:MAX_PROBLEMS], f"{source}: {len(lines) - MAX_PROBLEMS:,} more problem(s) not shown"]
 
 
 def parse_config(
@@ -265,7 +439,7 @@ def parse_config(
         config = ClusterConfig.model_validate(data)
     except SchemaError as exc:
         problems.extend(_error_line(e) for e in exc.errors())
-        raise StackFileError([p.format(source) for p in dict.fromkeys(problems)]) from None
+        raise StackFileError(_capped([p.format(source) for p in dict.fromkeys(problems)], source)) from None
     problems.extend(validate.check(config, today=today or _dt.date.today()))
     if strict:
         problems = [
@@ -274,7 +448,7 @@ def parse_config(
         ]
     failed = [p for p in problems if p.severity == "error"]
     if failed:
-        raise StackFileError([p.format(source) for p in failed])
+        raise StackFileError(_capped([p.format(source) for p in failed], source))
     if on_warning is not None:
         for p in problems:
             on_warning(p.format(source))
@@ -294,14 +468,14 @@ def load_stack(
     path = resolve(ref)
     source = str(path)
     try:
-        text = path.read_text("utf-8")
-    except FileNotFoundError:
-        by_name = path == STACKS_DIR / f"{ref}.yaml"
-        known = sorted(p.stem for p in STACKS_DIR.glob("*.yaml")) if by_name and STACKS_DIR.is_dir() else []
-        hint = f"; stacks here: {', '.join(known)}" if known else ""
-        raise StackFileError([f"{source}: no such stack file{hint}"]) from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise StackFileError([f"{source}: cannot read the file: {exc}"]) from None
+        text = files.read_text(path, limit=files.MAX_STACK_FILE_BYTES)
+    except files.UnreadableFile as exc:
+        if exc.errno == errno.ENOENT:
+            by_name = path == STACKS_DIR / f"{ref}.yaml"
+            known = sorted(p.stem for p in STACKS_DIR.glob("*.yaml")) if by_name and STACKS_DIR.is_dir() else []
+            hint = f"; stacks here: {', '.join(known)}" if known else ""
+            raise StackFileError([f"{source}: no such stack file{hint}"]) from None
+        raise StackFileError([f"{source}: cannot read the stack file: {exc}"]) from None
     return parse_config(
         text, source, base=path.parent, today=today, strict=strict, on_warning=on_warning
     )

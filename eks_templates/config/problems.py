@@ -9,6 +9,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from eks_templates.errors import one_line
+
 Severity = Literal["error", "warning"]
 
 
@@ -21,7 +23,7 @@ class Problem:
     def format(self, source: str) -> str:
         where = f"{source}: {self.path}" if self.path else source
         prefix = "warning: " if self.severity == "warning" else ""
-        return f"{prefix}{where}: {self.message}"
+        return one_line(f"{prefix}{where}: {self.message}")
 
 
 def yaml_path(loc: Sequence[str | int]) -> str:

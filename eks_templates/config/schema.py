@@ -15,6 +15,7 @@ into one line per problem.
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from dataclasses import dataclass
@@ -149,6 +150,22 @@ class Model:
 
 # --------------------------------------------------------------------------- validation
 
+_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
+_MAX_INT_DIGITS = 4300
+
+
+def key_name(key: Any) -> str:
+    """A mapping key as it appears in a YAML path: YAML's spelling for a key that is not
+    text (``5``, ``true``, ``null``), so ``{5: x}`` is ``.5``, never an index ``[5]``."""
+    if isinstance(key, str):
+        return key
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    return str(key)
+
+
 _TRUE = {"true", "yes", "on", "y", "t", "1"}
 _FALSE = {"false", "no", "off", "n", "f", "0"}
 
@@ -192,7 +209,7 @@ def _validate(annotation: Any, value: Any, loc: tuple[Any, ...], errors: list[di
         out = {}
         for key, item in value.items():
             if not isinstance(key, str):
-                _error(errors, (*loc, key), "string_type", key, "Keys should be strings")
+                _error(errors, (*loc, key_name(key)), "string_type", key, "Keys should be strings")
                 continue
             out[key] = _validate(value_type, item, (*loc, key), errors)
         return out
@@ -221,8 +238,10 @@ def _validate(annotation: Any, value: Any, loc: tuple[Any, ...], errors: list[di
             # is a whole number written as one; int(1e300) would render a 301-digit size.
             return _error(errors, loc, "int_from_float", value, "Input should be a valid integer")
         if isinstance(value, str):
+            # ASCII digits only ("²" or Arabic-Indic digits pass str.isdigit; AWS takes neither),
+            # one sign, and no more digits than int() converts (sys.get_int_max_str_digits).
             text = value.strip()
-            if text.lstrip("+-").isdigit():
+            if _INTEGER.fullmatch(text) and len(text) <= _MAX_INT_DIGITS:
                 return int(text)
             return _error(errors, loc, "int_parsing", value, "Input should be a valid integer")
         return _error(errors, loc, "int_type", value, "Input should be a valid integer")
@@ -239,7 +258,7 @@ def _validate_model(cls: type[Model], value: Any, loc: tuple[Any, ...], errors: 
     known = {s.alias for s in specs}
     for key in data:
         if key not in known:
-            _error(errors, (*loc, key), "extra_forbidden", data[key], "Extra inputs are not permitted")
+            _error(errors, (*loc, key_name(key)), "extra_forbidden", data[key], "Extra inputs are not permitted")
     before = len(errors)
     values: dict[str, Any] = {}
     for spec in specs:

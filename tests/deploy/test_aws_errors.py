@@ -261,4 +261,4 @@ def test_the_aws_translation_does_not_catch_a_broken_pipe(monkeypatch: pytest.Mo
         raise BrokenPipeError
 
     monkeypatch.setattr(session, "make_aws", broken)
-    assert cli.main(["outputs", STACK_FILE]) == 0
+    assert cli.main(["outputs", STACK_FILE]) == cli.EXIT_BROKEN_PIPE  # 141, silent (cli._stdout_failed)
