@@ -42,10 +42,12 @@ def apply() -> None:
     with _lock:
         from moto.cloudformation import parsing
 
-        from eks_templates.sandbox import ec2_iam, eks, patches, ssm_public
+        from eks_templates.sandbox import ec2_iam, eks, patches, refusals, rollback, ssm_public
 
         if not _applied:
             patches.install()
+            refusals.install()
+            rollback.install()  # outermost: wraps the hooks the two above installed
             ssm_public.install()
             _applied = True
         # moto builds its type map once from CloudFormationModel.__subclasses__() and caches

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from botocore.exceptions import ClientError
 
 from . import templates as t
-from .cfn import deploy, live_stacks, outputs, physical_ids
+from .cfn import StackFailed, create, deploy, live_stacks, outputs, physical_ids
 from .conftest import Clients
 
 
@@ -54,8 +52,8 @@ def test_getatt_of_missing_output_is_a_validation_error(aws: Clients) -> None:
     b_url = t.upload(aws.s3, "b.json", t.security())
     template = _ab_root(a_url, b_url)
     template["Resources"]["ChildB"]["Properties"]["Parameters"]["VpcId"] = t.getatt("ChildA", "Outputs.NoSuchOutput")
-    with pytest.raises(ClientError, match="no output 'NoSuchOutput'"):
-        aws.cloudformation.create_stack(StackName="root", TemplateBody=json.dumps(template))
+    with pytest.raises(StackFailed, match="no output 'NoSuchOutput'"):
+        create(aws.cloudformation, "root", template)
 
 
 def test_changed_child_parameters_update_the_child_in_place(aws: Clients) -> None:
