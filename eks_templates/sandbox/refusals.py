@@ -11,6 +11,8 @@ the stack rolls back (:mod:`.rollback`); the same EC2 rules hold for the API
   The architecture '...' of the specified instance type does not match ...``;
 - a security group name ``sg-*`` or longer than 255: EC2's ``InvalidParameterValue: Value
   (...) for parameter GroupName is invalid. ...``;
+- ``DeleteVpc`` of a VPC that still has security groups other than its default: EC2's
+  ``DependencyViolation`` (moto deleted it);
 - an ``AWS::Logs::LogGroup`` whose name exists: the handler's ``AlreadyExists`` (moto gave the
   Logs API's own error);
 - an update that changes a create-only property of a resource whose name the template
@@ -30,9 +32,10 @@ from typing import Any
 
 from moto.cloudformation import parsing as cfn_parsing
 from moto.cloudformation.parsing import ResourceMap
-from moto.ec2.exceptions import EC2ClientError
+from moto.ec2.exceptions import DependencyViolationError, EC2ClientError
 from moto.ec2.models.instance_types import INSTANCE_TYPES
 from moto.ec2.models.instances import InstanceBackend
+from moto.ec2.models.vpcs import VPCBackend
 from moto.ec2.models.security_groups import SecurityGroup, SecurityGroupBackend
 from moto.logs.models import LogGroup, logs_backends
 from moto.moto_api._internal import mock_random
@@ -150,6 +153,21 @@ def _security_group_create(original: Callable[..., Any]) -> Any:
             _generated_name.reset(token)
 
     return classmethod(create_from_cloudformation_json)
+
+
+def _delete_vpc(original: Callable[..., Any]) -> Callable[..., Any]:
+    def delete_vpc(self: VPCBackend, vpc_id: str) -> Any:
+        # EC2 DeleteVpc: "you must terminate or delete all ... security groups (other than the
+        # default), ... before you can delete the VPC"
+        # (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteVpc.html); moto checked
+        # subnets, route tables and VPN gateways only.
+        groups = [g for g in self.describe_security_groups(filters={"vpc-id": [vpc_id]})  # type: ignore[attr-defined]
+                  if g.name != "default"]
+        if groups:
+            raise DependencyViolationError(f"The vpc '{vpc_id}' has dependencies and cannot be deleted.")
+        return original(self, vpc_id)
+
+    return delete_vpc
 
 
 # --------------------------------------------------------------------------- log groups
@@ -272,6 +290,8 @@ def install() -> None:
     SecurityGroup.create_from_cloudformation_json = _security_group_create(  # type: ignore[method-assign]
         SecurityGroup.create_from_cloudformation_json
     )
+    # Replaces: moto's DeleteVpc deleted a VPC that still had security groups.
+    VPCBackend.delete_vpc = _delete_vpc(VPCBackend.delete_vpc)  # type: ignore[method-assign]
     # Replaces: moto's AWS::Logs::LogGroup failed on an existing name with the Logs API's
     # "ResourceAlreadyExistsException" instead of CloudFormation's handler error.
     LogGroup.create_from_cloudformation_json = _log_group_create(  # type: ignore[method-assign]

@@ -54,6 +54,8 @@ _FAILED = "_eks_templates_sandbox_failed"
 _CREATING = "_eks_templates_sandbox_creating"
 _DELETING = "_eks_templates_sandbox_deleting"
 _RECORDED = "_eks_templates_sandbox_recorded"
+_TOUCHED = "_eks_templates_sandbox_touched"
+_ERRORS = "_eks_templates_sandbox_errors"
 
 #: >0 while a resource is being created or updated (a stack made then is a nested one)
 _depth: contextvars.ContextVar[int] = contextvars.ContextVar("eks_templates_sandbox_depth", default=0)
@@ -205,16 +207,28 @@ def _parse_and_update_resource(original: Callable[..., Any]) -> Callable[..., An
         stack = stack_of(resources_map)
         resource_type = str(resource_json.get("Type", ""))
         before = resources_map._parsed_resources.get(logical_id)
+        touched: set[str] = vars(resources_map).setdefault(_TOUCHED, set())
+        if _rolling_back.get() and logical_id not in touched:
+            return before  # the failed update never changed it: the rollback leaves it alone
+        failed_before = vars(resources_map).setdefault(_ERRORS, {})
+        if logical_id in failed_before and not _rolling_back.get():
+            raise failed_before[logical_id]  # moto's update loop retries; CloudFormation does not
         snapshot = copy.deepcopy(_snapshots(resources_map).get(logical_id))
         resource_event(stack, logical_id, resource_type, "UPDATE_IN_PROGRESS", _physical_id(before))
         token = _depth.set(_depth.get() + 1)
         try:
             resource = original(logical_id, resource_json, resources_map, account_id, region_name)
         except Exception as exc:
+            if isinstance(exc, StackOperationFailed):
+                touched.add(logical_id)  # a nested stack half updated: its rollback is due
+            if not _rolling_back.get():
+                failed_before[logical_id] = exc
             _fail(stack, logical_id, resource_type, "UPDATE_FAILED", exc, _physical_id(before))
             raise
         finally:
             _depth.reset(token)
+        if not _rolling_back.get():
+            touched.add(logical_id)
         if resource is not None and before is not None and resource is not before and not _rolling_back.get():
             # replaced: the rollback gives the old one back
             vars(resources_map).setdefault(_REPLACED, []).append((logical_id, before, resource, snapshot))
@@ -284,6 +298,8 @@ def _summary(stack: Stack, operation: str) -> str:
 def _begin(stack: Stack) -> None:
     vars(stack)[_FAILED] = []
     vars(stack.resource_map)[_REPLACED] = []
+    vars(stack.resource_map)[_TOUCHED] = set()
+    vars(stack.resource_map)[_ERRORS] = {}
 
 
 def roll_back_create(stack: Stack) -> str:
