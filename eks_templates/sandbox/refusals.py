@@ -35,8 +35,8 @@ from moto.cloudformation.parsing import ResourceMap
 from moto.ec2.exceptions import DependencyViolationError, EC2ClientError
 from moto.ec2.models.instance_types import INSTANCE_TYPES
 from moto.ec2.models.instances import InstanceBackend
-from moto.ec2.models.vpcs import VPCBackend
 from moto.ec2.models.security_groups import SecurityGroup, SecurityGroupBackend
+from moto.ec2.models.vpcs import VPCBackend
 from moto.logs.models import LogGroup, logs_backends
 from moto.moto_api._internal import mock_random
 

@@ -222,7 +222,8 @@ def test_failed_nested_update_rolls_back_the_children_that_were_updated(aws: Cli
     assert outputs(aws.cloudformation, "root") == {"A": "a-one"}
     assert _status(aws, child_a) == "UPDATE_ROLLBACK_COMPLETE"  # updated, then rolled back
     assert _status(aws, child_b) == "UPDATE_ROLLBACK_COMPLETE"
-    b_statuses = [e["ResourceStatus"] for e in _events(aws, child_b) if e["ResourceType"] == "AWS::CloudFormation::Stack"]
+    b_statuses = [e["ResourceStatus"] for e in _events(aws, child_b)
+                  if e["ResourceType"] == "AWS::CloudFormation::Stack"]
     assert "UPDATE_FAILED" in b_statuses and b_statuses[-1] == "UPDATE_ROLLBACK_COMPLETE"
     root_b = next(e for e in _events(aws, "root") if e["LogicalResourceId"] == "ChildB"
                   and e["ResourceStatus"] == "UPDATE_FAILED")
