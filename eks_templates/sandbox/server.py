@@ -42,11 +42,12 @@ def apply() -> None:
     with _lock:
         from moto.cloudformation import parsing
 
-        from eks_templates.sandbox import ec2_iam, eks, patches, refusals, rollback, ssm_public
+        from eks_templates.sandbox import changes, ec2_iam, eks, patches, refusals, rollback, ssm_public
 
         if not _applied:
             patches.install()
             refusals.install()
+            changes.install()
             rollback.install()  # outermost: wraps the hooks the two above installed
             ssm_public.install()
             _applied = True
