@@ -211,6 +211,15 @@ def _delete_change_set(original: Callable[..., None]) -> Callable[..., None]:
     return delete_change_set
 
 
+def executed(backend: CloudFormationBackend, change_set: ChangeSet, execution_status: str) -> None:
+    """A root change set was executed: its nested change sets were executed with it."""
+    for nested_id in vars(change_set).get(_NESTED, []):
+        nested = backend.change_sets.get(nested_id)
+        if nested is not None:
+            nested.execution_status = execution_status
+            executed(backend, nested, execution_status)
+
+
 _installed = False
 
 

@@ -259,6 +259,7 @@ def _resource_map_delete(original: Callable[[ResourceMap], None]) -> Callable[[R
         try:
             original(self)
         except Exception as exc:
+            _forget_deleted(self)
             stack = stack_of(self)
             for logical_id, parsed in list(self._parsed_resources.items()):
                 if id(parsed) in vars(self).get(_DELETING, set()):
@@ -267,8 +268,19 @@ def _resource_map_delete(original: Callable[[ResourceMap], None]) -> Callable[[R
                                    reason_of(exc))
             vars(self).pop(_DELETING, None)
             raise
+        _forget_deleted(self)
 
     return delete
+
+
+def _forget_deleted(resource_map: ResourceMap) -> None:
+    """Only what is left stays known: moto's map is lazy, and reading a deleted (or half
+    deleted) stack's resources would otherwise create the deleted ones again."""
+    parsed = resource_map._parsed_resources
+    resource_map._resource_json_map = {
+        key: value for key, value in resource_map._resource_json_map.items()
+        if key in parsed and not isinstance(parsed[key], str)
+    }
 
 
 # --------------------------------------------------------------------------- stack operations
@@ -317,10 +329,8 @@ def roll_back_create(stack: Stack) -> str:
     else:
         stack.status = "ROLLBACK_COMPLETE"
         stack._add_stack_event("ROLLBACK_COMPLETE")
-    # Only what is left stays known: moto's map is lazy, and reading the stack's resources
-    # or outputs would otherwise create the deleted ones again. A rolled-back stack has
-    # no outputs (as in CloudFormation).
-    rm._resource_json_map = {key: rm._resource_json_map[key] for key in _undeleted(stack)}
+    # (rm.delete forgot the deleted resources.) A rolled-back stack has no outputs, as in
+    # CloudFormation, and moto would resolve them by creating what they refer to again.
     stack.output_map = OutputMap(rm, {}, stack.stack_id)
     return reason
 
@@ -507,6 +517,9 @@ def _execute_change_set(self: CloudFormationBackend, change_set_name: str, stack
             stack._add_stack_event("UPDATE_COMPLETE")
             stack.template = change_set.template
     change_set.execution_status = "EXECUTE_COMPLETE" if ok else "EXECUTE_FAILED"
+    from eks_templates.sandbox.changes import executed
+
+    executed(self, change_set, change_set.execution_status)
 
 
 _installed = False
