@@ -253,3 +253,23 @@ def test_failed_delete_reports_the_resource_that_could_not_go(aws: Clients) -> N
     aws.ec2.delete_security_group(GroupId=made_outside)
     aws.cloudformation.delete_stack(StackName="net")
     assert live_stacks(aws.cloudformation) == [] and _vpcs(aws) == []
+
+
+def test_a_resource_the_failed_update_removes_is_kept_untouched(aws: Clients) -> None:
+    network = {"Resources": {
+        "VPC": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.5.0.0/16"}},
+        "Key": {"Type": "AWS::EC2::KeyPair", "Properties": {"KeyName": "k", "KeyType": "rsa"}},
+    }}
+    deploy(aws.cloudformation, "net", network)
+    vpc = _vpcs(aws)
+
+    without_vpc = {"Resources": {"Key": {"Type": "AWS::EC2::KeyPair", "Properties": {"KeyName": "k",
+                                                                                    "KeyType": "ed25519"}}}}
+    with pytest.raises(StackFailed):  # the Key change is refused, after the VPC was (to be) removed
+        deploy(aws.cloudformation, "net", without_vpc)
+    assert _vpcs(aws) == vpc  # the same VPC: CloudFormation deletes removed resources only in cleanup
+
+    deploy(aws.cloudformation, "net", {"Resources": {"Key": network["Resources"]["Key"]}})
+    assert _vpcs(aws) == []  # removed once the update succeeds
+    events = [e["ResourceStatus"] for e in _events(aws, "net") if e["LogicalResourceId"] == "VPC"]
+    assert events[-2:] == ["DELETE_IN_PROGRESS", "DELETE_COMPLETE"]
