@@ -175,3 +175,24 @@ def test_a_named_security_group_cannot_be_replaced_in_the_same_vpc(aws: Clients)
         deploy(aws.cloudformation, "web", template("two"))  # GroupDescription is create-only
     after = aws.ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["web"]}])["SecurityGroups"]
     assert [g["GroupId"] for g in after] == [g["GroupId"] for g in group]
+
+
+def test_the_log_group_an_earlier_cluster_left_makes_the_next_create_fail(aws: Clients) -> None:
+    deploy(aws.cloudformation, "net", t.network(nat=False))
+    net = {o["OutputKey"]: o["OutputValue"] for o in aws.cloudformation.describe_stacks(
+        StackName="net")["Stacks"][0]["Outputs"]}
+    params = {"VpcId": net["VpcId"], "SubnetIds": net["SubnetIds"], "ClusterName": "myeks"}
+    deploy(aws.cloudformation, "cp", t.control_plane(), params)  # logging on, no LogGroup in the template
+    aws.cloudformation.delete_stack(StackName="cp")
+    assert aws.eks.list_clusters()["clusters"] == []
+    # EKS made /aws/eks/myeks/cluster for the control plane logs and keeps it
+    groups = [g["logGroupName"] for g in aws.logs.describe_log_groups()["logGroups"]]
+    assert groups == ["/aws/eks/myeks/cluster"]
+
+    template = t.control_plane({"ControlPlaneLogGroup": {
+        "Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "/aws/eks/myeks/cluster"}}})
+    template["Resources"]["ControlPlane"]["DependsOn"] = ["ControlPlaneLogGroup"]  # as the builder does
+    with pytest.raises(StackFailed) as failed:
+        deploy(aws.cloudformation, "cp2", template, params)
+    assert "/aws/eks/myeks/cluster\"}' already exists." in failed.value.reasons[0]
+    assert aws.eks.list_clusters()["clusters"] == []
