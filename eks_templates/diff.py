@@ -68,7 +68,7 @@ class Schemas:
         self.region = region
         self._root = root
         self._index: dict[str, str] | None = None
-        self._cache: dict[str, list[tuple[str, ...]] | None] = {}
+        self._cache: dict[str, dict[str, Any] | None] = {}
 
     @property
     def root(self) -> Path:
@@ -89,20 +89,31 @@ class Schemas:
             self._index = json.loads(path.read_text("utf-8"))
         return self._index
 
+    def _schema(self, resource_type: str) -> dict[str, Any] | None:
+        if resource_type not in self._cache:
+            digest = self._types().get(resource_type)
+            self._cache[resource_type] = None if digest is None else json.loads(
+                (self.root / "resources" / f"{digest}.json").read_text("utf-8"))
+        return self._cache[resource_type]
+
+    @staticmethod
+    def _paths(pointers: list[str]) -> list[tuple[str, ...]]:
+        return [tuple(p.split("/")[2:]) for p in pointers if p.startswith("/properties/")]
+
     def create_only(self, resource_type: str) -> list[tuple[str, ...]] | None:
         """Property paths (without the leading ``properties``), or ``None`` for an
         unknown type."""
-        if resource_type not in self._cache:
-            digest = self._types().get(resource_type)
-            if digest is None:
-                self._cache[resource_type] = None
-            else:
-                schema = json.loads((self.root / "resources" / f"{digest}.json").read_text("utf-8"))
-                self._cache[resource_type] = [
-                    tuple(p.split("/")[2:]) for p in schema.get("createOnlyProperties", [])
-                    if p.startswith("/properties/")
-                ]
-        return self._cache[resource_type]
+        schema = self._schema(resource_type)
+        return None if schema is None else self._paths(schema.get("createOnlyProperties", []))
+
+    def primary_identifier(self, resource_type: str) -> list[tuple[str, ...]] | None:
+        """The ``primaryIdentifier`` property paths, or ``None`` for an unknown type."""
+        schema = self._schema(resource_type)
+        return None if schema is None else self._paths(schema.get("primaryIdentifier", []))
+
+    def read_only(self, resource_type: str) -> list[tuple[str, ...]]:
+        schema = self._schema(resource_type)
+        return [] if schema is None else self._paths(schema.get("readOnlyProperties", []))
 
 
 # --------------------------------------------------------------------------- loading
@@ -178,13 +189,13 @@ def references(value: Any) -> Iterator[tuple[str, str | None]]:
         yield from references(item)
 
 
-def _at(value: Any, path: tuple[str, ...]) -> Any:
+def value_at(value: Any, path: tuple[str, ...]) -> Any:
     """The value at a create-only path; ``*`` collects over a list."""
     for i, part in enumerate(path):
         if part == "*":
             if not isinstance(value, list):
                 return None
-            return [_at(item, path[i + 1:]) for item in value]
+            return [value_at(item, path[i + 1:]) for item in value]
         if not isinstance(value, dict):
             return None
         value = value.get(part)
@@ -422,8 +433,8 @@ def compare(
                     changed |= _feed_child(stem, rid, before, after, state, children)
                     continue
                 for prop in schemas.create_only(rtype) or []:
-                    why = _why_changed(_at(before.get("Properties") or {}, prop),
-                                       _at(after.get("Properties") or {}, prop), stem, state, children)
+                    why = _why_changed(value_at(before.get("Properties") or {}, prop),
+                                       value_at(after.get("Properties") or {}, prop), stem, state, children)
                     if why is not None:
                         changed |= record(stem, rid, rtype, "replace", f"{'.'.join(prop)} {why}")
             for oname, output in (new_t.get("Outputs") or {}).items():

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from eks_templates.diff import Change, Schemas, _at, compare, load_dir, report
+from eks_templates.diff import Change, Schemas, compare, load_dir, report, value_at
 from eks_templates.errors import UserError
 from tests.support import REPO, run_cli
 
@@ -198,8 +198,8 @@ def test_a_json_render_compares_with_a_yaml_render_by_file_stem() -> None:
 
 def test_create_only_paths_with_a_wildcard_collect_over_lists() -> None:
     props = {"Policies": [{"PolicyArn": "a"}, {"PolicyArn": "b"}]}
-    assert _at(props, ("Policies", "*", "PolicyArn")) == ["a", "b"]
-    assert _at(props, ("Missing", "*", "X")) is None
+    assert value_at(props, ("Policies", "*", "PolicyArn")) == ["a", "b"]
+    assert value_at(props, ("Missing", "*", "X")) is None
 
 
 # ------------------------------------------------------------------------------ schemas and files

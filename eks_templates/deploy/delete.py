@@ -24,7 +24,7 @@ from eks_templates.deploy.package import default_bucket
 from eks_templates.deploy.paging import items
 from eks_templates.deploy.stack_state import describe_stack, in_progress
 from eks_templates.deploy.watch import Watcher, clock_text
-from eks_templates.errors import UserError
+from eks_templates.errors import DeployFailed, UserError
 from eks_templates.names import NETWORK_STACK, OUTPUT_CLUSTER_NAME, VPC_ID
 
 K8S_CLUSTER_TAG = "kubernetes.io/cluster/"
@@ -220,7 +220,13 @@ def delete(ctx: Context, cfg: ClusterConfig, opts: Options, *, force: bool = Fal
         ui.say(f"Deleting {name} ...")
     result = watch(ctx, watcher, opts)
     if not result.ok:
-        raise report_failure(ctx, result, stack_id, name, "delete")
+        failure = report_failure(ctx, result, stack_id, name, "delete")
+        if result.timed_out:
+            raise failure
+        hint = (f"the reasons above name what CloudFormation could not delete; remove what holds it "
+                f"(often something made in the VPC outside the stack), then run `python -m eks_templates "
+                f"delete {name}` again. Everything already deleted stays deleted")
+        raise DeployFailed(failure.messages[0], messages=[*failure.messages, hint])
     bucket = cfg.deploy.bucket or default_bucket(ctx.aws.account_id(), ctx.aws.region)
     ui.say(f"{name}: deleted in {clock_text(result.elapsed)}. The packaged templates stay in "
            f"s3://{bucket}/{cfg.template_prefix}/ (delete them with `aws s3 rm --recursive` if you want).")

@@ -25,7 +25,7 @@ from eks_templates.deploy.params import (
 )
 from eks_templates.deploy.plan_view import format_plan, replacements
 from eks_templates.deploy.session import Aws
-from eks_templates.deploy.stack_state import Kind, StackState, classify, describe_stack
+from eks_templates.deploy.stack_state import Kind, StackState, after_failure, classify, describe_stack
 from eks_templates.deploy.ui import Timing, Ui
 from eks_templates.deploy.watch import Watcher, WatchResult, clock_text, failure_reasons
 from eks_templates.errors import DeployFailed, UserError
@@ -363,7 +363,11 @@ def run_change_set(
     if relaxed and not result.timed_out:
         policy.protect(cfn, ref.stack_id, ui)
     if not result.ok:
-        raise report_failure(ctx, result, ref.stack_id, req.stack_name, req.change_set_type.lower())
+        failure = report_failure(ctx, result, ref.stack_id, req.stack_name, req.change_set_type.lower())
+        if result.timed_out:
+            raise failure
+        hint = after_failure(req.stack_name, result.status)
+        raise DeployFailed(failure.messages[0], messages=[*failure.messages, hint])
     ui.say(f"{req.stack_name}: {result.status} in {clock_text(result.elapsed)}")
     if on_success:
         on_success(ref.stack_id)

@@ -106,3 +106,13 @@ def classify(name: str, stack: dict[str, Any] | None) -> StackState:
             f"python -m eks_templates delete {name} again"
         ))
     return StackState(Kind.BROKEN, name, stack, f"stack {name} is {status}; a deploy cannot continue from there")
+
+
+def after_failure(name: str, status: str) -> str:
+    """What to do next after an operation on ``name`` failed and the stack settled in ``status``."""
+    if status == "UPDATE_ROLLBACK_COMPLETE":
+        return (f"stack {name} is UPDATE_ROLLBACK_COMPLETE: CloudFormation rolled the update back, the "
+                "cluster is as it was before it; fix the cause and run the same command again")
+    if status in SUCCESS_STATES or status in UPDATE_STATES:
+        return "fix the cause and run the command again"
+    return classify(name, {"StackStatus": status, "StackId": name}).reason

@@ -77,12 +77,12 @@ def random_hex(length: int) -> str:
 
 
 def custom_name_replacement_error(name: str, logical_type: str) -> SandboxResourceError:
-    """What CloudFormation says when a named resource would need replacing."""
-    return SandboxResourceError(
-        "ValidationError",
-        f"CloudFormation cannot update a stack when a custom-named resource requires "
-        f"replacing. Rename {name} ({logical_type}) and update the stack again.",
-    )
+    """What CloudFormation says when a named resource would need replacing (its own
+    words, as the resource's status reason: no error code in front)."""
+    error = SandboxResourceError("ValidationError", "")
+    error.message = (f"CloudFormation cannot update a stack when a custom-named resource requires "
+                     f"replacing. Rename {name} ({logical_type}) and update the stack again.")
+    return error
 
 
 # -- the CloudFormationModel protocol, declared once -----------------------------------------
@@ -248,11 +248,18 @@ def after_update(delete: Callable[[], None]) -> None:
 
 @contextlib.contextmanager
 def cleanup_scope() -> Iterator[None]:
-    """Collect :func:`after_update` deletes and run them when the block succeeds.
+    """Collect :func:`after_update` deletes and run them when the block succeeds (the
+    outermost block: nested ones add to it); a failing block drops them.
 
     A failing cleanup delete does not fail the update (CloudFormation reports it and
     leaves the old resource); it is logged and the old resource stays.
     """
+    if _cleanup.get() is not None:
+        # a nested stack's update: its cleanup is the root's, after the whole tree is
+        # updated (UPDATE_COMPLETE_CLEANUP_IN_PROGRESS), so a failure anywhere can still
+        # give every replaced resource back
+        yield
+        return
     queue: list[Callable[[], None]] = []
     token = _cleanup.set(queue)
     try:

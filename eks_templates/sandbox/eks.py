@@ -189,6 +189,23 @@ def _logging_config(logging: Any) -> dict[str, Any]:
     return {"clusterLogging": entries}
 
 
+def _control_plane_log_group(account_id: str, region_name: str, name: str, logging: dict[str, Any]) -> None:
+    """EKS sends control plane logs to ``/aws/eks/<name>/cluster`` and creates that group when
+    it is missing; it never deletes it, not even with the cluster
+    (https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html: "Amazon EKS ...
+    sends the logs to a CloudWatch log group named /aws/eks/my-cluster/cluster"; the logs
+    stay after the cluster is deleted). A later stack whose template creates the group then
+    fails with "already exists" (see refusals.py)."""
+    if not any(entry.get("enabled") for entry in logging.get("clusterLogging") or []):
+        return
+    from moto.logs.models import logs_backends
+
+    logs = logs_backends[account_id][region_name]
+    group = f"/aws/eks/{name}/cluster"
+    if group not in logs.groups:
+        logs.create_log_group(group, {})
+
+
 def _encryption_config(config: Any) -> list[dict[str, Any]]:
     result = []
     for item in config or []:
@@ -294,6 +311,7 @@ class EksCluster(SandboxModel, CloudFormationModel):
         _addons(cluster).clear()
         _access_entries(cluster).clear()
         cls._create_cluster_security_group(account_id, region_name, cluster)
+        _control_plane_log_group(account_id, region_name, name, cluster.logging)
         return cls(account_id, region_name, name, props)
 
     @classmethod
@@ -432,6 +450,7 @@ class EksCluster(SandboxModel, CloudFormationModel):
         vpc["clusterSecurityGroupId"] = cluster.resources_vpc_config["clusterSecurityGroupId"]
         cluster.resources_vpc_config = vpc
         cluster.logging = _logging_config(new.get("Logging"))
+        _control_plane_log_group(self.account_id, self.region_name, self.name, cluster.logging)
 
         mode = (new.get("AccessConfig") or {}).get("AuthenticationMode", _access_config(cluster)["authenticationMode"])
         current = _access_config(cluster)["authenticationMode"]

@@ -42,10 +42,13 @@ def apply() -> None:
     with _lock:
         from moto.cloudformation import parsing
 
-        from eks_templates.sandbox import ec2_iam, eks, patches, ssm_public
+        from eks_templates.sandbox import changes, ec2_iam, eks, patches, refusals, rollback, ssm_public
 
         if not _applied:
             patches.install()
+            refusals.install()
+            changes.install()
+            rollback.install()  # outermost: wraps the hooks the two above installed
             ssm_public.install()
             eks.install_access_entry_api()
             ec2_iam.install_role_policy_json()

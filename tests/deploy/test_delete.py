@@ -175,9 +175,11 @@ def test_failed_delete_turns_protection_off_first_and_reports_the_nested_reason(
         delete(stubs.context(ui=ui), config(), Options(yes=True))
     stubs.verify()
     assert info.value.exit_code == 1
-    assert info.value.messages[-1] == ("  myeks/NodegroupNgStack: NodeSecurityGroup (AWS::EC2::SecurityGroup) "
+    assert info.value.messages[-2] == ("  myeks/NodegroupNgStack: NodeSecurityGroup (AWS::EC2::SecurityGroup) "
                                        "DELETE_FAILED: resource sg-0abc has a dependent object (Service: Ec2, "
                                        "Status Code: 400)")
+    assert info.value.messages[-1].endswith(  # what to do next
+        "then run `python -m eks_templates delete myeks` again. Everything already deleted stays deleted")
     assert "Termination protection is off for myeks" in output(ui)
 
 

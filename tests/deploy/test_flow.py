@@ -440,6 +440,8 @@ def test_failed_update_exits_1_with_the_nested_reason() -> None:
         "because:",
         "  myeks/NetworkStack: Subnet (AWS::EC2::Subnet) UPDATE_FAILED: The CIDR '10.20.1.0/24' conflicts with "
         "another subnet",
+        "stack myeks is UPDATE_ROLLBACK_COMPLETE: CloudFormation rolled the update back, the cluster is as it "
+        "was before it; fix the cause and run the same command again",
     ]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -11,7 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from . import templates as t
-from .cfn import deploy, outputs, physical_ids
+from .cfn import StackFailed, create, deploy, outputs, physical_ids
 from .conftest import Clients
 
 # -- AWS::EC2::SecurityGroupEgress ------------------------------------------------------
@@ -116,8 +115,8 @@ def test_egress_rule_is_revoked_when_removed_and_on_delete(aws: Clients) -> None
 def test_duplicate_egress_rule_fails_like_ec2(aws: Clients) -> None:
     template = _egress_template(443)
     template["Resources"]["Again"] = dict(template["Resources"]["EgressToCidr"])
-    with pytest.raises(ClientError, match=r"InvalidPermission\.Duplicate|already exists"):
-        aws.cloudformation.create_stack(StackName="dup", TemplateBody=json.dumps(template))
+    with pytest.raises(StackFailed, match=r"InvalidPermission\.Duplicate|already exists"):
+        create(aws.cloudformation, "dup", template)
 
 
 # -- AWS::EC2::KeyPair ------------------------------------------------------------------
@@ -169,7 +168,7 @@ def test_key_pair_rename_replaces_it_and_other_changes_are_refused(aws: Clients)
     deploy(aws.cloudformation, "keys", _key_template(KeyName="two"))
     assert [k["KeyName"] for k in aws.ec2.describe_key_pairs()["KeyPairs"]] == ["two"]
 
-    with pytest.raises(ClientError, match="custom-named resource requires replacing"):
+    with pytest.raises(StackFailed, match="custom-named resource requires replacing"):
         deploy(aws.cloudformation, "keys", _key_template(KeyName="two", KeyType="ed25519"))
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import base64
-import json
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
 from . import templates as t
-from .cfn import deploy, live_stacks, outputs, physical_ids
+from .cfn import StackFailed, create, deploy, live_stacks, outputs, physical_ids
 from .conftest import Clients
 
 
@@ -149,7 +148,7 @@ def test_version_logging_and_auth_mode_update_in_place(aws: Clients) -> None:
 def test_version_jump_of_two_minors_is_refused(aws: Clients) -> None:
     net = _network(aws)
     deploy(aws.cloudformation, "cp", t.control_plane(), _cp_params(net, KubernetesVersion="1.32"))
-    with pytest.raises(ClientError, match=r"unsupported Kubernetes minor version update from 1\.32 to 1\.34"):
+    with pytest.raises(StackFailed, match=r"unsupported Kubernetes minor version update from 1\.32 to 1\.34"):
         deploy(aws.cloudformation, "cp", t.control_plane(), _cp_params(net, KubernetesVersion="1.34"))
     assert _cluster(aws)["version"] == "1.32"
 
@@ -187,7 +186,7 @@ def test_replacing_a_custom_named_cluster_is_refused_like_cloudformation(aws: Cl
     deploy(aws.cloudformation, "cp", t.control_plane(), _cp_params(net))
     template = t.control_plane()
     template["Resources"]["ControlPlane"]["Properties"]["KubernetesNetworkConfig"]["ServiceIpv4Cidr"] = "10.100.0.0/16"
-    with pytest.raises(ClientError, match="custom-named resource requires replacing"):
+    with pytest.raises(StackFailed, match="custom-named resource requires replacing"):
         deploy(aws.cloudformation, "cp", template, _cp_params(net))
 
 
@@ -215,8 +214,8 @@ def test_cluster_refuses_what_eks_refuses(aws: Clients, change: dict[str, str], 
     else:
         props.update(change)
     template = {"Resources": {"ControlPlane": {"Type": "AWS::EKS::Cluster", "Properties": props}}}
-    with pytest.raises(ClientError, match=message):
-        aws.cloudformation.create_stack(StackName="bad", TemplateBody=json.dumps(template))
+    with pytest.raises(StackFailed, match=message):
+        create(aws.cloudformation, "bad", template)
     assert aws.eks.list_clusters()["clusters"] == []
 
 
@@ -284,7 +283,7 @@ def test_access_entry_update_in_place_principal_change_replaces_and_removal_free
     template["Resources"]["AccessEntryAgain"] = entry
     deploy(aws.cloudformation, "cp", template, _cp_params(net))
     template["Resources"]["AccessEntryTwice"] = entry
-    with pytest.raises(ClientError, match="already in use on this cluster"):
+    with pytest.raises(StackFailed, match="already in use on this cluster"):
         deploy(aws.cloudformation, "cp", template, _cp_params(net))
 
 
@@ -292,7 +291,7 @@ def test_access_entry_needs_api_authentication_mode(aws: Clients) -> None:
     net = _network(aws)
     template = t.control_plane()
     template["Resources"]["ControlPlane"]["Properties"]["AccessConfig"]["AuthenticationMode"] = "CONFIG_MAP"
-    with pytest.raises(ClientError, match=r"authentication mode must be set to one of \[API, API_AND_CONFIG_MAP\]"):
+    with pytest.raises(StackFailed, match=r"authentication mode must be set to one of \[API, API_AND_CONFIG_MAP\]"):
         deploy(aws.cloudformation, "cp", template, _cp_params(net))
 
 
@@ -302,8 +301,8 @@ def test_addon_on_a_missing_cluster_fails(aws: Clients) -> None:
             "Addon": {"Type": "AWS::EKS::Addon", "Properties": {"ClusterName": "ghost", "AddonName": "coredns"}}
         }
     }
-    with pytest.raises(ClientError, match=r"ResourceNotFoundException: .*no cluster found for name: ghost"):
-        aws.cloudformation.create_stack(StackName="orphan", TemplateBody=json.dumps(template))
+    with pytest.raises(StackFailed, match=r"ResourceNotFoundException: .*no cluster found for name: ghost"):
+        create(aws.cloudformation, "orphan", template)
 
 
 # -- AWS::EKS::Nodegroup ----------------------------------------------------------------
@@ -371,7 +370,7 @@ def test_launch_template_change_moves_the_nodegroup_to_the_new_version(aws: Clie
 
 def test_nodegroup_scaling_outside_min_max_is_refused(aws: Clients) -> None:
     out = _with_nodegroup(aws)
-    with pytest.raises(ClientError, match="Desired capacity 9 can't be greater than max size 4"):
+    with pytest.raises(StackFailed, match="Desired capacity 9 can't be greater than max size 4"):
         deploy(
             aws.cloudformation,
             "ng",
@@ -384,7 +383,7 @@ def test_nodegroup_scaling_outside_min_max_is_refused(aws: Clients) -> None:
 
 def test_nodegroup_instance_type_change_with_fixed_name_is_refused(aws: Clients) -> None:
     out = _with_nodegroup(aws)
-    with pytest.raises(ClientError, match="custom-named resource requires replacing"):
+    with pytest.raises(StackFailed, match="custom-named resource requires replacing"):
         deploy(
             aws.cloudformation,
             "ng",
@@ -407,9 +406,11 @@ def test_nodegroup_rename_replaces_it(aws: Clients) -> None:
 
 def test_cluster_with_a_nodegroup_cannot_be_deleted_first(aws: Clients) -> None:
     _with_nodegroup(aws)
-    with pytest.raises(ClientError, match="ResourceInUseException"):
-        aws.cloudformation.delete_stack(StackName="cp")
+    aws.cloudformation.delete_stack(StackName="cp")  # the call succeeds; the stack ends DELETE_FAILED
     assert aws.cloudformation.describe_stacks(StackName="cp")["Stacks"][0]["StackStatus"] == "DELETE_FAILED"
+    reasons = [e.get("ResourceStatusReason", "") for e in aws.cloudformation.describe_stack_events(
+        StackName="cp")["StackEvents"] if e["ResourceStatus"] == "DELETE_FAILED"]
+    assert any("ResourceInUseException" in r for r in reasons)
 
     aws.cloudformation.delete_stack(StackName="ng")
     assert aws.eks.list_nodegroups(clusterName="myeks")["nodegroups"] == []

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from botocore.exceptions import ClientError
 
 from . import templates as t
-from .cfn import deploy, outputs
+from .cfn import StackFailed, create, deploy, outputs
 from .conftest import Clients
 
 _KEY_POLICY = {
@@ -72,8 +71,8 @@ def test_error_inside_a_child_is_reported_not_masked_as_undefined_resource(aws: 
             },
         }
     }
-    with pytest.raises(ClientError) as caught:
-        aws.cloudformation.create_stack(StackName="root", TemplateBody=json.dumps(root))
+    with pytest.raises(StackFailed) as caught:
+        create(aws.cloudformation, "root", root)
     message = str(caught.value)
     assert "Key (AWS::KMS::Key)" in message and "KeyPolicy" in message
     assert "undefined resource" not in message

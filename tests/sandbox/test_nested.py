@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from botocore.exceptions import ClientError
 
 from . import templates as t
-from .cfn import deploy, live_stacks, outputs, physical_ids
+from .cfn import StackFailed, create, deploy, live_stacks, outputs, physical_ids
 from .conftest import Clients
 
 
@@ -54,8 +52,8 @@ def test_getatt_of_missing_output_is_a_validation_error(aws: Clients) -> None:
     b_url = t.upload(aws.s3, "b.json", t.security())
     template = _ab_root(a_url, b_url)
     template["Resources"]["ChildB"]["Properties"]["Parameters"]["VpcId"] = t.getatt("ChildA", "Outputs.NoSuchOutput")
-    with pytest.raises(ClientError, match="no output 'NoSuchOutput'"):
-        aws.cloudformation.create_stack(StackName="root", TemplateBody=json.dumps(template))
+    with pytest.raises(StackFailed, match="no output 'NoSuchOutput'"):
+        create(aws.cloudformation, "root", template)
 
 
 def test_changed_child_parameters_update_the_child_in_place(aws: Clients) -> None:
@@ -197,10 +195,12 @@ def test_failed_delete_keeps_the_stack_and_can_be_retried(aws: Clients) -> None:
     # A subnet made outside the stack blocks DeleteVpc, as in EC2.
     subnet = aws.ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.1.0.0/24")["Subnet"]["SubnetId"]
 
-    with pytest.raises(ClientError, match="DependencyViolation"):
-        aws.cloudformation.delete_stack(StackName="holder")
+    aws.cloudformation.delete_stack(StackName="holder")  # succeeds, as in CloudFormation; the stack then fails
     stack = aws.cloudformation.describe_stacks(StackName="holder")["Stacks"][0]
     assert stack["StackStatus"] == "DELETE_FAILED"
+    reasons = [e.get("ResourceStatusReason", "") for e in aws.cloudformation.describe_stack_events(
+        StackName="holder")["StackEvents"] if e["ResourceStatus"] == "DELETE_FAILED"]
+    assert any("DependencyViolation" in r for r in reasons)
 
     aws.ec2.delete_subnet(SubnetId=subnet)
     aws.cloudformation.delete_stack(StackName="holder")

@@ -1,0 +1,229 @@
+"""The failure paths of a deploy, for real: the real CLI in a subprocess against the
+sandbox, which rolls back as CloudFormation does. Each trigger is something AWS itself
+refuses, made outside the stack file so that it stays valid whatever the builders emit.
+
+One ordered scenario (pytest runs the steps in file order; a step whose predecessor did
+not pass fails at once):
+
+1. A cluster of the stack's name already exists (made through the EKS API): ``deploy``
+   fails, exit 1, the message names the failing nested resource and EKS's reason; the
+   stack is ROLLBACK_COMPLETE and nothing else is left (no VPC, instance, group, stack).
+2. After the cause is gone, ``deploy`` alone refuses (ROLLBACK_COMPLETE, exit 2, says
+   ``--recreate-failed``); ``deploy --recreate-failed`` deletes it and creates the stack.
+3. An update EKS refuses (Kubernetes 1.33 -> 1.35, two minors): exit 1,
+   UPDATE_ROLLBACK_COMPLETE, the reason; nothing is lost (same VPC, cluster version,
+   nodegroup, management host, outputs); the file fixed (1.34), the re-run works.
+4. A change that replaces the nodegroup (``spot``: its CapacityType is create-only):
+   ``plan`` shows it under REPLACEMENTS, ``deploy`` refuses it (the stack policy guard),
+   exit 2, nothing changed.
+5. A security group made in the cluster's VPC outside the stack: ``delete`` fails
+   (DELETE_FAILED, exit 1) naming the VPC and EC2's DependencyViolation and what to do;
+   with the group removed, ``delete`` again leaves nothing.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import yaml
+
+from eks_templates.sandbox import server
+from tests.support import REPO, run_cli
+
+REGION = "ap-northeast-2"
+STACK = "failing"
+NODEGROUP = "failing-ng"
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION}
+
+
+@dataclass
+class Scenario:
+    url: str
+    workdir: Path
+    passed: list[int] = field(default_factory=list)
+    kept: dict[str, Any] = field(default_factory=dict)
+
+    def begin(self, step: int) -> None:
+        if self.passed != list(range(1, step)):
+            missing = next(n for n in range(1, step) if n not in self.passed)
+            pytest.fail(f"not run: step {missing} before it did not pass", pytrace=False)
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, region_name=REGION, endpoint_url=self.url)
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return run_cli(*args, cwd=self.workdir, env={"AWS_ENDPOINT_URL": self.url, **CREDENTIALS}, timeout=300)
+
+    def write(self, version: str, *, spot: bool = False) -> None:
+        """stacks/failing.yaml: the notes' cluster under another name, at ``version``."""
+        data = yaml.safe_load((REPO / "stacks" / "myeks.yaml").read_text())
+        data["metadata"]["name"] = STACK
+        data["metadata"]["version"] = version
+        data["managedNodeGroups"][0]["name"] = NODEGROUP
+        if spot:
+            data["managedNodeGroups"][0]["spot"] = True
+        (self.workdir / "stacks" / f"{STACK}.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory, sandbox_endpoint: str) -> Iterator[Scenario]:
+    server.reset(sandbox_endpoint)
+    workdir = tmp_path_factory.mktemp("failures")
+    (workdir / "stacks").mkdir()
+    scenario = Scenario(url=sandbox_endpoint, workdir=workdir)
+    scenario.write("1.33")
+    yield scenario
+    server.reset(sandbox_endpoint)
+
+
+def exited(done: subprocess.CompletedProcess[str], code: int) -> str:
+    """stdout + stderr of a command that must exit ``code`` without a traceback."""
+    text = f"--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
+    assert done.returncode == code, f"exit {done.returncode}, wanted {code}\n{text}"
+    assert "Traceback" not in done.stderr, text
+    return done.stdout + done.stderr
+
+
+def live_stacks(cfn: Any) -> dict[str, str]:
+    return {s["StackName"]: s["StackStatus"] for s in cfn.describe_stacks()["Stacks"]}
+
+
+def leftovers(s: Scenario) -> dict[str, list[str]]:
+    """What a failed operation must not leave behind."""
+    ec2 = s.client("ec2")
+    return {
+        "vpcs": [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if not v.get("IsDefault")],
+        "instances": [i["InstanceId"] for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]
+                      if i["State"]["Name"] != "terminated"],
+        "groups": [g["GroupId"] for g in ec2.describe_security_groups()["SecurityGroups"]
+                   if g["GroupName"] != "default"],
+        "clusters": s.client("eks").list_clusters()["clusters"],
+    }
+
+
+def root(cfn: Any) -> dict[str, Any]:
+    return dict(cfn.describe_stacks(StackName=STACK)["Stacks"][0])
+
+
+def state(s: Scenario) -> dict[str, Any]:
+    """The deployed cluster as the EKS and EC2 APIs show it, and the root's outputs."""
+    eks = s.client("eks")
+    cluster = eks.describe_cluster(name=STACK)["cluster"]
+    nodegroup = eks.describe_nodegroup(clusterName=STACK, nodegroupName=NODEGROUP)["nodegroup"]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in root(s.client("cloudformation")).get("Outputs") or []}
+    return {
+        "version": cluster["version"],
+        "vpc": cluster["resourcesVpcConfig"]["vpcId"],
+        "nodegroup": (nodegroup["nodegroupArn"], nodegroup["capacityType"], nodegroup["subnets"]),
+        "instances": leftovers(s)["instances"],
+        "outputs": outputs,
+    }
+
+
+def test_1_a_failed_create_rolls_back_and_names_the_resource_and_reason(run: Scenario) -> None:
+    run.begin(1)
+    eks = run.client("eks")
+    # a cluster of that name, made outside this stack (EKS names are unique per region)
+    eks.create_cluster(name=STACK, roleArn="arn:aws:iam::123456789012:role/other",
+                       resourcesVpcConfig={"subnetIds": []})
+
+    out = exited(run.cli("deploy", STACK, "--yes"), 1)
+
+    assert f"create of {STACK} failed: the stack is ROLLBACK_COMPLETE" in out
+    assert (f"error:   {STACK}/ControlPlaneStack: ControlPlane (AWS::EKS::Cluster) CREATE_FAILED: "
+            f"ResourceInUseException: Cluster already exists with name: {STACK}") in out.splitlines()
+    assert "--recreate-failed" in out
+    cfn = run.client("cloudformation")
+    assert live_stacks(cfn) == {STACK: "ROLLBACK_COMPLETE"}  # every nested stack was deleted
+    assert leftovers(run) == {"vpcs": [], "instances": [], "groups": [], "clusters": [STACK]}
+    run.passed.append(1)
+
+
+def test_2_recreate_failed_deletes_the_failed_stack_and_creates_it(run: Scenario) -> None:
+    run.begin(2)
+    run.client("eks").delete_cluster(name=STACK)  # the cause, removed
+
+    refused = exited(run.cli("deploy", STACK, "--yes"), 2)
+    assert f"stack {STACK} is ROLLBACK_COMPLETE" in refused and "--recreate-failed" in refused
+
+    out = exited(run.cli("deploy", STACK, "--yes", "--recreate-failed"), 0)
+
+    assert f"{STACK} is ROLLBACK_COMPLETE: deleting it first (--recreate-failed)" in out
+    assert root(run.client("cloudformation"))["StackStatus"] == "CREATE_COMPLETE"
+    run.kept.update(state(run))
+    assert run.kept["version"] == "1.33" and len(run.kept["instances"]) == 1
+    run.passed.append(2)
+
+
+def test_3_a_failed_update_rolls_back_loses_nothing_and_the_fixed_rerun_works(run: Scenario) -> None:
+    run.begin(3)
+    run.write("1.35")  # two minors at once: EKS refuses
+
+    out = exited(run.cli("deploy", STACK, "--yes"), 1)
+
+    assert f"update of {STACK} failed: the stack is UPDATE_ROLLBACK_COMPLETE" in out
+    assert "unsupported Kubernetes minor version update from 1.33 to 1.35" in out
+    assert "(AWS::EKS::Cluster) UPDATE_FAILED" in out
+    assert "rolled the update back" in out
+    cfn = run.client("cloudformation")
+    assert root(cfn)["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    assert state(run) == run.kept  # same VPC, version, nodegroup, management host and outputs
+    assert set(live_stacks(cfn).values()) <= {"UPDATE_ROLLBACK_COMPLETE", "CREATE_COMPLETE"}
+
+    run.write("1.34")
+    exited(run.cli("deploy", STACK, "--yes"), 0)
+    assert root(cfn)["StackStatus"] == "UPDATE_COMPLETE"
+    now = state(run)
+    assert now["version"] == "1.34" and now["vpc"] == run.kept["vpc"]
+    run.kept.update(now)
+    run.passed.append(3)
+
+
+def test_4_a_nodegroup_replacement_is_shown_and_refused(run: Scenario) -> None:
+    run.begin(4)
+    run.write("1.34", spot=True)
+
+    plan = exited(run.cli("plan", STACK), 0)
+    assert "REPLACEMENTS (deleted and created again" in plan
+    line = next(x for x in plan.splitlines() if "AWS::EKS::Nodegroup" in x and "Replacement: True" in x)
+    assert "because of Properties.CapacityType" in line
+
+    out = exited(run.cli("deploy", STACK, "--yes"), 2)
+    assert "this change would replace the cluster or a nodegroup" in out
+    assert "nothing was changed" in out
+    cfn = run.client("cloudformation")
+    assert root(cfn)["StackStatus"] == "UPDATE_COMPLETE"
+    assert state(run) == run.kept
+    assert [c for c in cfn.list_change_sets(StackName=STACK)["Summaries"]
+            if c.get("ExecutionStatus") == "AVAILABLE"] == []
+    run.write("1.34")
+    run.passed.append(4)
+
+
+def test_5_a_failed_delete_says_what_holds_it_and_the_second_delete_leaves_nothing(run: Scenario) -> None:
+    run.begin(5)
+    ec2 = run.client("ec2")
+    # e.g. what a load balancer controller makes in the VPC
+    made = ec2.create_security_group(GroupName="k8s-elb-by-hand", Description="not the stack's",
+                                     VpcId=run.kept["vpc"])["GroupId"]
+
+    out = exited(run.cli("delete", STACK, "--yes"), 1)
+
+    assert f"delete of {STACK} failed: the stack is DELETE_FAILED" in out
+    vpc_line = next(line for line in out.splitlines() if "(AWS::EC2::VPC) DELETE_FAILED" in line)
+    assert vpc_line.startswith(f"error:   {STACK}/NetworkStack: VPC (AWS::EC2::VPC) DELETE_FAILED: DependencyViolation")
+    assert f"delete {STACK}` again" in out
+    assert root(run.client("cloudformation"))["StackStatus"] == "DELETE_FAILED"
+
+    ec2.delete_security_group(GroupId=made)
+    exited(run.cli("delete", STACK, "--yes"), 0)
+    assert live_stacks(run.client("cloudformation")) == {}
+    assert leftovers(run) == {"vpcs": [], "instances": [], "groups": [], "clusters": []}
+    run.passed.append(5)
+
