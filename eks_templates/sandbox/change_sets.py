@@ -81,7 +81,7 @@ def _create_change_set(original: Callable[..., tuple[str, str]]) -> Callable[...
     return create_change_set
 
 
-def _execute_change_set(original: Callable[..., None]) -> Callable[..., None]:
+def guarded_execute_change_set(original: Callable[..., None]) -> Callable[..., None]:
     def execute_change_set(self: CloudFormationBackend, change_set_name: str, stack_name: str | None = None) -> None:
         change_set = _find(self, change_set_name, stack_name)
         if change_set is None:
@@ -118,6 +118,6 @@ def install() -> None:
     _installed = True
     CloudFormationBackend.create_change_set = _create_change_set(  # type: ignore[method-assign]
         CloudFormationBackend.create_change_set)
-    CloudFormationBackend.execute_change_set = _execute_change_set(  # type: ignore[method-assign]
+    CloudFormationBackend.execute_change_set = guarded_execute_change_set(  # type: ignore[method-assign]
         CloudFormationBackend.execute_change_set)
     CloudFormationResponse.list_change_sets = _list_change_sets  # type: ignore[method-assign]

@@ -552,4 +552,9 @@ def install() -> None:
     Stack.update = _stack_update(Stack.update)  # type: ignore[method-assign]
     # Replaces: moto's ExecuteChangeSet ("TODO: handle execution errors and implement
     # rollback") raised and left the stack REVIEW_IN_PROGRESS / half updated.
-    CloudFormationBackend.execute_change_set = _execute_change_set  # type: ignore[method-assign,assignment]
+    # The one-execution rules of sandbox/change_sets.py (a change set runs once, only when AVAILABLE,
+    # and executing it deletes the stack's other change sets) wrap this implementation in turn.
+    from eks_templates.sandbox.change_sets import guarded_execute_change_set
+
+    CloudFormationBackend.execute_change_set = guarded_execute_change_set(  # type: ignore[method-assign]
+        _execute_change_set)

@@ -189,19 +189,25 @@ def test_4_a_nodegroup_replacement_is_shown_and_refused(run: Scenario) -> None:
     run.begin(4)
     run.write("1.34", spot=True)
 
-    plan = exited(run.cli("plan", STACK), 0)
+    # The sandbox reports the replacement (create-only CapacityType) as CloudFormation does;
+    # plan shows it, then refuses: the nodegroup keeps its NodegroupName, and CloudFormation
+    # cannot replace a custom-named resource (deploy/replacement.py), so no flag can make it pass.
+    plan = exited(run.cli("plan", STACK), 2)
     assert "REPLACEMENTS (deleted and created again" in plan
     line = next(x for x in plan.splitlines() if "AWS::EKS::Nodegroup" in x and "Replacement: True" in x)
     assert "because of Properties.CapacityType" in line
+    assert "this change set cannot succeed: 1 custom-named resource(s) would be replaced" in plan
+    assert "NodegroupName 'failing-ng' stays the same" in plan
 
-    out = exited(run.cli("deploy", STACK, "--yes"), 2)
-    assert "this change would replace the cluster or a nodegroup" in out
-    assert "nothing was changed" in out
     cfn = run.client("cloudformation")
-    assert root(cfn)["StackStatus"] == "UPDATE_COMPLETE"
-    assert state(run) == run.kept
-    assert [c for c in cfn.list_change_sets(StackName=STACK)["Summaries"]
-            if c.get("ExecutionStatus") == "AVAILABLE"] == []
+    for flags in (("--yes",), ("--yes", "--allow-replacement")):
+        out = exited(run.cli("deploy", STACK, *flags), 2)
+        assert "this change set cannot succeed" in out
+        assert "nothing was changed" in out
+        assert root(cfn)["StackStatus"] == "UPDATE_COMPLETE"
+        assert state(run) == run.kept
+        assert [c for c in cfn.list_change_sets(StackName=STACK)["Summaries"]
+                if c.get("ExecutionStatus") == "AVAILABLE"] == []
     run.write("1.34")
     run.passed.append(4)
 
