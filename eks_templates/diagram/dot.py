@@ -64,19 +64,21 @@ GROUP_STYLE: dict[str, dict[str, str]] = {
 }
 
 
-LEGEND = ('<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="2" COLOR="#a0aec0">'
-          '<TR><TD COLSPAN="2"><B>how to read it</B></TD></TR>'
-          '<TR><TD ALIGN="LEFT"><FONT COLOR="#b7791f">A ──&gt; B</FONT></TD>'
-          '<TD ALIGN="LEFT">inbound rule of B: A may reach B (protocol, ports)</TD></TR>'
-          '<TR><TD ALIGN="LEFT"><FONT COLOR="#b7791f">A - -&gt; B</FONT></TD>'
-          '<TD ALIGN="LEFT">outbound rule of A: A may send to B</TD></TR>'
-          '<TR><TD ALIGN="LEFT"><FONT COLOR="#a0aec0">X · · · G</FONT></TD>'
-          '<TD ALIGN="LEFT">X wears security group G</TD></TR>'
-          '<TR><TD ALIGN="LEFT"><FONT COLOR="#718096">subnet ──&gt; gw</FONT></TD>'
-          '<TD ALIGN="LEFT">route (destination)</TD></TR>'
-          '<TR><TD ALIGN="LEFT"><FONT COLOR="#c53030"><B>red</B></FONT></TD>'
-          '<TD ALIGN="LEFT">open to 0.0.0.0/0</TD></TR>'
-          '</TABLE>>')
+#: the key to the picture, one row under the title
+LEGEND_CELLS = (
+    ('<FONT COLOR="#b7791f"><B>A ──&gt; B</B></FONT>', "inbound rule of B: A may reach B (protocol, ports)"),
+    ('<FONT COLOR="#b7791f"><B>A - - &gt; B</B></FONT>', "outbound rule of A: A may send to B"),
+    ('<FONT COLOR="#718096"><B>X · · · G</B></FONT>', "X wears security group G"),
+    ('<FONT COLOR="#718096"><B>subnet ──&gt; gateway</B></FONT>', "route"),
+    ('<FONT COLOR="#c53030"><B>red</B></FONT>', "open to 0.0.0.0/0"),
+)
+
+
+def title_label(title: str) -> str:
+    cells = "".join(f'<TD>{mark}</TD><TD ALIGN="LEFT">{html(text)}    </TD>' for mark, text in LEGEND_CELLS)
+    return (f'<<TABLE BORDER="0" CELLSPACING="2"><TR><TD COLSPAN="{2 * len(LEGEND_CELLS)}">'
+            f'<FONT POINT-SIZE="20"><B>{html(title)}</B></FONT></TD></TR>'
+            f'<TR>{cells}</TR></TABLE>>')
 
 
 def svg_id(diagram_id: str, prefix: str = "") -> str:
@@ -167,7 +169,7 @@ def to_dot(diagram: Diagram) -> str:
     for n in d.nodes:
         members.setdefault(n.group, []).append(n)
     out = [f"digraph {quote(d.title)} {{"]
-    out.append(f"  graph {_attrs({'rankdir': 'TB', 'fontname': FONT, 'fontsize': '16', 'labelloc': 't', 'label': d.title, 'nodesep': '0.35', 'ranksep': '0.9', 'newrank': 'true', 'compound': 'true', 'pad': '0.3', 'id': 'diagram'})};")  # noqa: E501
+    out.append(f"  graph {_attrs({'rankdir': 'TB', 'fontname': FONT, 'fontsize': '16', 'labelloc': 't', 'label': title_label(d.title), 'nodesep': '0.35', 'ranksep': '0.9', 'newrank': 'true', 'compound': 'true', 'pad': '0.3', 'id': 'diagram'})};")  # noqa: E501
     out.append(f"  node {_attrs({'fontname': FONT, 'fontsize': '12', 'margin': '0.15,0.06'})};")
     out.append(f"  edge {_attrs({'fontname': FONT, 'fontsize': '11'})};")
     counter = [0]
@@ -185,7 +187,6 @@ def to_dot(diagram: Diagram) -> str:
             emit_group(child, indent + "  ")
         out.append(f"{indent}}}")
 
-    out.append(f"  {{ rank=\"sink\"; legend {_attrs({'shape': 'plaintext', 'id': 'legend', 'label': LEGEND})}; }}")
     for node in members.get(None, []):
         out.append(f"  {quote(node.id)} {_attrs(node_attrs(node))};")
     for group in children.get(None, []):

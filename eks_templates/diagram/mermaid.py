@@ -75,7 +75,7 @@ def to_mermaid(diagram: Diagram) -> str:
     members: dict[str | None, list[Node]] = {}
     for n in d.nodes:
         members.setdefault(n.group, []).append(n)
-    out = ["---", f"title: {d.title}", "---", "flowchart LR"]
+    out = ["---", f"title: {d.title}", "---", "flowchart TB"]
 
     def emit(group: Group, indent: str) -> None:
         label = group.label + (" (nested stack)" if group.kind == "stack" and group.parent else "")

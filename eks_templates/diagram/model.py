@@ -31,6 +31,7 @@ Source = tuple[str, str]
 
 OPEN_CIDRS = ("0.0.0.0/0", "::/0")
 PROTOCOLS = {"-1": "all", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
+RFC1918 = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 CLUSTER_SG_ATTR = "ClusterSecurityGroupId"
 
 
@@ -296,8 +297,10 @@ class _Builder:
             else:
                 try:
                     net = ipaddress.ip_network(cidr, strict=False)
-                    where = "private range" if net.is_private else "addresses outside the VPC"
-                except ValueError:
+                    rfc1918 = any(net.subnet_of(ipaddress.ip_network(p)) for p in RFC1918
+                                  if net.version == 4)
+                    where = "private addresses (RFC 1918)" if rfc1918 else f"{net.num_addresses} addresses"
+                except (ValueError, TypeError):
                     where = ""
                 lines = (cidr, where) if where else (cidr,)
             self.d.add_node(Node(node_id, "cidr", lines, None, (), is_open(cidr)))
