@@ -297,8 +297,8 @@ class _Builder:
             else:
                 try:
                     net = ipaddress.ip_network(cidr, strict=False)
-                    rfc1918 = any(net.subnet_of(ipaddress.ip_network(p)) for p in RFC1918
-                                  if net.version == 4)
+                    rfc1918 = isinstance(net, ipaddress.IPv4Network) and any(
+                        net.subnet_of(ipaddress.IPv4Network(p)) for p in RFC1918)
                     where = "private addresses (RFC 1918)" if rfc1918 else f"{net.num_addresses} addresses"
                 except (ValueError, TypeError):
                     where = ""
