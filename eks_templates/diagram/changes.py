@@ -204,6 +204,8 @@ def deployed_templates(cfn: Any, view: ChangeSetView, stack_name: str,
             continue
         logical_id = str(rc["LogicalResourceId"])
         physical = rc.get("PhysicalResourceId")
+        if logical_id in wanted:
+            continue  # its nested change set named it
         if not physical:  # not every change set says (moto's does not): ask the stack
             try:
                 physical = cfn.describe_stack_resource(StackName=wanted[ROOT], LogicalResourceId=logical_id)[
