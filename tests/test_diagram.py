@@ -231,6 +231,12 @@ def test_fargate_profiles_and_several_nodegroups():
     spot = drawn.node("NodegroupBatchSpotStack/ManagedNodeGroup")
     assert spot is not None and spot.lines[1] == "m7g.large, m6g.large, c7g.xlarge  SPOT"
     assert "2 nodes (min 0, max 20)" in spot.lines
+    ubuntu = drawn.node("NodegroupLegacyUbuntuStack/ManagedNodeGroup")  # no AmiType: the launch template's image
+    assert ubuntu is not None
+    assert ubuntu.lines[2] == "AMI canonical/ubuntu/eks/24.04/1.35/stable/current/amd64/hvm/ebs-gp3"
+    addons = drawn.node("AddonsStack/Addons")
+    assert addons is not None and addons.lines == ("EKS add-ons", "aws-ebs-csi-driver, coredns")
+    assert drawn.node("ControlPlaneStack/Addons") is not None
     nats = [n for n in drawn.nodes if n.kind == "nat"]
     assert len(nats) == 3
 

@@ -33,6 +33,7 @@ NODE_STYLE: dict[str, dict[str, str]] = {
     "nodegroup": {"shape": "box", "style": "rounded,filled", "fillcolor": "#e0f2f1", "color": "#00796b"},
     "fargate": {"shape": "box", "style": "rounded,filled,dashed", "fillcolor": "#e0f2f1", "color": "#00796b"},
     "host": {"shape": "box", "style": "rounded,filled", "fillcolor": "#edf2f7", "color": "#2d3748"},
+    "addons": {"shape": "box", "style": "rounded,filled", "fillcolor": "#ffffff", "color": "#a0aec0"},
     "external": {"shape": "note", "style": "filled", "fillcolor": "#f7fafc", "color": "#718096"},
     "removed": {"shape": "box", "style": "dashed", "color": "#c53030"},
 }

@@ -23,7 +23,8 @@ CLASSES = {
     "replaced": "stroke:#dd6b20,stroke-width:4px",
     "modified": "stroke:#3182ce,stroke-width:3px",
 }
-KIND_CLASS = {"igw": "gateway", "nat": "gateway", "nodegroup": "compute", "fargate": "compute", "removed": "removed"}
+KIND_CLASS = {"igw": "gateway", "nat": "gateway", "addons": "external",
+              "nodegroup": "compute", "fargate": "compute", "removed": "removed"}
 MARK = {"added": "+ added", "removed": "- removed", "replaced": "! REPLACED", "maybe-replaced": "? may be replaced",
         "modified": "~ modified"}
 

@@ -47,7 +47,7 @@ class Group:
 @dataclass(frozen=True)
 class Node:
     id: str
-    #: vpc | subnet | igw | nat | cidr | sg | cluster | nodegroup | fargate | host | external | removed
+    #: vpc | subnet | igw | nat | cidr | sg | cluster | nodegroup | fargate | addons | host | external | removed
     kind: str
     #: first line is the title
     lines: tuple[str, ...]
@@ -421,7 +421,7 @@ class _Builder:
             capacity = ts.value(stack, props.get("CapacityType", "ON_DEMAND"))
             lines = [f"nodegroup {ts.value(stack, props.get('NodegroupName', logical_id))}",
                      f"{', '.join(map(str, types)) or 'default type'}  {capacity}",
-                     f"AMI {ts.value(stack, props.get('AmiType', 'custom'))}",
+                     f"AMI {ts.value(stack, props['AmiType'])}" if "AmiType" in props else "AMI: launch template's",
                      f"{size['DesiredSize']} nodes (min {size['MinSize']}, max {size['MaxSize']})",
                      f"subnets: {self.subnets_text(ts.value(stack, props.get('Subnets') or []))}"]
             sources: list[Source] = [(stack, logical_id)]
@@ -432,6 +432,9 @@ class _Builder:
                 lt = ts.resources(template.stack).get(template.logical_id, {})
                 data = (lt.get("Properties") or {}).get("LaunchTemplateData") or {}
                 groups = list(ts.value(template.stack, data.get("SecurityGroupIds") or []))
+                if "AmiType" not in props and "ImageId" in data:
+                    image = str(ts.value(template.stack, data["ImageId"]))
+                    lines[2] = "AMI " + image.removeprefix("/aws/service/").removesuffix("/ami-id")
             remote = props.get("RemoteAccess") or {}
             groups += list(ts.value(stack, remote.get("SourceSecurityGroups") or []))
             self.d.add_node(Node(node_id, "nodegroup", tuple(lines), self.stack(stack), tuple(sources)))
@@ -458,6 +461,17 @@ class _Builder:
             sg = cluster_sg.get(cluster.logical_id) if isinstance(cluster, Res) else None
             if sg:
                 self.d.add_edge(Edge(f"wears:{node_id}:{sg}", node_id, sg, "wears", "", ((stack, logical_id),)))
+
+    def addons(self) -> None:
+        """One node per stack listing its EKS add-ons (they hold no network rules)."""
+        by_stack: dict[str, list[tuple[str, str]]] = {}
+        for stack, logical_id, props in self.ts.of_type("AWS::EKS::Addon"):
+            by_stack.setdefault(stack, []).append((str(self.ts.value(stack, props.get("AddonName", logical_id))),
+                                                   logical_id))
+        for stack, items in sorted(by_stack.items()):
+            names = sorted(name for name, _ in items)
+            self.d.add_node(Node(rid(stack, "Addons"), "addons", ("EKS add-ons", _wrap(", ".join(names), 44)),
+                                 self.stack(stack), tuple((stack, lid) for _, lid in sorted(items))))
 
     def hosts(self) -> None:
         ts = self.ts
@@ -502,6 +516,7 @@ def build(ts: TemplateSet, title: str,
     b.control_plane()
     b.nodegroups()
     b.fargate()
+    b.addons()
     b.hosts()
     return b.d.sorted()
 
