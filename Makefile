@@ -13,7 +13,7 @@ ARGS    ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help setup render lint test check golden checkov-venv bench clean \
-        deploy plan outputs scale delete sandbox require-stack fuzz
+        deploy plan outputs scale delete sandbox require-stack fuzz diagram diagram-deps
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -25,6 +25,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 setup: $(VENV)/.installed ## create .venv and install the project with its dev tools
+	@command -v dot >/dev/null || echo "note: Graphviz' dot is not installed; \`diagram\` needs it for svg/png and the tests for the SVG checks: make diagram-deps" >&2
 
 # checkov pins an old boto3, so it gets an environment of its own (never .venv).
 $(CHECKOV_VENV)/.installed:
@@ -41,7 +42,7 @@ render: setup ## render STACK (default: built-in myeks) into build/<stack>/
 lint: setup ## render and lint STACK with cfn-lint and the quota checks
 	$(PY) -m eks_templates lint $(STACK) $(ARGS)
 
-test: setup checkov-venv ## install everything, then run the whole test suite
+test: setup checkov-venv diagram-deps ## install everything (incl. Graphviz and Chromium), then run the whole test suite
 	$(PY) -m pytest $(ARGS)
 
 check: setup checkov-venv ## ruff, mypy, then the tests
@@ -52,9 +53,25 @@ check: setup checkov-venv ## ruff, mypy, then the tests
 fuzz: setup ## the property-based fuzz test, long (EKS_TEMPLATES_FUZZ=fuzz; make test runs it briefly)
 	EKS_TEMPLATES_FUZZ=fuzz $(PY) -m pytest tests/test_fuzz.py -p no:cacheprovider $(ARGS)
 
-golden: setup ## rewrite tests/golden/ from the current render (review the diff!)
+golden: setup ## rewrite tests/golden/, tests/golden_diagram/ and docs/*.svg from the current render (review the diff!)
 	$(PY) -m pytest tests/test_golden.py --update-golden -q
-	git status --short tests/golden
+	git status --short tests/golden tests/golden_diagram docs
+
+# Graphviz lays out the svg/png pictures; Chromium is only for the browser test of the SVG.
+diagram-deps: ## install Graphviz (dot) and Chromium from the system's packages (Debian/Ubuntu, needs root)
+	@if command -v dot >/dev/null && command -v chromium >/dev/null; then echo "dot and chromium are installed"; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends graphviz chromium; \
+	else echo "install Graphviz and Chromium: sudo apt-get install graphviz chromium (macOS: brew install graphviz)" >&2; exit 1; fi
+
+# STACK=name: build/<stack>/diagram.svg (ARGS="--format mermaid" etc.); without STACK also
+# redraws the README's pictures docs/myeks.svg and docs/myeks-private.svg.
+diagram: setup ## draw STACK (nested stacks, network, every security-group rule) into build/<stack>/diagram.svg
+	$(PY) -m eks_templates diagram $(STACK) $(ARGS)
+	@if [ -z "$(STACK)" ]; then \
+	  $(PY) -m eks_templates diagram myeks --out docs/myeks.svg && \
+	  $(PY) -m eks_templates diagram myeks-private --out docs/myeks-private.svg; fi
 
 bench: setup ## benchmarks: prints ratios, writes nothing unless ARGS=--write
 	$(PY) bench/run.py $(ARGS)

@@ -20,6 +20,7 @@ from eks_templates.errors import EksTemplatesError, StdoutError
 COMMANDS: dict[str, tuple[str, str]] = {
     "render": ("eks_templates.commands.render", "render the templates (offline)"),
     "lint": ("eks_templates.commands.lint", "render, then cfn-lint and quota-check every template"),
+    "diagram": ("eks_templates.commands.diagram", "draw the cluster: nested stacks, network, security-group rules"),
     "diff": ("eks_templates.commands.diff", "list replacements and renames against an earlier render"),
     "plan": ("eks_templates.commands.plan", "show the change set a deploy would execute"),
     "deploy": ("eks_templates.commands.deploy", "render, lint, upload and deploy through a change set"),

@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from eks_templates.commands.deploy import add_stack_arguments
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_stack_arguments(parser)
+    parser.add_argument("--diagram", type=Path, default=None, metavar="FILE",
+                        help="also draw the change set's effect on the cluster's picture (.svg .png .mmd .dot)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -17,4 +20,6 @@ def run(args: argparse.Namespace) -> int:
     from eks_templates.deploy.flow import deploy
 
     config = load(args)
-    return deploy(make_context(args, config), config, make_options(args, "plan"), plan_only=True)
+    opts = make_options(args, "plan")
+    opts.diagram = args.diagram
+    return deploy(make_context(args, config), config, opts, plan_only=True)

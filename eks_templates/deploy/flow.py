@@ -9,6 +9,7 @@ import datetime as _dt
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from eks_templates import interrupts
@@ -43,6 +44,8 @@ class Options:
     wait: bool = True
     #: how to run this again (printed after Ctrl-C), e.g. "python -m eks_templates deploy myeks"
     resume_command: str = ""
+    #: plan --diagram: draw the change set's effect here (eks_templates.diagram.changes)
+    diagram: Path | None = None
 
 
 def _utcnow() -> _dt.datetime:
@@ -261,6 +264,11 @@ def _review(ctx: Context, ref: ChangeSetRef, req: Request, opts: Options, *, pla
     ui.say(format_plan(view, change_set_type=req.change_set_type, choices=req.choices, live=req.live,
                        extra=req.extra_plan_lines))
     ui.say()
+    if opts.diagram is not None and req.templates is not None:
+        from eks_templates.diagram.changes import write_plan_diagram
+
+        write_plan_diagram(cfn, view, req.stack_name, req.templates, opts.diagram, ui.say,
+                           create=req.change_set_type == "CREATE", region=ctx.aws.region)
     impossible = replacement.blocked(view, req.templates)
     if impossible:
         discard(ctx, ref, req)

@@ -1,0 +1,42 @@
+"""``diagram [STACK|PATH] [--format svg|png|mermaid|dot] [--out FILE] [--strict]``:
+the cluster as a picture, from the rendered templates (offline)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from eks_templates.commands.render import add_stack_argument
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    add_stack_argument(parser)
+    parser.add_argument("--format", choices=("svg", "png", "mermaid", "dot"), default=None,
+                        help="svg and png need Graphviz' dot program; mermaid and dot need nothing "
+                             "(default: from --out's suffix, else svg)")
+    parser.add_argument("--out", type=Path, default=None, metavar="FILE",
+                        help="write the picture here (default: build/<stack>/diagram.<suffix>; '-' for stdout)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from eks_templates import diagram
+    from eks_templates.config import load_stack
+    from eks_templates.render import default_out_dir, render_set
+
+    config = load_stack(args.stack, strict=args.strict)
+    rendered = render_set(config)
+    to_stdout = args.out is not None and str(args.out) == "-"
+    fmt = diagram.format_for(None if to_stdout else args.out, args.format)
+    data = diagram.output(diagram.from_rendered(rendered, config), fmt)
+    if to_stdout:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return 0
+    out = args.out or default_out_dir(rendered) / f"diagram{diagram.SUFFIX[fmt]}"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(out)
+    print(f"wrote {out} ({fmt})", file=sys.stderr)
+    return 0
