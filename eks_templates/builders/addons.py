@@ -13,6 +13,7 @@ from troposphere import Template, eks
 
 from eks_templates.builders.base import Builder
 from eks_templates.builders.common import tag_props
+from eks_templates.builders.pod_identity import addon_pod_identity, effective_addons
 from eks_templates.config.model import Addon, ClusterConfig
 from eks_templates.names import (
     ADDONS_STACK,
@@ -51,7 +52,8 @@ def addon_configuration(config: ClusterConfig, addon: Addon) -> dict[str, Any]:
 
 
 def addon_resource(logical_id: str, addon: Addon, cluster_name: Any, tags: Mapping[str, str],
-                   configuration: Mapping[str, Any] | None = None) -> eks.Addon:
+                   configuration: Mapping[str, Any] | None = None,
+                   pod_identity: Sequence[eks.PodIdentityAssociationProperty] = ()) -> eks.Addon:
     props: dict[str, Any] = {
         "AddonName": addon.name,
         "ClusterName": cluster_name,
@@ -64,6 +66,8 @@ def addon_resource(logical_id: str, addon: Addon, cluster_name: Any, tags: Mappi
         props["ConfigurationValues"] = json.dumps(configuration, sort_keys=True, separators=(",", ":"))
     if addon.service_account_role_arn:
         props["ServiceAccountRoleArn"] = addon.service_account_role_arn
+    if pod_identity:
+        props["PodIdentityAssociations"] = list(pod_identity)
     return eks.Addon(logical_id, **props, **tag_props(tags))
 
 
@@ -76,7 +80,7 @@ class AddonsBuilder(Builder):
 
     @property
     def addons(self) -> list[Addon]:
-        return [a for a in self.config.addons if a.name not in ADDONS_BEFORE_COMPUTE]
+        return [a for a in effective_addons(self.config) if a.name not in ADDONS_BEFORE_COMPUTE]
 
     @property
     def inputs(self) -> Sequence[Port]:
@@ -99,7 +103,8 @@ class AddonsBuilder(Builder):
         waits_for = [lid for lid in compute if lid in template.resources]
         for addon in self.addons:
             resource = addon_resource(self.lid(f"Addon{pascal(addon.name)}"), addon, name, self.tags(),
-                                      addon_configuration(self.config, addon))
+                                      addon_configuration(self.config, addon),
+                                      addon_pod_identity(self, template, addon))
             if waits_for:
                 resource.DependsOn = list(waits_for)
             self.add(template, resource)

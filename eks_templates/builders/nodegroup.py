@@ -30,6 +30,7 @@ from eks_templates.builders.common import (
     tag_props,
 )
 from eks_templates.builders.node_key import uses_generated_key
+from eks_templates.builders.pod_identity import cni_has_own_role
 from eks_templates.builders.policies import ADDON_POLICY_SKIPS, addon_policies
 from eks_templates.builders.security import ingress
 from eks_templates.config.model import ClusterConfig, ManagedNodeGroup
@@ -249,10 +250,10 @@ class NodegroupBuilder(Builder):
     def _managed_policies(self) -> list[Any]:
         names = {"AmazonEC2ContainerRegistryPullOnly", "AmazonEKSWorkerNodePolicy", "AmazonSSMManagedInstanceCore"}
         # eksctl drops the CNI policy from the node role with withOIDC because it then
-        # creates an IRSA role for aws-node itself. This tool creates no such role, so
-        # the node role keeps it unless the file gives vpc-cni a role of its own.
-        cni_has_role = any(a.name == "vpc-cni" and a.service_account_role_arn for a in self.config.addons)
-        if not cni_has_role:
+        # creates an IRSA role for aws-node itself. This tool creates no such role unasked, so
+        # the node role keeps it unless the file gives vpc-cni a role of its own
+        # (serviceAccountRoleARN, or Pod Identity: podIdentityAssociations / the defaults).
+        if not cni_has_own_role(self.config):
             names.add("AmazonEKS_CNI_Policy")
         if self.nodegroup.iam.with_addon_policies.cloud_watch:
             names.add("CloudWatchAgentServerPolicy")
