@@ -213,13 +213,15 @@ def _load_balancer_controller_statements() -> list[Statement]:
 #: check passes on every policy here, also with the partition and account resolved.
 ADDON_POLICY_SKIPS: dict[str, dict[str, str]] = {
     "PolicyEBS": {
-        "CKV_AWS_111": "withAddonPolicies.ebs (eksctl's statements for the EBS CSI driver): volumes and "
+        "CKV_AWS_111": "withAddonPolicies.ebs / wellKnownPolicies.ebsCSIController (eksctl's statements for "
+                       "the EBS CSI driver): volumes and "
                        "snapshots have names unknown in advance; CreateVolume/DeleteVolume/DeleteSnapshot on * "
                        "are constrained by the ebs.csi.aws.com/cluster, CSIVolumeName and PVC tag conditions, "
                        "which the check does not consider",
     },
     "PolicyAWSLoadBalancerController": {
-        "CKV_AWS_111": "withAddonPolicies.albIngress (the AWS Load Balancer Controller's published policy, as "
+        "CKV_AWS_111": "withAddonPolicies.albIngress / wellKnownPolicies.awsLoadBalancerController (the AWS "
+                       "Load Balancer Controller's published policy, as "
                        "eksctl): load balancers, target groups and security groups are created at run time; "
                        "changes to existing ones are constrained by the elbv2.k8s.aws/cluster tag conditions, "
                        "which the check does not consider",
