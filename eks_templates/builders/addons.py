@@ -14,6 +14,7 @@ from troposphere import Template, eks
 from eks_templates.builders.base import Builder
 from eks_templates.builders.common import tag_props
 from eks_templates.builders.pod_identity import addon_pod_identity, effective_addons
+from eks_templates.config import addon_values
 from eks_templates.config.model import Addon, ClusterConfig
 from eks_templates.names import (
     ADDONS_STACK,
@@ -45,10 +46,16 @@ def addon_configuration(config: ClusterConfig, addon: Addon) -> dict[str, Any]:
     CoreDNS is scheduled for EC2 (the ``eks.amazonaws.com/compute-type: ec2`` annotation);
     on a cluster with Fargate only its pods stay Pending, the add-on goes DEGRADED and
     the stack never completes. The EKS user guide (Fargate getting started, step "Update
-    CoreDNS") moves it; the managed add-on's schema takes ``computeType: Fargate``."""
+    CoreDNS") moves it; the managed add-on's schema takes ``computeType: Fargate``.
+
+    The file's own ``configurationValues`` go over that, key by key (nested mappings merged,
+    anything else replaced): the user's values win."""
+    derived: dict[str, Any] = {}
     if addon.name == "coredns" and coredns_on_fargate(config):
-        return {"computeType": "Fargate"}
-    return {}
+        derived = {"computeType": "Fargate"}
+    if addon.configuration_values is None:
+        return derived
+    return addon_values.merge(derived, addon_values.parse(addon.configuration_values))
 
 
 def addon_resource(logical_id: str, addon: Addon, cluster_name: Any, tags: Mapping[str, str],

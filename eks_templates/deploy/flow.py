@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eks_templates.config.model import ClusterConfig
-from eks_templates.deploy import changeset, package, policy, preflight, replacement
+from eks_templates.deploy import addon_config, changeset, package, policy, preflight, replacement
 from eks_templates.deploy.changeset import ChangeSetRef, NoChanges
 from eks_templates.deploy.outputs import format_outputs, stack_outputs
 from eks_templates.deploy.params import (
@@ -399,6 +399,7 @@ def deploy(ctx: Context, cfg: ClusterConfig, opts: Options, *, plan_only: bool =
             finish(ctx, cfg, name)
         return 0
 
+    addon_config.check(aws, cfg, ui=ui)
     preflight.check_log_groups(aws, cfg, rendered, stack_id=state.stack_id if updating else None, ui=ui)
     s3 = aws.client("s3")
     package.ensure_bucket(s3, bucket, region=aws.region,

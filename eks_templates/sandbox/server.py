@@ -42,7 +42,15 @@ def apply() -> None:
     with _lock:
         from moto.cloudformation import parsing
 
-        from eks_templates.sandbox import ec2_iam, eks, iam_managed_policies, patches, pod_identity, ssm_public
+        from eks_templates.sandbox import (
+            addon_config,
+            ec2_iam,
+            eks,
+            iam_managed_policies,
+            patches,
+            pod_identity,
+            ssm_public,
+        )
 
         if not _applied:
             patches.install()
@@ -50,6 +58,7 @@ def apply() -> None:
             eks.install_access_entry_api()
             pod_identity.install_api()
             iam_managed_policies.install()
+            addon_config.install_api()
             ec2_iam.install_role_policy_json()
             _applied = True
         # moto builds its type map once from CloudFormationModel.__subclasses__() and caches
