@@ -361,7 +361,11 @@ class NodegroupBuilder(Builder):
             "MetadataOptions": ec2.MetadataOptions(
                 HttpEndpoint="enabled",
                 HttpTokens="required" if ng.disable_imdsv1 else "optional",
-                HttpPutResponseHopLimit=2,  # pods on the node's network reach IMDS through one more hop
+                # 1: an IMDSv2 token reaches the node's own network namespace only, so pods (one hop
+                # further) cannot take the node role's credentials; hostNetwork pods (aws-node,
+                # kube-proxy, eks-pod-identity-agent) are in that namespace and keep IMDS. 2 where
+                # the file lets pods reach it (disablePodIMDS: false, or withAddonPolicies).
+                HttpPutResponseHopLimit=2 if ng.pods_reach_imds else 1,
             ),
             "SecurityGroupIds": groups,
             "TagSpecifications": [

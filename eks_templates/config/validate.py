@@ -1823,3 +1823,59 @@ def addon_pod_identity(config: ClusterConfig, today: _dt.date) -> Iterator[Probl
                 yield _warn(f"{path}.serviceAccountName", f"{sa!r} is not a service account of {addon.name} known "
                             f"to this tool (known: {', '.join(row.service_account for row in known)}); EKS refuses "
                             "an association for a service account the add-on does not have")
+
+
+@rule
+def addon_configuration_values(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
+    """``addons[].configurationValues`` is a JSON object (a mapping or its JSON string); what it
+    may hold is the add-on's schema, checked by ``plan``/``deploy`` (deploy/addon_config.py)."""
+    from eks_templates.config import addon_values
+
+    for i, addon in enumerate(config.addons):
+        if addon.configuration_values is None:
+            continue
+        try:
+            addon_values.parse(addon.configuration_values)
+        except addon_values.NotAnObject as exc:
+            yield Problem(f"addons[{i}].configurationValues", str(exc))
+
+
+#: ``withAddonPolicies`` -> what gives the same controller its own role instead (one line each)
+POD_IDENTITY_EQUIVALENTS = {
+    "externalDNS": "iam.podIdentityAssociations: [{namespace: kube-system, serviceAccountName: external-dns, "
+                   "wellKnownPolicies: {externalDNS: true}}]",
+    "certManager": "iam.podIdentityAssociations: [{namespace: cert-manager, serviceAccountName: cert-manager, "
+                   "wellKnownPolicies: {certManager: true}}]",
+    "albIngress": "iam.podIdentityAssociations: [{namespace: kube-system, serviceAccountName: "
+                  "aws-load-balancer-controller, wellKnownPolicies: {awsLoadBalancerController: true}}]",
+    "autoScaler": "iam.podIdentityAssociations: [{namespace: kube-system, serviceAccountName: cluster-autoscaler, "
+                  "wellKnownPolicies: {autoScaler: true}}]",
+    "ebs": "addons: [{name: aws-ebs-csi-driver, useDefaultPodIdentityAssociations: true}]",
+    "cloudWatch": "addons: [{name: amazon-cloudwatch-observability, useDefaultPodIdentityAssociations: true}]",
+}
+
+
+@rule
+def pod_imds(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
+    """Pods off the node role. Nodes get IMDS hop limit 1 unless the file lets pods reach IMDS
+    (eksctl's ``disablePodIMDS: false``; its default, not ours). ``withAddonPolicies`` puts a
+    controller's permissions on the node role, which only pods reaching IMDS can use: it keeps
+    hop limit 2 for that nodegroup, with a warning; ``disablePodIMDS: true`` with it is eksctl's
+    error ("cannot be set at the same time", pkg/apis/eksctl.io/v1alpha5/validation.go)."""
+    for i, ng in enumerate(config.managed_node_groups):
+        wanted = ng.iam.with_addon_policies
+        given = [spec.alias for spec in wanted.fields() if getattr(wanted, spec.name)]
+        if given and ng.disable_pod_imds:
+            yield Problem(_ng(i, "disablePodIMDS"), "cannot be true with iam.withAddonPolicies (those policies are "
+                          "on the node role, which pods then cannot reach); give the controllers their own roles "
+                          "with podIdentityAssociations and drop withAddonPolicies")
+            continue
+        if given and ng.disable_pod_imds is None:
+            for alias in given:
+                yield _warn(_ng(i, f"iam.withAddonPolicies.{alias}"), "puts the controller's permissions on the node "
+                            "role: every pod on these nodes can use them (this nodegroup keeps IMDS hop limit 2 for "
+                            f"it); give the controller its own role instead: {POD_IDENTITY_EQUIVALENTS[alias]}")
+        if not ng.pods_reach_imds and not ng.disable_imdsv1:
+            yield _warn(_ng(i, "disableIMDSv1"), "is false: IMDSv1 needs no token, so the hop limit of 1 does not keep "
+                        "pods from the node role's credentials (it limits IMDSv2 token responses only); set "
+                        "disableIMDSv1: true")

@@ -215,3 +215,82 @@ def _node_policies(extra: str) -> list[Any]:
 ])
 def test_the_node_role_keeps_the_cni_policy_only_while_vpc_cni_has_no_role(extra: str, kept: bool) -> None:
     assert (_sub("AmazonEKS_CNI_Policy") in _node_policies(extra)) is kept
+
+
+# --------------------------------------------------------------------------- configurationValues (item 4)
+
+
+def _configuration(extra: str, logical_id: str = "AddonCoredns", stack: str = "AddonsStack.json") -> Any:
+    rendered = templates(config(extra))
+    return rendered[stack]["Resources"][logical_id]["Properties"].get("ConfigurationValues")
+
+
+def test_configuration_values_are_the_json_string_eks_takes_sorted() -> None:
+    as_mapping = _configuration("addons: [{name: coredns, configurationValues: {replicaCount: 3, "
+                                "autoScaling: {enabled: true, minReplicas: 2}}}]\nmanagedNodeGroups: [{name: ng}]")
+    as_string = _configuration("addons: [{name: coredns, configurationValues: '{\"autoScaling\": {\"minReplicas\": 2, "
+                               "\"enabled\": true}, \"replicaCount\": 3}'}]\nmanagedNodeGroups: [{name: ng}]")
+    assert as_mapping == as_string == '{"autoScaling":{"enabled":true,"minReplicas":2},"replicaCount":3}'
+
+
+def test_the_users_values_win_over_the_fargate_coredns_configuration_key_by_key() -> None:
+    fargate = ("managedNodeGroups: []\nfargateProfiles: [{name: system, selectors: [{namespace: kube-system}]}]\n")
+    assert _configuration(fargate + "addons: [{name: coredns}]") == '{"computeType":"Fargate"}'
+    rendered = templates(config(fargate + "addons: [{name: coredns, configurationValues: {replicaCount: 1}}]"))
+    coredns = rendered["AddonsStack.json"]["Resources"]["AddonCoredns"]["Properties"]["ConfigurationValues"]
+    assert coredns == '{"computeType":"Fargate","replicaCount":1}'
+    rendered = templates(config(fargate + "addons: [{name: coredns, configurationValues: {computeType: ec2}}]"))
+    assert rendered["AddonsStack.json"]["Resources"]["AddonCoredns"]["Properties"]["ConfigurationValues"] == \
+        '{"computeType":"ec2"}'
+
+
+def test_addons_before_compute_take_configuration_values_too() -> None:
+    value = _configuration("addons: [{name: vpc-cni, configurationValues: {env: {ENABLE_PREFIX_DELEGATION: 'true'}}}]"
+                           "\nmanagedNodeGroups: [{name: ng}]", "AddonVpcCni", "ControlPlaneStack.json")
+    assert value == '{"env":{"ENABLE_PREFIX_DELEGATION":"true"}}'
+
+
+# --------------------------------------------------------------------------- pods off the node role (item 5)
+
+
+def _hop_limit(body: str) -> int:
+    rendered = templates(config("managedNodeGroups:\n  - name: ng\n" + "".join(
+        f"    {line}\n" for line in body.strip().splitlines())))
+    data = rendered["NodegroupNgStack.json"]["Resources"]["LaunchTemplate"]["Properties"]["LaunchTemplateData"]
+    return int(data["MetadataOptions"]["HttpPutResponseHopLimit"])
+
+
+@pytest.mark.parametrize(("body", "hops"), [
+    ("", 1),
+    ("disablePodIMDS: true", 1),
+    ("disablePodIMDS: false", 2),
+    ("amiFamily: Bottlerocket", 1),
+    ("amiFamily: Ubuntu2404", 1),
+    # withAddonPolicies only work for pods that reach the node role: kept, with a warning
+    ("iam: {withAddonPolicies: {externalDNS: true}}", 2),
+    ("iam: {withAddonPolicies: {externalDNS: true}}\ndisablePodIMDS: false", 2),
+])
+def test_imds_hop_limit_is_1_unless_pods_are_let_in(body: str, hops: int) -> None:
+    assert _hop_limit(body) == hops
+
+
+def test_with_addon_policies_warn_with_the_pod_identity_equivalent() -> None:
+    from tests.config.cases import ng, outcome
+
+    errors, warnings = outcome({"managedNodeGroups": [ng(iam={"withAddonPolicies": {"externalDNS": True,
+                                                                                    "ebs": True}})]})
+    assert errors == []
+    assert [w.split(": ", 3)[2] for w in warnings] == ["managedNodeGroups[0].iam.withAddonPolicies.externalDNS",
+                                                        "managedNodeGroups[0].iam.withAddonPolicies.ebs"]
+    assert "every pod on these nodes can use them" in warnings[0]
+    assert ("iam.podIdentityAssociations: [{namespace: kube-system, serviceAccountName: external-dns, "
+            "wellKnownPolicies: {externalDNS: true}}]") in warnings[0]
+    assert "addons: [{name: aws-ebs-csi-driver, useDefaultPodIdentityAssociations: true}]" in warnings[1]
+    # the equivalent is a valid file that renders hop limit 1 and no policy on the node role
+    rendered = templates(config("iam: {podIdentityAssociations: [{namespace: kube-system, serviceAccountName: "
+                                "external-dns, wellKnownPolicies: {externalDNS: true}}]}\n"
+                                "managedNodeGroups: [{name: ng}]"))
+    node = rendered["NodegroupNgStack.json"]["Resources"]
+    assert not of_type(node, "AWS::IAM::Policy")
+    assert node["LaunchTemplate"]["Properties"]["LaunchTemplateData"]["MetadataOptions"][
+        "HttpPutResponseHopLimit"] == 1

@@ -530,6 +530,23 @@ CASES = [
              {"serviceAccountName": "cni", "roleARN": ROLE}]}]},
          "addons[0].podIdentityAssociations[0].serviceAccountName", "is not a service account of vpc-cni",
          "warning"),
+    Case("addon-configuration-not-json", "addon_configuration_values",
+         {"addons": [{"name": "coredns", "configurationValues": "{replicaCount: 3}"}]},
+         "addons[0].configurationValues", "is not valid JSON"),
+    Case("addon-configuration-not-an-object", "addon_configuration_values",
+         {"addons": [{"name": "coredns", "configurationValues": "[1, 2]"}]},
+         "addons[0].configurationValues", "must be a JSON object"),
+    Case("addon-configuration-a-list", "addon_configuration_values",
+         {"addons": [{"name": "coredns", "configurationValues": [{"replicaCount": 3}]}]},
+         "addons[0].configurationValues", "must be a JSON object"),
+    Case("pod-imds-with-addon-policies", "pod_imds",
+         {"managedNodeGroups": [ng(iam={"withAddonPolicies": {"albIngress": True}})]},
+         "managedNodeGroups[0].iam.withAddonPolicies.albIngress", "every pod on these nodes can use them", "warning"),
+    Case("pod-imds-disabled-with-addon-policies", "pod_imds",
+         {"managedNodeGroups": [ng(disablePodIMDS=True, iam={"withAddonPolicies": {"autoScaler": True}})]},
+         "managedNodeGroups[0].disablePodIMDS", "cannot be true with iam.withAddonPolicies"),
+    Case("pod-imds-imdsv1", "pod_imds", {"managedNodeGroups": [ng(disableIMDSv1=False)]},
+         "managedNodeGroups[0].disableIMDSv1", "IMDSv1 needs no token", "warning"),
 ]
 
 
@@ -625,6 +642,10 @@ def test_warnings_do_not_fail_unless_strict() -> None:
         {"name": "aws-ebs-csi-driver", "podIdentityAssociations": [
             {"serviceAccountName": "ebs-csi-controller-sa", "wellKnownPolicies": {"ebsCSIController": True}}]}],
         "addonsConfig": {"autoApplyPodIdentityAssociations": True}}, id="pod-identity"),
+    pytest.param({"addons": [{"name": "coredns", "configurationValues": {"replicaCount": 3}},
+                             {"name": "vpc-cni",
+                              "configurationValues": '{"env": {"ENABLE_PREFIX_DELEGATION": "true"}}'}]},
+                 id="addon-configuration"),
     *[pytest.param({"managedNodeGroups": [], "addons": [{"name": "coredns"}],
                     "fargateProfiles": [{"name": "fp", "selectors": [selector]}]}, id=f"coredns-on-fargate-{i}")
       for i, selector in enumerate([
