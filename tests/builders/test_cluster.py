@@ -202,4 +202,4 @@ def test_child_stacks_of_the_platform_cluster():
     root = templates(render_set(cfg))["root.json"]["Resources"]
     assert sorted(root) == ["AddonsStack", "BastionStack", "ControlPlaneStack", "NetworkStack",
                             "NodegroupBatchSpotStack", "NodegroupLegacyUbuntuStack", "NodegroupSystemStack",
-                            "SecurityStack"]
+                            "PodIdentityStack", "SecurityStack"]
