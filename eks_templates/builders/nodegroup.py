@@ -362,8 +362,9 @@ class NodegroupBuilder(Builder):
                 HttpEndpoint="enabled",
                 HttpTokens="required" if ng.disable_imdsv1 else "optional",
                 # 1: an IMDSv2 token reaches the node's own network namespace only, so pods (one hop
-                # further) cannot take the node role's credentials; hostNetwork pods (aws-node,
-                # kube-proxy, eks-pod-identity-agent) are in that namespace and keep IMDS. 2 where
+                # further) cannot take the node role's credentials; hostNetwork pods (aws-node:
+                # `hostNetwork: true` in amazon-vpc-cni-k8s config/master/aws-k8s-cni.yaml; kube-proxy,
+                # eks-pod-identity-agent) are in that namespace and keep IMDS. 2 where
                 # the file lets pods reach it (disablePodIMDS: false, or withAddonPolicies).
                 HttpPutResponseHopLimit=2 if ng.pods_reach_imds else 1,
             ),
