@@ -42,6 +42,8 @@ CONTROL_PLANE_STACK = "ControlPlaneStack"
 BASTION_STACK = "BastionStack"
 #: EKS add-ons whose pods need nodes (CoreDNS, ...): created after every nodegroup
 ADDONS_STACK = "AddonsStack"
+#: iam.podIdentityAssociations: roles and associations, after the cluster, beside the nodegroups
+POD_IDENTITY_STACK = "PodIdentityStack"
 
 
 def nodegroup_stack(nodegroup_name: str) -> str:

@@ -14,7 +14,7 @@ from eks_templates.lint import MAX_OUTPUTS, MAX_PARAMETERS, MAX_RESOURCES, MAX_S
 from eks_templates.render import render_set
 from tests.support import REPO, stack_with_nodegroups
 
-HEAVY = ("boto3", "botocore", "cfnlint", "rich", "moto", "pydantic")
+HEAVY = ("boto3", "botocore", "cfnlint", "rich", "moto", "pydantic", "jsonschema")
 
 PROBE = """
 import contextlib, io, json, sys

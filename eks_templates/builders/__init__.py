@@ -9,15 +9,18 @@ from eks_templates.builders.bastion import BastionBuilder
 from eks_templates.builders.control_plane import ControlPlaneBuilder
 from eks_templates.builders.network import ExistingNetwork, NetworkBuilder, network_for
 from eks_templates.builders.nodegroup import NodegroupBuilder, nodegroup_builders
+from eks_templates.builders.pod_identity import PodIdentityBuilder
 from eks_templates.builders.security import SecurityGroupsBuilder
 from eks_templates.config.model import ClusterConfig
 
 
 def cluster_builders(config: ClusterConfig) -> list[Builder]:
     """Every builder of the cluster, in dependency order (producers before consumers):
-    network, security groups, control plane, one per managed nodegroup, the add-ons
-    that need nodes, and the management host."""
+    network, security groups, control plane, the pod identity associations, one per
+    managed nodegroup, the add-ons that need nodes, and the management host."""
     builders: list[Builder] = [network_for(config), SecurityGroupsBuilder(config), ControlPlaneBuilder(config)]
+    if config.iam.pod_identity_associations:
+        builders.append(PodIdentityBuilder(config))
     builders += nodegroup_builders(config)
     addons = AddonsBuilder(config)
     if addons.addons:
@@ -35,6 +38,7 @@ __all__ = [
     "ExistingNetwork",
     "NetworkBuilder",
     "NodegroupBuilder",
+    "PodIdentityBuilder",
     "SecurityGroupsBuilder",
     "cluster_builders",
     "network_for",

@@ -13,6 +13,8 @@ from troposphere import Template, eks
 
 from eks_templates.builders.base import Builder
 from eks_templates.builders.common import tag_props
+from eks_templates.builders.pod_identity import addon_pod_identity, effective_addons
+from eks_templates.config import addon_values
 from eks_templates.config.model import Addon, ClusterConfig
 from eks_templates.names import (
     ADDONS_STACK,
@@ -44,14 +46,21 @@ def addon_configuration(config: ClusterConfig, addon: Addon) -> dict[str, Any]:
     CoreDNS is scheduled for EC2 (the ``eks.amazonaws.com/compute-type: ec2`` annotation);
     on a cluster with Fargate only its pods stay Pending, the add-on goes DEGRADED and
     the stack never completes. The EKS user guide (Fargate getting started, step "Update
-    CoreDNS") moves it; the managed add-on's schema takes ``computeType: Fargate``."""
+    CoreDNS") moves it; the managed add-on's schema takes ``computeType: Fargate``.
+
+    The file's own ``configurationValues`` go over that, key by key (nested mappings merged,
+    anything else replaced): the user's values win."""
+    derived: dict[str, Any] = {}
     if addon.name == "coredns" and coredns_on_fargate(config):
-        return {"computeType": "Fargate"}
-    return {}
+        derived = {"computeType": "Fargate"}
+    if addon.configuration_values is None:
+        return derived
+    return addon_values.merge(derived, addon_values.parse(addon.configuration_values))
 
 
 def addon_resource(logical_id: str, addon: Addon, cluster_name: Any, tags: Mapping[str, str],
-                   configuration: Mapping[str, Any] | None = None) -> eks.Addon:
+                   configuration: Mapping[str, Any] | None = None,
+                   pod_identity: Sequence[eks.PodIdentityAssociationProperty] = ()) -> eks.Addon:
     props: dict[str, Any] = {
         "AddonName": addon.name,
         "ClusterName": cluster_name,
@@ -64,6 +73,8 @@ def addon_resource(logical_id: str, addon: Addon, cluster_name: Any, tags: Mappi
         props["ConfigurationValues"] = json.dumps(configuration, sort_keys=True, separators=(",", ":"))
     if addon.service_account_role_arn:
         props["ServiceAccountRoleArn"] = addon.service_account_role_arn
+    if pod_identity:
+        props["PodIdentityAssociations"] = list(pod_identity)
     return eks.Addon(logical_id, **props, **tag_props(tags))
 
 
@@ -76,7 +87,7 @@ class AddonsBuilder(Builder):
 
     @property
     def addons(self) -> list[Addon]:
-        return [a for a in self.config.addons if a.name not in ADDONS_BEFORE_COMPUTE]
+        return [a for a in effective_addons(self.config) if a.name not in ADDONS_BEFORE_COMPUTE]
 
     @property
     def inputs(self) -> Sequence[Port]:
@@ -99,7 +110,8 @@ class AddonsBuilder(Builder):
         waits_for = [lid for lid in compute if lid in template.resources]
         for addon in self.addons:
             resource = addon_resource(self.lid(f"Addon{pascal(addon.name)}"), addon, name, self.tags(),
-                                      addon_configuration(self.config, addon))
+                                      addon_configuration(self.config, addon),
+                                      addon_pod_identity(self, template, addon))
             if waits_for:
                 resource.DependsOn = list(waits_for)
             self.add(template, resource)

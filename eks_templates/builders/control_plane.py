@@ -17,7 +17,7 @@ from typing import Any
 from awacs.aws import Action, Allow, ArnLike, Condition, Principal, Statement
 from troposphere import GetAtt, Ref, Sub, Tags, Template, eks, iam, kms, logs
 
-from eks_templates.builders.addons import ADDONS_BEFORE_COMPUTE, addon_resource
+from eks_templates.builders.addons import ADDONS_BEFORE_COMPUTE, addon_configuration, addon_resource
 from eks_templates.builders.base import Builder
 from eks_templates.builders.common import (
     actions,
@@ -30,6 +30,7 @@ from eks_templates.builders.common import (
     service_principal,
     tag_props,
 )
+from eks_templates.builders.pod_identity import addon_pod_identity, effective_addons
 from eks_templates.builders.security import ALL_TRAFFIC, ingress
 from eks_templates.config.model import ClusterConfig
 from eks_templates.config.subnets import plan_subnets
@@ -111,9 +112,10 @@ class ControlPlaneBuilder(Builder):
         oidc = self._add_oidc_provider(template, cluster)
         self._add_access_entries(template, name)
         self._add_fargate(template, name, inputs)
-        for addon in cfg.addons:
+        for addon in effective_addons(cfg):
             if addon.name in ADDONS_BEFORE_COMPUTE:
-                resource = addon_resource(self.lid(f"Addon{pascal(addon.name)}"), addon, name, self.tags())
+                resource = addon_resource(self.lid(f"Addon{pascal(addon.name)}"), addon, name, self.tags(),
+                                          addon_configuration(cfg, addon), addon_pod_identity(self, template, addon))
                 if oidc is not None and addon.service_account_role_arn:
                     resource.DependsOn = [oidc.title]  # the role's trust names this provider
                 self.add(template, resource)

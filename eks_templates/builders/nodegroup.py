@@ -17,12 +17,10 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from awacs.aws import Condition, Null, Statement, StringEquals, StringLike
 from troposphere import Base64, GetAtt, Parameter, Ref, Select, Sub, Tags, Template, ec2, eks, iam
 
 from eks_templates.builders.base import Builder
 from eks_templates.builders.common import (
-    allow,
     assume_role,
     checkov_skips,
     document,
@@ -32,6 +30,8 @@ from eks_templates.builders.common import (
     tag_props,
 )
 from eks_templates.builders.node_key import uses_generated_key
+from eks_templates.builders.pod_identity import cni_has_own_role
+from eks_templates.builders.policies import ADDON_POLICY_SKIPS, addon_policies
 from eks_templates.builders.security import ingress
 from eks_templates.config.model import ClusterConfig, ManagedNodeGroup
 from eks_templates.config.service_network import cluster_dns_ip
@@ -122,180 +122,6 @@ def root_device(ng: ManagedNodeGroup) -> str:
     if ng.ami_family == "Bottlerocket":
         return "/dev/xvdb"
     return "/dev/xvda"
-
-
-# --------------------------------------------------------------------------- withAddonPolicies (eksctl's statements)
-
-
-def _arn(path: str) -> Sub:
-    return Sub("arn:${AWS::Partition}:" + path)
-
-
-def addon_policies(config: ClusterConfig, ng: ManagedNodeGroup) -> list[tuple[str, list[Statement]]]:
-    """eksctl's inline policies for ``iam.withAddonPolicies``, by eksctl's logical ID.
-    Where eksctl grants ``"*"`` on an action that takes a resource, it is scoped here."""
-    wanted = ng.iam.with_addon_policies
-    hosted_zones = _arn("route53:::hostedzone/*")
-    policies: list[tuple[str, list[Statement]]] = []
-    if wanted.auto_scaler:
-        name = config.metadata.name
-        policies.append(("PolicyAutoScaling", [
-            allow(("autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeAutoScalingInstances",
-                   "autoscaling:DescribeLaunchConfigurations", "autoscaling:DescribeScalingActivities",
-                   "autoscaling:DescribeTags", "ec2:DescribeImages", "ec2:DescribeInstanceTypes",
-                   "ec2:DescribeLaunchTemplateVersions", "ec2:GetInstanceTypesFromInstanceRequirements"), ["*"]),
-            # only the Auto Scaling groups of this cluster's nodegroups (EKS tags them)
-            allow(("autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"), ["*"],
-                  Condition(StringEquals({f"aws:ResourceTag/k8s.io/cluster-autoscaler/{name}": "owned"}))),
-            allow(("eks:DescribeNodegroup",),
-                  [_arn("eks:${AWS::Region}:${AWS::AccountId}:nodegroup/" + name + "/*")]),
-        ]))
-    if wanted.cert_manager:
-        policies += [
-            ("PolicyCertManagerChangeSet", [allow(("route53:ChangeResourceRecordSets",), [hosted_zones])]),
-            ("PolicyCertManagerHostedZones", [
-                allow(("route53:ListResourceRecordSets",), [hosted_zones]),
-                allow(("route53:ListHostedZonesByName",), ["*"]),
-            ]),
-            ("PolicyCertManagerGetChange", [allow(("route53:GetChange",), [_arn("route53:::change/*")])]),
-        ]
-    if wanted.external_dns:
-        policies += [
-            ("PolicyExternalDNSChangeSet", [allow(("route53:ChangeResourceRecordSets",), [hosted_zones])]),
-            ("PolicyExternalDNSHostedZones", [
-                allow(("route53:ListHostedZones",), ["*"]),
-                # ListTagsForResources (the batch action, its own IAM action) is what external-dns
-                # calls for --aws-zone-tags (EXTERNAL_DNS_POLICY_VERSION's docs/tutorials/aws.md);
-                # ListTagsForResource is eksctl's.
-                allow(("route53:ListResourceRecordSets", "route53:ListTagsForResource",
-                       "route53:ListTagsForResources"), [hosted_zones]),
-            ]),
-        ]
-    if wanted.ebs:
-        policies.append(("PolicyEBS", _ebs_statements()))
-    if wanted.alb_ingress:
-        policies.append(("PolicyAWSLoadBalancerController", _load_balancer_controller_statements()))
-    return policies
-
-
-def _ebs_statements() -> list[Statement]:
-    volumes = [_arn("ec2:*:*:volume/*"), _arn("ec2:*:*:snapshot/*")]
-    return [
-        allow(("ec2:CreateSnapshot", "ec2:AttachVolume", "ec2:DetachVolume", "ec2:ModifyVolume",
-               "ec2:DescribeAvailabilityZones", "ec2:DescribeInstances", "ec2:DescribeSnapshots",
-               "ec2:DescribeTags", "ec2:DescribeVolumes", "ec2:DescribeVolumesModifications"), ["*"]),
-        allow(("ec2:CreateTags",), volumes,
-              Condition(StringEquals({"ec2:CreateAction": ["CreateVolume", "CreateSnapshot"]}))),
-        allow(("ec2:DeleteTags",), volumes),
-        allow(("ec2:CreateVolume",), ["*"], Condition(StringLike({"aws:RequestTag/ebs.csi.aws.com/cluster": "true"}))),
-        allow(("ec2:CreateVolume",), ["*"], Condition(StringLike({"aws:RequestTag/CSIVolumeName": "*"}))),
-        allow(("ec2:DeleteVolume",), ["*"], Condition(StringLike({"ec2:ResourceTag/ebs.csi.aws.com/cluster": "true"}))),
-        allow(("ec2:DeleteVolume",), ["*"], Condition(StringLike({"ec2:ResourceTag/CSIVolumeName": "*"}))),
-        allow(("ec2:DeleteVolume",), ["*"],
-              Condition(StringLike({"ec2:ResourceTag/kubernetes.io/created-for/pvc/name": "*"}))),
-        allow(("ec2:DeleteSnapshot",), ["*"], Condition(StringLike({"ec2:ResourceTag/CSIVolumeSnapshotName": "*"}))),
-        allow(("ec2:DeleteSnapshot",), ["*"],
-              Condition(StringLike({"ec2:ResourceTag/ebs.csi.aws.com/cluster": "true"}))),
-    ]
-
-
-#: The AWS Load Balancer Controller release whose published IAM policy
-#: (``docs/install/iam_policy.json`` in kubernetes-sigs/aws-load-balancer-controller)
-#: :func:`_load_balancer_controller_statements` follows, statement for statement, with the
-#: partition in place of ``arn:aws:``. A copy is test data: tests/builders/data/.
-LOAD_BALANCER_CONTROLLER_POLICY_VERSION = "v3.5.0"
-
-#: external-dns's documented policy (``docs/tutorials/aws.md``) that ``externalDNS`` covers.
-EXTERNAL_DNS_POLICY_VERSION = "v0.22.0"
-
-
-def _load_balancer_controller_statements() -> list[Statement]:
-    """The controller's published policy (:data:`LOAD_BALANCER_CONTROLLER_POLICY_VERSION`).
-    Since v2.9 it calls DescribeListenerAttributes on every reconcile; without it (and
-    the other actions added since) ingresses stop reconciling."""
-    cluster_tag_set = Condition(Null({"aws:RequestTag/elbv2.k8s.aws/cluster": "false"}))
-    owned = Condition(Null({"aws:ResourceTag/elbv2.k8s.aws/cluster": "false"}))
-    retag = Condition(Null({"aws:RequestTag/elbv2.k8s.aws/cluster": "true",
-                            "aws:ResourceTag/elbv2.k8s.aws/cluster": "false"}))
-    security_groups = [_arn("ec2:*:*:security-group/*")]
-    balancers = [_arn("elasticloadbalancing:*:*:targetgroup/*/*"),
-                 _arn("elasticloadbalancing:*:*:loadbalancer/net/*/*"),
-                 _arn("elasticloadbalancing:*:*:loadbalancer/app/*/*")]
-    return [
-        allow(("iam:CreateServiceLinkedRole",), ["*"],
-              Condition(StringEquals({"iam:AWSServiceName": "elasticloadbalancing.amazonaws.com"}))),
-        allow(("ec2:DescribeAccountAttributes", "ec2:DescribeAddresses", "ec2:DescribeAvailabilityZones",
-               "ec2:DescribeInternetGateways", "ec2:DescribeVpcs", "ec2:DescribeVpcPeeringConnections",
-               "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeInstances",
-               "ec2:DescribeNetworkInterfaces", "ec2:DescribeTags", "ec2:GetCoipPoolUsage", "ec2:DescribeCoipPools",
-               "ec2:GetSecurityGroupsForVpc", "ec2:DescribeIpamPools", "ec2:DescribeRouteTables",
-               "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeLoadBalancerAttributes",
-               "elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeListenerCertificates",
-               "elasticloadbalancing:DescribeSSLPolicies", "elasticloadbalancing:DescribeRules",
-               "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetGroupAttributes",
-               "elasticloadbalancing:DescribeTargetHealth", "elasticloadbalancing:DescribeTags",
-               "elasticloadbalancing:DescribeTrustStores", "elasticloadbalancing:DescribeListenerAttributes",
-               "elasticloadbalancing:DescribeCapacityReservation"), ["*"]),
-        allow(("cognito-idp:DescribeUserPoolClient", "acm:ListCertificates", "acm:DescribeCertificate",
-               "iam:ListServerCertificates", "iam:GetServerCertificate", "waf-regional:GetWebACL",
-               "waf-regional:GetWebACLForResource", "waf-regional:AssociateWebACL",
-               "waf-regional:DisassociateWebACL", "wafv2:GetWebACL", "wafv2:GetWebACLForResource",
-               "wafv2:AssociateWebACL", "wafv2:DisassociateWebACL", "shield:GetSubscriptionState",
-               "shield:DescribeProtection", "shield:CreateProtection", "shield:DeleteProtection"), ["*"]),
-        allow(("ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"), ["*"]),
-        allow(("ec2:CreateSecurityGroup",), ["*"]),
-        allow(("ec2:CreateTags",), security_groups,
-              Condition([StringEquals({"ec2:CreateAction": "CreateSecurityGroup"}),
-                         Null({"aws:RequestTag/elbv2.k8s.aws/cluster": "false"})])),
-        allow(("ec2:CreateTags", "ec2:DeleteTags"), security_groups, retag),
-        allow(("ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress", "ec2:DeleteSecurityGroup"),
-              ["*"], owned),
-        allow(("elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:CreateTargetGroup"), ["*"],
-              cluster_tag_set),
-        allow(("elasticloadbalancing:CreateListener", "elasticloadbalancing:DeleteListener",
-               "elasticloadbalancing:CreateRule", "elasticloadbalancing:DeleteRule"), ["*"]),
-        allow(("elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"), balancers, retag),
-        allow(("elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"),
-              [_arn("elasticloadbalancing:*:*:listener/net/*/*/*"), _arn("elasticloadbalancing:*:*:listener/app/*/*/*"),
-               _arn("elasticloadbalancing:*:*:listener-rule/net/*/*/*"),
-               _arn("elasticloadbalancing:*:*:listener-rule/app/*/*/*")]),
-        allow(("elasticloadbalancing:ModifyLoadBalancerAttributes", "elasticloadbalancing:SetIpAddressType",
-               "elasticloadbalancing:SetSecurityGroups", "elasticloadbalancing:SetSubnets",
-               "elasticloadbalancing:DeleteLoadBalancer", "elasticloadbalancing:ModifyTargetGroup",
-               "elasticloadbalancing:ModifyTargetGroupAttributes", "elasticloadbalancing:DeleteTargetGroup",
-               "elasticloadbalancing:ModifyListenerAttributes", "elasticloadbalancing:ModifyCapacityReservation",
-               "elasticloadbalancing:ModifyIpPools"),
-              ["*"], owned),
-        allow(("elasticloadbalancing:AddTags",), balancers,
-              Condition([StringEquals({"elasticloadbalancing:CreateAction": ["CreateTargetGroup",
-                                                                             "CreateLoadBalancer"]}),
-                         Null({"aws:RequestTag/elbv2.k8s.aws/cluster": "false"})])),
-        allow(("elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"),
-              [_arn("elasticloadbalancing:*:*:targetgroup/*/*")]),
-        allow(("elasticloadbalancing:SetWebAcl", "elasticloadbalancing:ModifyListener",
-               "elasticloadbalancing:AddListenerCertificates", "elasticloadbalancing:RemoveListenerCertificates",
-               "elasticloadbalancing:ModifyRule", "elasticloadbalancing:SetRulePriorities"), ["*"]),
-    ]
-
-
-#: Why checkov's CKV_AWS_111 ("write access without constraints") is skipped on two
-#: add-on policies: their statements are eksctl's (the controllers' published policies),
-#: and the check ignores the tag conditions that constrain the writes. Every other
-#: check passes on every policy here, also with the partition and account resolved.
-ADDON_POLICY_SKIPS: dict[str, dict[str, str]] = {
-    "PolicyEBS": {
-        "CKV_AWS_111": "withAddonPolicies.ebs (eksctl's statements for the EBS CSI driver): volumes and "
-                       "snapshots have names unknown in advance; CreateVolume/DeleteVolume/DeleteSnapshot on * "
-                       "are constrained by the ebs.csi.aws.com/cluster, CSIVolumeName and PVC tag conditions, "
-                       "which the check does not consider",
-    },
-    "PolicyAWSLoadBalancerController": {
-        "CKV_AWS_111": "withAddonPolicies.albIngress (the AWS Load Balancer Controller's published policy, as "
-                       "eksctl): load balancers, target groups and security groups are created at run time; "
-                       "changes to existing ones are constrained by the elbv2.k8s.aws/cluster tag conditions, "
-                       "which the check does not consider",
-    },
-}
 
 
 # --------------------------------------------------------------------------- the builder
@@ -424,10 +250,10 @@ class NodegroupBuilder(Builder):
     def _managed_policies(self) -> list[Any]:
         names = {"AmazonEC2ContainerRegistryPullOnly", "AmazonEKSWorkerNodePolicy", "AmazonSSMManagedInstanceCore"}
         # eksctl drops the CNI policy from the node role with withOIDC because it then
-        # creates an IRSA role for aws-node itself. This tool creates no such role, so
-        # the node role keeps it unless the file gives vpc-cni a role of its own.
-        cni_has_role = any(a.name == "vpc-cni" and a.service_account_role_arn for a in self.config.addons)
-        if not cni_has_role:
+        # creates an IRSA role for aws-node itself. This tool creates no such role unasked, so
+        # the node role keeps it unless the file gives vpc-cni a role of its own
+        # (serviceAccountRoleARN, or Pod Identity: podIdentityAssociations / the defaults).
+        if not cni_has_own_role(self.config):
             names.add("AmazonEKS_CNI_Policy")
         if self.nodegroup.iam.with_addon_policies.cloud_watch:
             names.add("CloudWatchAgentServerPolicy")
@@ -535,7 +361,12 @@ class NodegroupBuilder(Builder):
             "MetadataOptions": ec2.MetadataOptions(
                 HttpEndpoint="enabled",
                 HttpTokens="required" if ng.disable_imdsv1 else "optional",
-                HttpPutResponseHopLimit=2,  # pods on the node's network reach IMDS through one more hop
+                # 1: an IMDSv2 token reaches the node's own network namespace only, so pods (one hop
+                # further) cannot take the node role's credentials; hostNetwork pods (aws-node:
+                # `hostNetwork: true` in amazon-vpc-cni-k8s config/master/aws-k8s-cni.yaml; kube-proxy,
+                # eks-pod-identity-agent) are in that namespace and keep IMDS. 2 where
+                # the file lets pods reach it (disablePodIMDS: false, or withAddonPolicies).
+                HttpPutResponseHopLimit=2 if ng.pods_reach_imds else 1,
             ),
             "SecurityGroupIds": groups,
             "TagSpecifications": [

@@ -317,7 +317,6 @@ UNSUPPORTED_EKSCTL: dict[str, str] = {
     "iam.serviceAccounts": (
         "is not supported; create IRSA roles separately and give addons[].serviceAccountRoleARN"
     ),
-    "iam.podIdentityAssociations": "is not supported",
 }
 
 

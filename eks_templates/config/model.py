@@ -96,9 +96,49 @@ class AccessConfig(_Model):
     access_entries: list[AccessEntry] = field(default_factory=list)
 
 
+class WellKnownPolicies(_Model):
+    """eksctl's ``wellKnownPolicies`` of a pod identity association (its own role gets them)."""
+
+    image_builder: bool = False
+    auto_scaler: bool = False
+    aws_load_balancer_controller: bool = False
+    external_dns: bool = field(default=False, alias="externalDNS")
+    cert_manager: bool = False
+    ebs_csi_controller: bool = field(default=False, alias="ebsCSIController")
+    efs_csi_controller: bool = field(default=False, alias="efsCSIController")
+
+    @property
+    def has_policy(self) -> bool:
+        return any(getattr(self, spec.name) for spec in self.fields())
+
+
+class PodIdentityAssociation(_Model):
+    """eksctl's ``iam.podIdentityAssociations[]`` (and ``addons[].podIdentityAssociations[]``,
+    where the namespace is the add-on's): a Kubernetes service account -> an IAM role, given
+    (``roleARN``) or created here from the permission fields."""
+
+    #: required under ``iam``; an add-on's service accounts live in the add-on's namespace
+    namespace: str | None = None
+    service_account_name: str
+    role_arn: str | None = field(default=None, alias="roleARN")
+    permission_policy_arns: list[str] = field(default_factory=list, alias="permissionPolicyARNs")
+    #: an inline IAM policy document (``Version``, ``Statement``)
+    permission_policy: dict[str, Any] | None = None
+    well_known_policies: WellKnownPolicies = field(default_factory=WellKnownPolicies)
+    permissions_boundary_arn: str | None = field(default=None, alias="permissionsBoundaryARN")
+    tags: dict[str, str] = field(default_factory=dict)
+    #: eksctl creates the service account with kubectl; CloudFormation cannot (a rule refuses true)
+    create_service_account: bool = False
+
+    @property
+    def creates_role(self) -> bool:
+        return self.role_arn is None
+
+
 class ClusterIam(_Model):
     with_oidc: bool = field(default=False, alias="withOIDC")
     service_role_arn: str | None = field(default=None, alias="serviceRoleARN")
+    pod_identity_associations: list[PodIdentityAssociation] = field(default_factory=list)
 
 
 ALL_LOG_TYPES: tuple[str, ...] = ("api", "audit", "authenticator", "controllerManager", "scheduler")
@@ -130,6 +170,18 @@ class Addon(_Model):
     version: str | None = None
     service_account_role_arn: str | None = field(default=None, alias="serviceAccountRoleARN")
     resolve_conflicts: Literal["none", "overwrite", "preserve"] = "overwrite"
+    pod_identity_associations: list[PodIdentityAssociation] = field(default_factory=list)
+    #: a role per service account EKS recommends for the add-on (the offline table in
+    #: ``builders/pod_identity.py``), with the recommended managed policy
+    use_default_pod_identity_associations: bool = False
+    #: a mapping, or the JSON string EKS takes; rendered as JSON with sorted keys
+    configuration_values: Any = None
+
+
+class AddonsConfig(_Model):
+    #: ``useDefaultPodIdentityAssociations`` for every listed add-on that has a recommended
+    #: role and none of its own
+    auto_apply_pod_identity_associations: bool = False
 
 
 # --------------------------------------------------------------------------- nodegroups
@@ -168,6 +220,11 @@ class AddonPolicies(_Model):
     auto_scaler: bool = False
     cloud_watch: bool = False
 
+    @property
+    def any_for_pods(self) -> bool:
+        """Any policy here is for a controller pod (all of them are)."""
+        return any(getattr(self, spec.name) for spec in self.fields())
+
 
 class NodeIam(_Model):
     with_addon_policies: AddonPolicies = field(default_factory=AddonPolicies)
@@ -201,6 +258,10 @@ class ManagedNodeGroup(_Model):
     ssh: NodeSsh = field(default_factory=NodeSsh)
     iam: NodeIam = field(default_factory=NodeIam)
     disable_imdsv1: bool = field(default=True, alias="disableIMDSv1")
+    #: eksctl's ``disablePodIMDS`` (default false there). Unset here: true (IMDS hop limit 1,
+    #: pods cannot reach the node role) unless the nodegroup has ``withAddonPolicies``, which
+    #: only pods reaching IMDS can use; see :attr:`pods_reach_imds`.
+    disable_pod_imds: bool | None = field(default=None, alias="disablePodIMDS")
     update_config: UpdateConfig | None = None
 
     @classmethod
@@ -222,6 +283,15 @@ class ManagedNodeGroup(_Model):
         if data.get("minSize") is None:
             data["minSize"] = 0
         return data
+
+    @property
+    def pods_reach_imds(self) -> bool:
+        """Whether pods that are not on the host network reach IMDS (hop limit 2): an explicit
+        ``disablePodIMDS: false``, or withAddonPolicies with disablePodIMDS unset.
+        differs from eksctl (which defaults to hop limit 2 for every nodegroup)."""
+        if self.disable_pod_imds is not None:
+            return not self.disable_pod_imds
+        return self.iam.with_addon_policies.any_for_pods
 
     @property
     def effective_instance_types(self) -> list[str]:
@@ -287,6 +357,7 @@ class ClusterConfig(_Model):
     cloud_watch: CloudWatch = field(default_factory=CloudWatch)
     secrets_encryption: SecretsEncryption = field(default_factory=SecretsEncryption)
     addons: list[Addon] = field(default_factory=list)
+    addons_config: AddonsConfig = field(default_factory=AddonsConfig)
     managed_node_groups: list[ManagedNodeGroup] = field(default_factory=list)
     fargate_profiles: list[FargateProfile] = field(default_factory=list)
     bastion: Bastion = field(default_factory=Bastion)

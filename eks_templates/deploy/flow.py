@@ -14,7 +14,16 @@ from typing import Any
 
 from eks_templates import interrupts
 from eks_templates.config.model import ClusterConfig
-from eks_templates.deploy import aws_errors, changeset, in_flight, package, policy, preflight, replacement
+from eks_templates.deploy import (
+    addon_config,
+    aws_errors,
+    changeset,
+    in_flight,
+    package,
+    policy,
+    preflight,
+    replacement,
+)
 from eks_templates.deploy.changeset import ChangeSetRef, NoChanges
 from eks_templates.deploy.outputs import format_outputs, stack_outputs
 from eks_templates.deploy.params import (
@@ -437,6 +446,7 @@ def deploy(ctx: Context, cfg: ClusterConfig, opts: Options, *, plan_only: bool =
             finish(ctx, cfg, name)
         return 0
 
+    addon_config.check(aws, cfg, ui=ui)
     preflight.check_log_groups(aws, cfg, rendered, stack_id=state.stack_id if updating else None, ui=ui)
     s3 = aws.client("s3")
     owner = aws.account_id()

@@ -767,8 +767,8 @@ class EksAddon(_EksClusterRecord, CloudFormationModel):
     with the cluster or a reset), ``Ref`` = ``<cluster>/<addon>``, ``GetAtt Arn``. Checks
     that the cluster exists and the add-on is not installed twice.
     Updates in place: ``AddonVersion``, ``ServiceAccountRoleArn``, ``ResolveConflicts``,
-    ``ConfigurationValues``, ``PodIdentityAssociations``, ``Tags``; replacement:
-    ``ClusterName``, ``AddonName``.
+    ``ConfigurationValues``, ``PodIdentityAssociations`` (the add-on's own associations, in
+    :mod:`.pod_identity`), ``Tags``; replacement: ``ClusterName``, ``AddonName``.
     Does not simulate: the EKS add-on API (``describe_addon``), version compatibility,
     anything running in the cluster.
     """
@@ -788,10 +788,15 @@ class EksAddon(_EksClusterRecord, CloudFormationModel):
             raise SandboxResourceError("ResourceInUseException", f"{what}: Addon already exists.")
         if props.get("ServiceAccountRoleArn"):
             _validate_role_arn(props["ServiceAccountRoleArn"], what)
+        from eks_templates.sandbox import pod_identity
+
+        arn = _arn(account_id, region_name, f"addon/{cluster_name}/{name}/{mock_random.uuid4()}")
+        pod_identity.sync_addon_associations(account_id, region_name, cluster, name, arn,
+                                             props.get("PodIdentityAssociations"))
         _addons(cluster)[name] = {
             "addonName": name,
             "clusterName": cluster_name,
-            "addonArn": _arn(account_id, region_name, f"addon/{cluster_name}/{name}/{mock_random.uuid4()}"),
+            "addonArn": arn,
             "status": "ACTIVE",
             **cls._mutable(props),
         }
@@ -819,7 +824,23 @@ class EksAddon(_EksClusterRecord, CloudFormationModel):
             return cls._replace(original_resource, new_resource_name, new, account_id, region_name)
         if new.get("ServiceAccountRoleArn"):
             _validate_role_arn(new["ServiceAccountRoleArn"], f"AWS::EKS::Addon {original_resource.name}")
+        if new.get("PodIdentityAssociations") != original_resource.props.get("PodIdentityAssociations"):
+            from eks_templates.sandbox import pod_identity
+
+            cluster = _live_cluster(account_id, region_name, original_resource.cluster_name,
+                                    for_what=f"AWS::EKS::Addon {original_resource.name}")
+            pod_identity.sync_addon_associations(account_id, region_name, cluster, original_resource.name,
+                                                 original_resource.record["addonArn"],
+                                                 new.get("PodIdentityAssociations"))
         return original_resource._update_record(cls._mutable(new), new)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        from eks_templates.sandbox import pod_identity
+
+        cluster = self._cluster_if_any()
+        if cluster is not None and self.name in _addons(cluster):
+            pod_identity.drop_addon_associations(cluster, _addons(cluster)[self.name]["addonArn"])
+        super().delete(account_id, region_name)
 
 
 class EksAccessEntry(_EksClusterRecord, CloudFormationModel):

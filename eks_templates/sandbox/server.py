@@ -42,7 +42,18 @@ def apply() -> None:
     with _lock:
         from moto.cloudformation import parsing
 
-        from eks_templates.sandbox import changes, ec2_iam, eks, patches, refusals, rollback, ssm_public
+        from eks_templates.sandbox import (
+            addon_config,
+            changes,
+            ec2_iam,
+            eks,
+            iam_managed_policies,
+            patches,
+            pod_identity,
+            refusals,
+            rollback,
+            ssm_public,
+        )
 
         if not _applied:
             patches.install()
@@ -51,6 +62,9 @@ def apply() -> None:
             rollback.install()  # outermost: wraps the hooks the two above installed
             ssm_public.install()
             eks.install_access_entry_api()
+            pod_identity.install_api()
+            iam_managed_policies.install()
+            addon_config.install_api()
             ec2_iam.install_role_policy_json()
             _applied = True
         # moto builds its type map once from CloudFormationModel.__subclasses__() and caches
@@ -59,7 +73,7 @@ def apply() -> None:
         parsing.get_model_map.cache_clear()
         parsing.get_name_type_map.cache_clear()
         type_map = parsing.get_model_map()
-        for model in (*eks.MODELS, *ec2_iam.MODELS):
+        for model in (*eks.MODELS, *ec2_iam.MODELS, *pod_identity.MODELS):
             registered = type_map.get(model.cloudformation_type())
             if registered is not model:
                 raise RuntimeError(f"{model.cloudformation_type()} maps to {registered}, not to {model}")

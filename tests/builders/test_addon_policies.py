@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from eks_templates.builders.nodegroup import EXTERNAL_DNS_POLICY_VERSION, LOAD_BALANCER_CONTROLLER_POLICY_VERSION
+from eks_templates.builders.policies import EXTERNAL_DNS_POLICY_VERSION, LOAD_BALANCER_CONTROLLER_POLICY_VERSION
 from tests.builders.test_nodegroup import ng_resources, statements
 
 DATA = Path(__file__).parent / "data"

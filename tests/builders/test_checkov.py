@@ -45,9 +45,9 @@ EXPECTED_SKIPS = {
     # bastion.subnet: public (the notes' eksctl-host): the host has a public address
     "myeks": {("CKV_AWS_88", "ManagementHost")},
     "myeks-private": set(),
-    # withAddonPolicies.ebs / albIngress: eksctl's policies, writes constrained by tag conditions
-    "platform": {("CKV_AWS_111", "NodegroupSystemPolicyEBS"),
-                 ("CKV_AWS_111", "NodegroupSystemPolicyAWSLoadBalancerController")},
+    # wellKnownPolicies.awsLoadBalancerController: the controller's published policy, writes
+    # constrained by tag conditions (the EBS CSI driver has the managed policy now)
+    "platform": {("CKV_AWS_111", "PodIdentityKubeSystemAwsLoadBalancerControllerRole")},
 }
 
 #: a template checkov must fail: proves the scan sees our files and really checks them

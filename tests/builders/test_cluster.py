@@ -73,6 +73,21 @@ managedNodeGroups:
     "t2-host": """
 bastion: {enabled: true, instanceType: t2.micro}
 """,
+    "pod-identity": """
+iam:
+  podIdentityAssociations:
+    - {namespace: kube-system, serviceAccountName: external-dns, wellKnownPolicies: {externalDNS: true}}
+    - {namespace: kube-system, serviceAccountName: cert-manager, wellKnownPolicies: {certManager: true}}
+    - {namespace: kube-system, serviceAccountName: cluster-autoscaler, wellKnownPolicies: {autoScaler: true}}
+    - namespace: kube-system
+      serviceAccountName: aws-load-balancer-controller
+      wellKnownPolicies: {awsLoadBalancerController: true}
+    - {namespace: ci, serviceAccountName: builder, wellKnownPolicies: {imageBuilder: true, efsCSIController: true}}
+    - {namespace: default, serviceAccountName: app, roleARN: "arn:aws:iam::111122223333:role/app"}
+addonsConfig: {autoApplyPodIdentityAssociations: true}
+addons: [{name: vpc-cni}, {name: coredns}, {name: aws-ebs-csi-driver}, {name: aws-efs-csi-driver}]
+managedNodeGroups: [{name: ng}]
+""",
     "fargate-only": """
 iam: {withOIDC: true}
 addons: [{name: vpc-cni}, {name: coredns}]
@@ -187,4 +202,4 @@ def test_child_stacks_of_the_platform_cluster():
     root = templates(render_set(cfg))["root.json"]["Resources"]
     assert sorted(root) == ["AddonsStack", "BastionStack", "ControlPlaneStack", "NetworkStack",
                             "NodegroupBatchSpotStack", "NodegroupLegacyUbuntuStack", "NodegroupSystemStack",
-                            "SecurityStack"]
+                            "PodIdentityStack", "SecurityStack"]

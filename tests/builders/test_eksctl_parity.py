@@ -93,7 +93,10 @@ def test_launch_template_shares_eksctls_defaults(ssh_enabled):
     [t_volume], [o_volume] = t["BlockDeviceMappings"], o["BlockDeviceMappings"]
     assert o_volume["DeviceName"] == t_volume["DeviceName"] == "/dev/xvda"
     assert {k: o_volume["Ebs"][k] for k in t_volume["Ebs"]} == t_volume["Ebs"]
-    assert {k: o["MetadataOptions"][k] for k in t["MetadataOptions"]} == t["MetadataOptions"]
+    # the same tokens; hop limit 1 where eksctl has 2: our disablePodIMDS defaults to true (README)
+    assert t["MetadataOptions"]["HttpPutResponseHopLimit"] == 2
+    assert {k: o["MetadataOptions"][k] for k in t["MetadataOptions"]} == {**t["MetadataOptions"],
+                                                                          "HttpPutResponseHopLimit": 1}
     assert o["KeyName"] == t["KeyName"]
     assert [s["ResourceType"] for s in o["TagSpecifications"]] == [s["ResourceType"] for s in t["TagSpecifications"]]
     for ours_spec, theirs_spec in zip(o["TagSpecifications"], t["TagSpecifications"], strict=True):

@@ -328,7 +328,7 @@ def test_volume_encrypted_false_is_written():
 
 def test_disable_imdsv1():
     assert launch_data()["MetadataOptions"] == {"HttpEndpoint": "enabled", "HttpTokens": "required",
-                                                "HttpPutResponseHopLimit": 2}
+                                                "HttpPutResponseHopLimit": 1}
     res = ng_resources("disableIMDSv1: false")
     assert props(res, "LaunchTemplate")["LaunchTemplateData"]["MetadataOptions"]["HttpTokens"] == "optional"
     assert res["LaunchTemplate"]["Metadata"]["checkov"]["skip"][0]["id"] == "CKV_AWS_79"

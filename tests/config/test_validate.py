@@ -51,6 +51,15 @@ def policy(**fields: Any) -> dict[str, Any]:
     return entry(accessPolicies=[{"policyARN": POLICY, **fields}])
 
 
+def _association(**fields: Any) -> dict[str, Any]:
+    return {"namespace": "kube-system", "serviceAccountName": "external-dns",
+            "wellKnownPolicies": {"externalDNS": True}, **fields}
+
+
+def pod_identity(**fields: Any) -> dict[str, Any]:
+    return {"iam": {"podIdentityAssociations": [_association(**fields)]}}
+
+
 CASES = [
     # ---------------------------------------------------------------- names
     Case("cluster-name-chars", "cluster_name", {"metadata": {"name": "-bad"}},
@@ -469,6 +478,75 @@ CASES = [
     Case("fargate-subnet-id", "fargate_profiles",
          {"fargateProfiles": [{"name": "fp", "selectors": [{"namespace": "a"}], "subnets": ["private-a"]}]},
          "fargateProfiles[0].subnets[0]", "is not a subnet id"),
+    # ---------------------------------------------------------------- EKS Pod Identity (issue 13)
+    Case("pod-identity-create-service-account", "pod_identity_associations",
+         pod_identity(createServiceAccount=True), "iam.podIdentityAssociations[0].createServiceAccount",
+         "CloudFormation cannot create a Kubernetes service account"),
+    Case("pod-identity-no-permissions", "pod_identity_associations",
+         {"iam": {"podIdentityAssociations": [{"namespace": "apps", "serviceAccountName": "app"}]}},
+         "iam.podIdentityAssociations[0]", "needs roleARN, or the permissions of the role to create"),
+    Case("pod-identity-role-and-policies", "pod_identity_associations",
+         pod_identity(roleARN=ROLE), "iam.podIdentityAssociations[0].wellKnownPolicies",
+         "cannot be given with roleARN"),
+    Case("pod-identity-namespace-required", "pod_identity_associations",
+         {"iam": {"podIdentityAssociations": [{"serviceAccountName": "app", "roleARN": ROLE}]}},
+         "iam.podIdentityAssociations[0].namespace", "is required"),
+    Case("pod-identity-namespace-syntax", "pod_identity_associations", pod_identity(namespace="Apps"),
+         "iam.podIdentityAssociations[0].namespace", "is not a Kubernetes namespace name"),
+    Case("pod-identity-policy-arn", "pod_identity_associations",
+         pod_identity(wellKnownPolicies={}, permissionPolicyARNs=["AmazonS3ReadOnlyAccess"]),
+         "iam.podIdentityAssociations[0].permissionPolicyARNs[0]", "is not an IAM policy ARN"),
+    Case("pod-identity-policy-document", "pod_identity_associations",
+         pod_identity(wellKnownPolicies={}, permissionPolicy={"Version": "2012-10-17"}),
+         "iam.podIdentityAssociations[0].permissionPolicy", "needs a Statement"),
+    Case("pod-identity-twice", "pod_identity_associations",
+         {"iam": {"podIdentityAssociations": [_association(), _association()]}},
+         "iam.podIdentityAssociations[1]", "EKS takes one association per service account"),
+    Case("pod-identity-twice-with-addon", "pod_identity_associations",
+         {"iam": {"podIdentityAssociations": [_association(namespace="kube-system", serviceAccountName="aws-node")]},
+          "addons": [{"name": "vpc-cni", "useDefaultPodIdentityAssociations": True}]},
+         "iam.podIdentityAssociations[0]", "already has the vpc-cni add-on's association"),
+    Case("pod-identity-fargate-only", "pod_identity_associations",
+         {**pod_identity(), "managedNodeGroups": [], "fargateProfiles": [
+             {"name": "fp", "selectors": [{"namespace": "apps"}]}]},
+         "iam.podIdentityAssociations", "pods on Fargate cannot use EKS Pod Identity", "warning"),
+    Case("addon-default-associations-unknown", "addon_pod_identity",
+         {"addons": [{"name": "coredns", "useDefaultPodIdentityAssociations": True}]},
+         "addons[0].useDefaultPodIdentityAssociations", "has no service account with AWS permissions known"),
+    Case("addon-default-and-own-associations", "addon_pod_identity",
+         {"addons": [{"name": "vpc-cni", "useDefaultPodIdentityAssociations": True,
+                      "podIdentityAssociations": [{"serviceAccountName": "aws-node", "roleARN": ROLE}]}]},
+         "addons[0].useDefaultPodIdentityAssociations", "cannot be given with podIdentityAssociations"),
+    Case("addon-irsa-and-pod-identity", "addon_pod_identity",
+         {"iam": {"withOIDC": True}, "addons": [{"name": "vpc-cni", "serviceAccountRoleARN": ROLE,
+                                                 "useDefaultPodIdentityAssociations": True}]},
+         "addons[0].serviceAccountRoleARN", "cannot be given with pod identity associations"),
+    Case("addon-association-namespace", "addon_pod_identity",
+         {"addons": [{"name": "vpc-cni", "podIdentityAssociations": [
+             {"namespace": "kube-system", "serviceAccountName": "aws-node", "roleARN": ROLE}]}]},
+         "addons[0].podIdentityAssociations[0].namespace", "leave namespace out"),
+    Case("addon-association-unknown-service-account", "addon_pod_identity",
+         {"addons": [{"name": "vpc-cni", "podIdentityAssociations": [
+             {"serviceAccountName": "cni", "roleARN": ROLE}]}]},
+         "addons[0].podIdentityAssociations[0].serviceAccountName", "is not a service account of vpc-cni",
+         "warning"),
+    Case("addon-configuration-not-json", "addon_configuration_values",
+         {"addons": [{"name": "coredns", "configurationValues": "{replicaCount: 3}"}]},
+         "addons[0].configurationValues", "is not valid JSON"),
+    Case("addon-configuration-not-an-object", "addon_configuration_values",
+         {"addons": [{"name": "coredns", "configurationValues": "[1, 2]"}]},
+         "addons[0].configurationValues", "must be a JSON object"),
+    Case("addon-configuration-a-list", "addon_configuration_values",
+         {"addons": [{"name": "coredns", "configurationValues": [{"replicaCount": 3}]}]},
+         "addons[0].configurationValues", "must be a JSON object"),
+    Case("pod-imds-with-addon-policies", "pod_imds",
+         {"managedNodeGroups": [ng(iam={"withAddonPolicies": {"albIngress": True}})]},
+         "managedNodeGroups[0].iam.withAddonPolicies.albIngress", "every pod on these nodes can use them", "warning"),
+    Case("pod-imds-disabled-with-addon-policies", "pod_imds",
+         {"managedNodeGroups": [ng(disablePodIMDS=True, iam={"withAddonPolicies": {"autoScaler": True}})]},
+         "managedNodeGroups[0].disablePodIMDS", "cannot be true with iam.withAddonPolicies"),
+    Case("pod-imds-imdsv1", "pod_imds", {"managedNodeGroups": [ng(disableIMDSv1=False)]},
+         "managedNodeGroups[0].disableIMDSv1", "IMDSv1 needs no token", "warning"),
 ]
 
 
@@ -559,6 +637,15 @@ def test_warnings_do_not_fail_unless_strict() -> None:
                  id="kms-alias"),
     pytest.param({"addons": [{"name": "vpc-cni", "version": "v1.19.0-eksbuild.1"}, {"name": "coredns"}]},
                  id="addons"),
+    pytest.param({**pod_identity(), "addons": [
+        {"name": "vpc-cni", "useDefaultPodIdentityAssociations": True},
+        {"name": "aws-ebs-csi-driver", "podIdentityAssociations": [
+            {"serviceAccountName": "ebs-csi-controller-sa", "wellKnownPolicies": {"ebsCSIController": True}}]}],
+        "addonsConfig": {"autoApplyPodIdentityAssociations": True}}, id="pod-identity"),
+    pytest.param({"addons": [{"name": "coredns", "configurationValues": {"replicaCount": 3}},
+                             {"name": "vpc-cni",
+                              "configurationValues": '{"env": {"ENABLE_PREFIX_DELEGATION": "true"}}'}]},
+                 id="addon-configuration"),
     *[pytest.param({"managedNodeGroups": [], "addons": [{"name": "coredns"}],
                     "fargateProfiles": [{"name": "fp", "selectors": [selector]}]}, id=f"coredns-on-fargate-{i}")
       for i, selector in enumerate([
