@@ -120,6 +120,14 @@ class SecretsEncryption(_Model):
     key_arn: str | None = field(default=None, alias="keyARN")
 
 
+class UpgradePolicy(_Model):
+    """eksctl's ``upgradePolicy``: what EKS does when the version's standard support ends."""
+
+    # differs from EKS and eksctl (EXTENDED, EKS's API default): STANDARD, so a cluster is
+    # upgraded by EKS instead of entering extended support at six times the hourly price.
+    support_type: Literal["STANDARD", "EXTENDED"] = "STANDARD"
+
+
 class Addon(_Model):
     name: str
     version: str | None = None
@@ -197,6 +205,10 @@ class ManagedNodeGroup(_Model):
     iam: NodeIam = field(default_factory=NodeIam)
     disable_imdsv1: bool = field(default=True, alias="disableIMDSv1")
     update_config: UpdateConfig | None = None
+    #: The nodegroup's Kubernetes version; None: the cluster's (``metadata.version``).
+    version: str | None = None
+    #: eksctl's ``releaseVersion``: the EKS-optimized AMI release (e.g. 1.35.0-20261120).
+    release_version: str | None = None
 
     @classmethod
     def before_validation(cls, data: dict[str, Any]) -> dict[str, Any]:
@@ -217,6 +229,9 @@ class ManagedNodeGroup(_Model):
         if data.get("minSize") is None:
             data["minSize"] = 0
         return data
+
+    def effective_version(self, cluster_version: str) -> str:
+        return self.version or cluster_version
 
     @property
     def effective_instance_types(self) -> list[str]:
@@ -258,6 +273,8 @@ class Deploy(_Model):
     bucket: str | None = None
     prefix: str | None = None
     termination_protection: bool = True
+    #: the cluster's DeletionProtection (EKS refuses DeleteCluster while it is on)
+    deletion_protection: bool = True
     tags: dict[str, str] = field(default_factory=dict)
     stack_name: str | None = None
 
@@ -276,6 +293,7 @@ class ClusterConfig(_Model):
     iam: ClusterIam = field(default_factory=ClusterIam)
     cloud_watch: CloudWatch = field(default_factory=CloudWatch)
     secrets_encryption: SecretsEncryption = field(default_factory=SecretsEncryption)
+    upgrade_policy: UpgradePolicy = field(default_factory=UpgradePolicy)
     addons: list[Addon] = field(default_factory=list)
     managed_node_groups: list[ManagedNodeGroup] = field(default_factory=list)
     fargate_profiles: list[FargateProfile] = field(default_factory=list)

@@ -289,6 +289,9 @@ class EksCluster(SandboxModel, CloudFormationModel):
         }
         _addons(cluster).clear()
         _access_entries(cluster).clear()
+        vars(cluster)["deletion_protection"] = as_bool(props.get("DeletionProtection"), False)
+        vars(cluster)["upgrade_policy"] = {"supportType": str((props.get("UpgradePolicy") or {}).get(
+            "SupportType", "EXTENDED"))}  # EKS's default (UpgradePolicyRequest, EKS API reference)
         cls._create_cluster_security_group(account_id, region_name, cluster)
         return cls(account_id, region_name, name, props)
 
@@ -327,6 +330,14 @@ class EksCluster(SandboxModel, CloudFormationModel):
         cluster = backend.clusters.get(self.name)
         if cluster is None:
             return  # already gone: CloudFormation treats that as deleted
+        if vars(cluster).get("deletion_protection"):
+            # EKS user guide, "Protect EKS clusters from accidental deletion": deleting an
+            # active cluster with deletion protection on is an InvalidRequestException.
+            raise SandboxResourceError(
+                "InvalidRequestException",
+                f"Cluster {self.name} has deletion protection enabled; disable it "
+                "(update-cluster-config --no-deletion-protection) before deleting the cluster",
+            )
         if cluster.nodegroups or cluster.fargate_profiles:
             attached = sorted(cluster.nodegroups) + sorted(cluster.fargate_profiles)
             raise SandboxResourceError(
@@ -448,7 +459,14 @@ class EksCluster(SandboxModel, CloudFormationModel):
             cluster.encryption_config = new_encryption
         if new.get("Tags") != old.get("Tags"):
             cluster.tags = tags_to_dict(new.get("Tags"))
+        vars(cluster)["deletion_protection"] = as_bool(new.get("DeletionProtection"), False)
+        vars(cluster)["upgrade_policy"] = {"supportType": str((new.get("UpgradePolicy") or {}).get(
+            "SupportType", _upgrade_policy(cluster)["supportType"]))}
         self.props = new
+
+
+def _upgrade_policy(cluster: Cluster) -> dict[str, str]:
+    return vars(cluster).setdefault("upgrade_policy", {"supportType": "EXTENDED"})
 
 
 # ---------------------------------------------------------------------------------------

@@ -42,11 +42,12 @@ def apply() -> None:
     with _lock:
         from moto.cloudformation import parsing
 
-        from eks_templates.sandbox import ec2_iam, eks, patches, ssm_public
+        from eks_templates.sandbox import ec2_iam, eks, eks_api, patches, ssm_public
 
         if not _applied:
             patches.install()
             ssm_public.install()
+            eks_api.install()
             _applied = True
         # moto builds its type map once from CloudFormationModel.__subclasses__() and caches
         # it; our classes exist now (their modules are imported above), so rebuild the map.
