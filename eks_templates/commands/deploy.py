@@ -39,6 +39,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="allow changes that replace the cluster or a nodegroup")
     parser.add_argument("--recreate-failed", action="store_true",
                         help="a stack whose first create failed (ROLLBACK_COMPLETE) is deleted and created again")
+    parser.add_argument("--force", dest="force_upgrade", action="store_true",
+                        help="a Kubernetes upgrade goes ahead past EKS upgrade insights in ERROR (the cluster's Force)")
 
 
 def resume_command(args: argparse.Namespace, command: str) -> str:
@@ -75,6 +77,7 @@ def make_options(args: argparse.Namespace, command: str) -> Any:
         recreate_failed=getattr(args, "recreate_failed", False),
         wait=getattr(args, "wait", True),
         resume_command=resume_command(args, command),
+        force=getattr(args, "force_upgrade", False),
     )
 
 

@@ -701,10 +701,24 @@ class EksNodegroup(_EksClusterChild, CloudFormationModel):
                 f"{what}: nodegroup version {version} is not supported with cluster version {cluster.version}",
             )
 
+    #: what EKS updates through UpdateNodegroupConfig / the launch template, never in the
+    #: same update as Version/ReleaseVersion (UpdateNodegroupVersion)
+    CONFIG_PROPERTIES = ("ScalingConfig", "Labels", "Taints", "UpdateConfig", "LaunchTemplate", "Tags")
+
     def _update_in_place(self, new: dict[str, Any]) -> None:
         what = f"AWS::EKS::Nodegroup {self.cluster_name}/{self.name}"
         nodegroup = self.nodegroup
         cluster = _live_cluster(self.account_id, self.region_name, self.cluster_name, for_what=what)
+        old = self.props
+        version_change = any(str(new.get(p) or "") != str(old.get(p) or "") for p in ("Version", "ReleaseVersion"))
+        others = [p for p in self.CONFIG_PROPERTIES if new.get(p) != old.get(p)]
+        if version_change and others:
+            # CloudFormation's handler, as reported in containers-roadmap#1258 and eksctl#2565
+            raise SandboxResourceError(
+                "InvalidRequestException",
+                f"{what}: Version and ReleaseVersion updates cannot be combined with other updates "
+                f"(also changed: {', '.join(others)})",
+            )
         nodegroup.scaling_config = _scaling_config(new.get("ScalingConfig"), what)
         nodegroup.labels = {str(k): str(v) for k, v in (new.get("Labels") or {}).items()}
         nodegroup.taints = _taints(new.get("Taints"))
@@ -790,6 +804,12 @@ class EksAddon(_EksClusterRecord, CloudFormationModel):
             "status": "ACTIVE",
             **cls._mutable(props),
         }
+        if not props.get("AddonVersion"):
+            # EKS installs the default version for the cluster's Kubernetes version
+            # (CreateAddon: "If you don't specify a version, the default version is used").
+            from eks_templates.sandbox.eks_api import addon_version
+
+            _addons(cluster)[name]["addonVersion"] = addon_version(name, cluster.version, 2)
         return cls(account_id, region_name, cluster_name, name, props)
 
     @staticmethod
@@ -814,7 +834,10 @@ class EksAddon(_EksClusterRecord, CloudFormationModel):
             return cls._replace(original_resource, new_resource_name, new, account_id, region_name)
         if new.get("ServiceAccountRoleArn"):
             _validate_role_arn(new["ServiceAccountRoleArn"], f"AWS::EKS::Addon {original_resource.name}")
-        return original_resource._update_record(cls._mutable(new), new)
+        fields = cls._mutable(new)
+        if not fields["addonVersion"]:  # UpdateAddon without a version keeps the installed one
+            fields["addonVersion"] = original_resource.record.get("addonVersion")
+        return original_resource._update_record(fields, new)
 
 
 class EksAccessEntry(_EksClusterRecord, CloudFormationModel):

@@ -10,9 +10,12 @@
 - ``ListInsights`` (``POST /clusters/{name}/insights``): the cluster's upgrade
   insights. A new cluster has one ``PASSING`` ``UPGRADE_READINESS`` insight; a test
   plants others with :func:`plant_insight` (e.g. one in ``ERROR``).
+- ``DescribeAddon``: the add-on's record (its ``addonVersion``: as the template gave
+  it, else the default for the cluster's version at creation, as EKS does).
 - ``DescribeAddonVersions`` (``GET /addons/supported-versions``): stand-in versions of
   EKS's add-ons, one per Kubernetes version of the versions table (``v1.<minor>.0-
-  eksbuild.1``, the default for that version, plus an older build that is not), so
+  eksbuild.2``, the default for that version, and an older build 1; each also runs on
+  the next version), so
   an upgrade can pick the default version of an add-on for the new Kubernetes version.
   These are not EKS's real version numbers.
 """
@@ -48,17 +51,17 @@ def addon_version(addon: str, kubernetes: str, build: int = 1) -> str:
 
 def addon_versions(addon: str) -> list[dict[str, Any]]:
     """DescribeAddonVersions' ``addonVersions`` for ``addon``: per Kubernetes version a
-    default build 2 and an older build 1, each compatible with that version and the one
-    before (as EKS's builds usually are)."""
+    default build 2 and an older build 1, each compatible with that version and the next
+    (so an add-on keeps working right after its control plane's upgrade)."""
     result = []
     for v in versions.VERSIONS:
         parsed = versions.parse(v.version)
         assert parsed is not None
-        previous = versions.text((parsed[0], parsed[1] - 1))
+        following = versions.text((parsed[0], parsed[1] + 1))
         for build in (2, 1):
             compat = [{"clusterVersion": v.version, "platformVersions": ["*"], "defaultVersion": build == 2}]
-            if previous in versions.BY_VERSION:
-                compat.append({"clusterVersion": previous, "platformVersions": ["*"], "defaultVersion": False})
+            if following in versions.BY_VERSION:
+                compat.append({"clusterVersion": following, "platformVersions": ["*"], "defaultVersion": False})
             result.append({"addonVersion": addon_version(addon, v.version, build), "architecture": ["amd64", "arm64"],
                            "compatibilities": compat, "requiresConfiguration": False})
     return result
@@ -119,6 +122,20 @@ def _describe_insight(self: EKSResponse) -> ActionResult:
     raise InvalidRequestException(message=f"No insight {ident} for cluster {name}")
 
 
+def _describe_addon(self: EKSResponse) -> ActionResult:
+    name = self._get_param("name")
+    addon = self._get_param("addonName")
+    cluster = self.eks_backend.describe_cluster(name=name)
+    record = (vars(cluster).get("sandbox_addons") or {}).get(addon)
+    if record is None:
+        from moto.eks.exceptions import ResourceNotFoundException
+
+        raise ResourceNotFoundException(clusterName=name, nodegroupName=None, fargateProfileName=None,
+                                        addonName=addon, message=f"No addon: {addon} found in cluster: {name}")
+    return ActionResult({"addon": {k: v for k, v in record.items() if k in (
+        "addonName", "clusterName", "status", "addonVersion", "addonArn", "serviceAccountRoleArn")}})
+
+
 def _describe_addon_versions(self: EKSResponse) -> ActionResult:
     kubernetes = self._get_param("kubernetesVersion")
     only = self._get_param("addonName")
@@ -154,9 +171,11 @@ def install() -> None:
     EKSResponse.list_insights = _list_insights  # type: ignore[attr-defined]
     EKSResponse.describe_insight = _describe_insight  # type: ignore[attr-defined]
     EKSResponse.describe_addon_versions = _describe_addon_versions  # type: ignore[attr-defined]
+    EKSResponse.describe_addon = _describe_addon  # type: ignore[attr-defined]
     EKSBackend.delete_cluster = _delete_cluster  # type: ignore[method-assign]
     dispatch = urls.response.dispatch
     urls.url_paths.setdefault("{0}/clusters/(?P<name>[^/]+)/insights$", dispatch)
     urls.url_paths.setdefault("{0}/clusters/(?P<name>[^/]+)/insights/(?P<id>[^/]+)$", dispatch)
     urls.url_paths.setdefault("{0}/addons/supported-versions$", dispatch)
+    urls.url_paths.setdefault("{0}/clusters/(?P<name>[^/]+)/addons/(?P<addonName>[^/]+)$", dispatch)
     _installed = True

@@ -122,3 +122,130 @@ def test_opting_out_of_deletion_protection(box: Sandbox) -> None:
     out = ok(box.cli("delete", STACK, "--yes"))
     assert "deletion protection" not in out
     assert box.client("eks").list_clusters()["clusters"] == []
+
+
+# --------------------------------------------------------------------------- upgrades
+
+ADDONS = [{"name": "vpc-cni"}, {"name": "kube-proxy"}, {"name": "coredns"}]
+
+
+def versions_of(box: Sandbox) -> tuple[str, str, dict[str, str]]:
+    eks = box.client("eks")
+    cluster = eks.describe_cluster(name=STACK)["cluster"]["version"]
+    nodegroup = eks.describe_nodegroup(clusterName=STACK, nodegroupName=NODEGROUP)["nodegroup"]["version"]
+    addons = {a["name"]: eks.describe_addon(clusterName=STACK, addonName=a["name"])["addon"]["addonVersion"]
+              for a in ADDONS}
+    return cluster, nodegroup, addons
+
+
+def child_updates(box: Sandbox) -> list[str]:
+    """The nested stacks' UPDATE_COMPLETE events in time order, by logical ID of the
+    child (the sandbox records stack-level events of updates, not per resource)."""
+    cfn = box.client("cloudformation")
+    root = cfn.describe_stacks(StackName=STACK)["Stacks"][0]["StackId"]
+    children = {r["PhysicalResourceId"]: r["LogicalResourceId"]
+                for r in cfn.describe_stack_resources(StackName=root)["StackResources"]
+                if r["ResourceType"] == "AWS::CloudFormation::Stack"}
+    found = []
+    for physical, logical in children.items():
+        for event in cfn.describe_stack_events(StackName=physical)["StackEvents"]:
+            if event["LogicalResourceId"] == event["StackName"] and event["ResourceStatus"] == "UPDATE_COMPLETE":
+                found.append((event["Timestamp"], logical))
+    return [logical for _, logical in sorted(found)]
+
+
+def change_set_count(box: Sandbox) -> int:
+    return sum(1 for e in box.client("cloudformation").describe_stack_events(StackName=STACK)["StackEvents"]
+               if e["LogicalResourceId"] == STACK and e["ResourceStatus"] == "UPDATE_IN_PROGRESS")
+
+
+def test_one_minor_upgrade_runs_control_plane_then_nodegroup_then_addons(box: Sandbox) -> None:
+    box.write_stack(metadata={"version": "1.35"}, addons=ADDONS)
+    ok(box.cli("deploy", STACK, "--yes"))
+    assert versions_of(box) == ("1.35", "1.35", {a["name"]: "v1.35.0-eksbuild.2" for a in ADDONS})
+
+    box.write_stack(metadata={"version": "1.36"}, addons=ADDONS)
+    out = ok(box.cli("deploy", STACK, "--yes"))
+    plan = out[out.index("Upgrade plan"):out.index("Step 1/")]
+    assert "Kubernetes 1.35 -> 1.36, 3 step(s)" in plan
+    assert "1. control plane 1.35 -> 1.36" in plan
+    assert "2. nodegroups myeks-nodegroup: Version 1.36" in plan
+    assert "3. add-ons: vpc-cni v1.36.0-eksbuild.2, kube-proxy v1.36.0-eksbuild.2, coredns v1.36.0-eksbuild.2" in plan
+    assert "PASSING  Deprecated APIs removed" in plan  # the preflight's insights, shown before anything runs
+    # CloudFormation's events: the control plane's stack (the cluster; vpc-cni and
+    # kube-proxy live there too) first, then the nodegroup's, then the add-ons'
+    updates = child_updates(box)
+    assert updates.index("ControlPlaneStack") < updates.index("NodegroupMyeksNodegroupStack")
+    assert updates.index("NodegroupMyeksNodegroupStack") < updates.index("AddonsStack")
+    assert updates.count("NodegroupMyeksNodegroupStack") == 1
+    assert updates.count("ControlPlaneStack") == 2  # step 1 (version), step 3 (its add-ons)
+    assert updates[-1] in ("AddonsStack", "ControlPlaneStack")
+    assert out.index("Step 1/3: control plane") < out.index("Step 2/3: nodegroups") < out.index("Step 3/3: add-ons")
+    assert versions_of(box) == ("1.36", "1.36", {a["name"]: "v1.36.0-eksbuild.2" for a in ADDONS})
+    assert "upgraded to Kubernetes 1.36" in out
+
+    # done: the next deploy plans no upgrade
+    again = ok(box.cli("deploy", STACK, "--yes"))
+    assert "Upgrade plan" not in again
+
+
+def test_two_minors_are_two_control_plane_steps(box: Sandbox) -> None:
+    box.write_stack(metadata={"version": "1.34"})
+    ok(box.cli("deploy", STACK, "--yes"))
+    box.write_stack(metadata={"version": "1.36"})
+    out = ok(box.cli("deploy", STACK, "--yes"))
+    assert "1. control plane 1.34 -> 1.35" in out and "2. control plane 1.35 -> 1.36" in out
+    assert "3. nodegroups myeks-nodegroup: Version 1.36" in out
+    eks = box.client("eks")
+    assert eks.describe_cluster(name=STACK)["cluster"]["version"] == "1.36"
+    assert eks.describe_nodegroup(clusterName=STACK, nodegroupName=NODEGROUP)["nodegroup"]["version"] == "1.36"
+
+
+def test_downgrade_is_refused_with_nothing_changed(box: Sandbox) -> None:
+    box.write_stack(metadata={"version": "1.36"})
+    ok(box.cli("deploy", STACK, "--yes"))
+    before = change_set_count(box)
+    box.write_stack(metadata={"version": "1.35"})
+    text = refused(box.cli("deploy", STACK, "--yes"))
+    assert "metadata.version: 1.35 is older than the live cluster's 1.36; EKS does not downgrade" in text
+    assert box.client("eks").describe_cluster(name=STACK)["cluster"]["version"] == "1.36"
+    assert change_set_count(box) == before
+
+
+def test_an_error_insight_stops_the_upgrade_unless_forced(box: Sandbox) -> None:
+    from eks_templates.sandbox import eks_api
+
+    box.write_stack(metadata={"version": "1.35"})
+    ok(box.cli("deploy", STACK, "--yes"))
+    eks_api.plant_insight(STACK, status="ERROR", name="Kubelet version skew",
+                          recommendation="Upgrade your nodes to the control plane's version first.")
+    before = change_set_count(box)
+    box.write_stack(metadata={"version": "1.36"})
+    text = refused(box.cli("deploy", STACK, "--yes"))
+    assert "upgrade insight(s) in ERROR; the upgrade is stopped, nothing was changed" in text
+    assert "recommendation: Upgrade your nodes to the control plane's version first." in text
+    assert box.client("eks").describe_cluster(name=STACK)["cluster"]["version"] == "1.35"
+    assert change_set_count(box) == before
+
+    out = ok(box.cli("deploy", STACK, "--yes", "--force"))
+    assert "upgraded to Kubernetes 1.36" in out
+    assert box.client("eks").describe_cluster(name=STACK)["cluster"]["version"] == "1.36"
+
+
+def test_an_interrupted_upgrade_resumes_at_the_nodegroup_step(box: Sandbox) -> None:
+    box.write_stack(metadata={"version": "1.35"}, addons=ADDONS)
+    ok(box.cli("deploy", STACK, "--yes"))
+    # the state an upgrade leaves when stopped after its control-plane step: the cluster
+    # at 1.36, the nodegroup and the add-ons still on 1.35's versions
+    group = yaml.safe_load((REPO / "stacks" / "myeks.yaml").read_text())["managedNodeGroups"][0]
+    held = [{"name": a["name"], "version": "v1.35.0-eksbuild.2"} for a in ADDONS]
+    box.write_stack(metadata={"version": "1.36"}, addons=held, managedNodeGroups=[dict(group, version="1.35")])
+    ok(box.cli("deploy", STACK, "--yes"))
+    assert versions_of(box)[:2] == ("1.36", "1.35")
+
+    box.write_stack(metadata={"version": "1.36"}, addons=ADDONS)
+    out = ok(box.cli("deploy", STACK, "--yes"))
+    assert "Kubernetes 1.36 -> 1.36, 2 step(s)" in out
+    assert "control plane" not in out[out.index("Upgrade plan"):out.index("Step 1/")]
+    assert "Step 1/2: nodegroups myeks-nodegroup" in out
+    assert versions_of(box) == ("1.36", "1.36", {a["name"]: "v1.36.0-eksbuild.2" for a in ADDONS})
