@@ -249,3 +249,82 @@ def test_an_interrupted_upgrade_resumes_at_the_nodegroup_step(box: Sandbox) -> N
     assert "control plane" not in out[out.index("Upgrade plan"):out.index("Step 1/")]
     assert "Step 1/2: nodegroups myeks-nodegroup" in out
     assert versions_of(box) == ("1.36", "1.36", {a["name"]: "v1.36.0-eksbuild.2" for a in ADDONS})
+
+
+# --------------------------------------------------------------------------- the upgrade command
+
+COMMENTED = """\
+# our cluster (comments and layout must survive an upgrade)
+apiVersion: eksctl.io/v1alpha5
+kind: ClusterConfig
+
+metadata:
+  name: myeks
+  region: ap-northeast-2
+  version: "1.35"   # bumped by `upgrade`
+
+vpc:
+  publicAccessCIDRs: [203.0.113.0/24]
+
+managedNodeGroups:
+  - name: general          # AL2023, x86
+    instanceType: t3.medium
+    releaseVersion: "1.35.0-20261001"
+  - name: arm
+    amiFamily: Bottlerocket
+    instanceTypes: [m7g.large]
+  - name: legacy           # custom AMI: no releaseVersion
+    amiFamily: Ubuntu2404
+"""
+
+
+def _plant(name: str, value: str) -> None:
+    import datetime as dt
+
+    from moto.ssm.models import Parameter, ssm_backends
+
+    store = ssm_backends["123456789012"][REGION]._parameters
+    dict.__setitem__(store, name, [Parameter(  # type: ignore[abstract]
+        account_id="123456789012", name=name, value=value, parameter_type="String", description=None,
+        allowed_pattern=None, keyid=None, last_modified_date=dt.datetime.now(dt.UTC), version=1, data_type="text")])
+
+
+def test_upgrade_amis_edits_only_the_versions_and_keeps_comments(box: Sandbox) -> None:
+    path = box.workdir / "stacks" / "mine.yaml"
+    path.write_text(COMMENTED)
+    _plant("/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/x86_64/standard/recommended/release_version",
+           "1.36.1-20261125")
+    _plant("/aws/service/bottlerocket/aws-k8s-1.36/arm64/latest/image_version", "1.52.0-4c8e9f1a")
+    out = ok(box.cli("upgrade", "mine", "--amis"))
+    changed = [line for line in out.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    assert changed == [
+        '-  version: "1.35"   # bumped by `upgrade`',
+        '+  version: "1.36"   # bumped by `upgrade`',
+        '-    releaseVersion: "1.35.0-20261001"',
+        '+    releaseVersion: "1.36.1-20261125"',
+        '+    releaseVersion: "1.52.0-4c8e9f1a"',
+    ]
+    new = path.read_text()
+    old_lines = COMMENTED.splitlines()
+    assert [line for line in new.splitlines() if "releaseVersion" not in line and "version:" not in line] == [
+        line for line in old_lines if "releaseVersion" not in line and "version:" not in line]
+    assert box.client("eks").list_clusters()["clusters"] == []  # nothing live changed
+
+
+def test_upgrade_refuses_a_downgrade_and_an_unknown_version(box: Sandbox) -> None:
+    path = box.workdir / "stacks" / "mine.yaml"
+    path.write_text(COMMENTED)
+    assert "not newer than the file's 1.35" in refused(box.cli("upgrade", "mine", "--to", "1.34"))
+    assert "'1.99' is not a Kubernetes version EKS offers" in refused(box.cli("upgrade", "mine", "--to", "1.99"))
+    assert path.read_text() == COMMENTED
+
+
+def test_upgrade_deploy_runs_the_upgrade(box: Sandbox) -> None:
+    box.write_stack(metadata={"version": "1.35"})
+    ok(box.cli("deploy", STACK, "--yes"))
+    out = ok(box.cli("upgrade", STACK, "--deploy", "--yes"))
+    assert '+  version: "1.36"' in out or "+  version: '1.36'" in out
+    assert "Upgrade plan for myeks: Kubernetes 1.35 -> 1.36" in out
+    eks = box.client("eks")
+    assert eks.describe_cluster(name=STACK)["cluster"]["version"] == "1.36"
+    assert eks.describe_nodegroup(clusterName=STACK, nodegroupName=NODEGROUP)["nodegroup"]["version"] == "1.36"
