@@ -142,6 +142,29 @@ def addon_choices(eks: Any, name: str, kubernetes: str) -> tuple[list[str], str 
     return supported, default
 
 
+def _left_behind(eks: Any, name: str, installed: str, target: str) -> bool:
+    """An unpinned add-on still on an older Kubernetes version's default (an upgrade
+    stopped before its add-on step), or on a version ``target`` does not support. A
+    newer default that EKS published later for ``target`` is not a reason to move it."""
+    target_v = versions.parse(target)
+    default_for: list[tuple[int, int]] = []
+    supported = False
+    for addon in eks.describe_addon_versions(addonName=name).get("addons") or []:
+        for entry in addon.get("addonVersions") or []:
+            if entry.get("addonVersion") != installed:
+                continue
+            for compat in entry.get("compatibilities") or []:
+                version = versions.parse(str(compat.get("clusterVersion", "")))
+                if version is None:
+                    continue
+                supported = supported or compat.get("clusterVersion") == target
+                if compat.get("defaultVersion"):
+                    default_for.append(version)
+    if not supported:
+        return True
+    return bool(default_for) and target_v is not None and max(default_for) < target_v
+
+
 # --------------------------------------------------------------------------- the plan
 
 
@@ -183,7 +206,8 @@ def plan(ctx: Context, cfg: ClusterConfig, *, force: bool = False) -> Plan | Non
         elif default is not None:
             addon_versions[addon.name] = default
     addons_behind = [a for a in cfg.addons if a.name in live.addons and a.name in addon_versions
-                     and live.addons[a.name] != addon_versions[a.name]]
+                     and live.addons[a.name] != addon_versions[a.name]
+                     and (a.version is not None or _left_behind(eks, a.name, live.addons[a.name], target))]
     if not cp_steps and not behind and not addons_behind:
         return None
     if problems:
@@ -211,7 +235,7 @@ def plan(ctx: Context, cfg: ClusterConfig, *, force: bool = False) -> Plan | Non
                   _variant(cfg, version=nxt, nodegroups=held_ngs, addons=held_addons), force=force)
              for prev, nxt in zip([current, *cp_steps], cp_steps, strict=False)]
     ng_names = ", ".join(sorted({ng.name for ng in cfg.managed_node_groups}))
-    if cfg.managed_node_groups:
+    if cfg.managed_node_groups and (cp_steps or behind):
         steps.append(Step(f"nodegroups {ng_names}: Version {target} (nothing else changes with it)",
                           _variant(cfg, version=target, nodegroups=list(cfg.managed_node_groups),
                                    addons=held_addons)))

@@ -193,6 +193,11 @@ def test_two_minors_are_two_control_plane_steps(box: Sandbox) -> None:
     box.write_stack(metadata={"version": "1.34"})
     ok(box.cli("deploy", STACK, "--yes"))
     box.write_stack(metadata={"version": "1.36"})
+    before = change_set_count(box)
+    shown = ok(box.cli("plan", STACK))  # the steps, nothing run
+    assert "1. control plane 1.34 -> 1.35" in shown and "Plan only" in shown
+    assert box.client("eks").describe_cluster(name=STACK)["cluster"]["version"] == "1.34"
+    assert change_set_count(box) == before
     out = ok(box.cli("deploy", STACK, "--yes"))
     assert "1. control plane 1.34 -> 1.35" in out and "2. control plane 1.35 -> 1.36" in out
     assert "3. nodegroups myeks-nodegroup: Version 1.36" in out
@@ -328,3 +333,19 @@ def test_upgrade_deploy_runs_the_upgrade(box: Sandbox) -> None:
     eks = box.client("eks")
     assert eks.describe_cluster(name=STACK)["cluster"]["version"] == "1.36"
     assert eks.describe_nodegroup(clusterName=STACK, nodegroupName=NODEGROUP)["nodegroup"]["version"] == "1.36"
+
+
+def test_an_upgrade_stopped_before_its_addon_step_resumes_with_the_addons(box: Sandbox) -> None:
+    box.write_stack(metadata={"version": "1.35"}, addons=ADDONS)
+    ok(box.cli("deploy", STACK, "--yes"))
+    held = [{"name": a["name"], "version": "v1.35.0-eksbuild.2"} for a in ADDONS]
+    box.write_stack(metadata={"version": "1.36"}, addons=held)
+    ok(box.cli("deploy", STACK, "--yes"))
+    assert versions_of(box) == ("1.36", "1.36", {a["name"]: "v1.35.0-eksbuild.2" for a in ADDONS})
+
+    box.write_stack(metadata={"version": "1.36"}, addons=ADDONS)  # unpinned again
+    out = ok(box.cli("deploy", STACK, "--yes"))
+    assert "Kubernetes 1.36 -> 1.36, 1 step(s)" in out
+    assert "Step 1/1: add-ons: vpc-cni v1.36.0-eksbuild.2" in out
+    assert versions_of(box) == ("1.36", "1.36", {a["name"]: "v1.36.0-eksbuild.2" for a in ADDONS})
+    assert "Upgrade plan" not in ok(box.cli("deploy", STACK, "--yes"))
