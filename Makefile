@@ -13,7 +13,7 @@ ARGS    ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help setup render lint test check golden checkov-venv bench clean \
-        deploy plan outputs scale delete sandbox require-stack fuzz diagram diagram-deps
+        deploy plan outputs scale upgrade delete sandbox require-stack fuzz diagram diagram-deps
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -90,6 +90,9 @@ outputs: setup require-stack ## print a deployed stack's outputs
 
 scale: setup require-stack ## NODEGROUP=name NODES=n [MIN=n MAX=n]: resize through a change set
 	$(PY) -m eks_templates scale $(strip $(STACK) $(NODEGROUP) --nodes $(NODES) $(if $(MIN),--min $(MIN)) $(if $(MAX),--max $(MAX)) $(ARGS))
+
+upgrade: setup require-stack ## write the next Kubernetes version into the stack file [ARGS="--to 1.36 --amis --deploy"]
+	$(PY) -m eks_templates upgrade $(STACK) $(ARGS)
 
 delete: setup require-stack ## delete a deployed cluster stack (asks for the stack name)
 	$(PY) -m eks_templates delete $(STACK) $(ARGS)

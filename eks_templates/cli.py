@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "deploy": ("eks_templates.commands.deploy", "render, lint, upload and deploy through a change set"),
     "outputs": ("eks_templates.commands.outputs", "print a deployed stack's outputs"),
     "scale": ("eks_templates.commands.scale", "change a nodegroup's size through a change set"),
+    "upgrade": ("eks_templates.commands.upgrade", "write the next Kubernetes version (and AMI releases) into the file"),
     "delete": ("eks_templates.commands.delete", "delete a deployed cluster stack"),
     "sandbox": ("eks_templates.commands.sandbox", "run a local AWS endpoint (moto) for rehearsals"),
 }

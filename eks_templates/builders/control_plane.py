@@ -256,6 +256,12 @@ class ControlPlaneBuilder(Builder):
             ),
             "KubernetesNetworkConfig": eks.KubernetesNetworkConfig(**network),
             "EncryptionConfig": [eks.EncryptionConfig(Provider=eks.Provider(KeyArn=key_arn), Resources=["secrets"])],
+            # Always written: EKS's default is EXTENDED (UpgradePolicyRequest, EKS API
+            # reference); ours is STANDARD (upgradePolicy.supportType).
+            "UpgradePolicy": eks.UpgradePolicy(SupportType=cfg.upgrade_policy.support_type),
+            # On by default: DeleteCluster (console, CLI) is refused while it is on, so the
+            # cluster cannot vanish behind the stack; `delete` turns it off first.
+            "DeletionProtection": cfg.deploy.deletion_protection,
             **tag_props(self.tags()),
         }
         if cfg.cloud_watch.cluster_logging.enable_types:

@@ -111,7 +111,8 @@ def ubuntu_image_parameter_path(config: ClusterConfig, ng: ManagedNodeGroup) -> 
     release = UBUNTU_RELEASES[ng.ami_family]
     volume = "ebs-gp3" if release == "24.04" else "ebs-gp2"
     arch = "arm64" if is_arm(ng) else "amd64"
-    return (f"/aws/service/canonical/ubuntu/eks/{release}/{config.metadata.version}/stable/current/"
+    version = ng.effective_version(config.metadata.version)
+    return (f"/aws/service/canonical/ubuntu/eks/{release}/{version}/stable/current/"
             f"{arch}/hvm/{volume}/ami-id")
 
 
@@ -227,6 +228,15 @@ class NodegroupBuilder(Builder):
         kind = ami_type(ng)
         if kind is not None:
             props["AmiType"] = kind
+            # The kubelet's version (the cluster's unless pinned) and the AMI release. Not
+            # for a custom AMI (Ubuntu: ImageId in the launch template): "If you specify
+            # launchTemplate, and your launch template uses a custom AMI, then don't specify
+            # version [or releaseVersion], or the node group deployment will fail" (EKS API
+            # reference, CreateNodegroup / UpdateNodegroupVersion). There the image
+            # parameter's path follows the version instead (ubuntu_image_parameter_path).
+            props["Version"] = ng.effective_version(self.config.metadata.version)
+            if ng.release_version:
+                props["ReleaseVersion"] = ng.release_version
         if ng.labels:
             props["Labels"] = dict(sorted(ng.labels.items()))
         if ng.taints:

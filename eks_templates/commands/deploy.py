@@ -40,6 +40,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "replacement that keeps a custom name (as ours do) is refused all the same")
     parser.add_argument("--recreate-failed", action="store_true",
                         help="a stack whose first create failed (ROLLBACK_COMPLETE) is deleted and created again")
+    parser.add_argument("--force", dest="force_upgrade", action="store_true",
+                        help="a Kubernetes upgrade goes ahead past EKS upgrade insights in ERROR (the cluster's Force)")
 
 
 def resume_command(args: argparse.Namespace, command: str) -> str:
@@ -76,6 +78,7 @@ def make_options(args: argparse.Namespace, command: str) -> Any:
         recreate_failed=getattr(args, "recreate_failed", False),
         wait=getattr(args, "wait", True),
         resume_command=resume_command(args, command),
+        force=getattr(args, "force_upgrade", False),
     )
 
 

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
 import sys
 from pathlib import Path
+
+
+def today() -> _dt.date:
+    """The clock, read here in the command layer (builders and validation get a date)."""
+    return _dt.date.today()
 
 
 def add_stack_argument(parser: argparse.ArgumentParser) -> None:
@@ -24,7 +30,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from eks_templates.config import load_stack
+    from eks_templates.config import load_stack, versions
     from eks_templates.errors import StdoutError, UserError
     from eks_templates.render import default_out_dir, render_set, stage_set
 
@@ -50,5 +56,9 @@ def run(args: argparse.Namespace) -> int:
         staged.abort()
         raise
     written = staged.commit()
+    # Not a stack-file warning: never an error, not even with --strict.
+    stale = versions.stale_warning(today())
+    if stale:
+        print(stale, file=sys.stderr)
     print(f"wrote {len(written)} template(s) to {out_dir}/", file=sys.stderr)
     return 0

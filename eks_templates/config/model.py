@@ -165,6 +165,14 @@ class SecretsEncryption(_Model):
     key_arn: str | None = field(default=None, alias="keyARN")
 
 
+class UpgradePolicy(_Model):
+    """eksctl's ``upgradePolicy``: what EKS does when the version's standard support ends."""
+
+    # differs from EKS and eksctl (EXTENDED, EKS's API default): STANDARD, so a cluster is
+    # upgraded by EKS instead of entering extended support at six times the hourly price.
+    support_type: Literal["STANDARD", "EXTENDED"] = "STANDARD"
+
+
 class Addon(_Model):
     name: str
     version: str | None = None
@@ -263,6 +271,10 @@ class ManagedNodeGroup(_Model):
     #: only pods reaching IMDS can use; see :attr:`pods_reach_imds`.
     disable_pod_imds: bool | None = field(default=None, alias="disablePodIMDS")
     update_config: UpdateConfig | None = None
+    #: The nodegroup's Kubernetes version; None: the cluster's (``metadata.version``).
+    version: str | None = None
+    #: eksctl's ``releaseVersion``: the EKS-optimized AMI release (e.g. 1.35.0-20261120).
+    release_version: str | None = None
 
     @classmethod
     def before_validation(cls, data: dict[str, Any]) -> dict[str, Any]:
@@ -283,6 +295,9 @@ class ManagedNodeGroup(_Model):
         if data.get("minSize") is None:
             data["minSize"] = 0
         return data
+
+    def effective_version(self, cluster_version: str) -> str:
+        return self.version or cluster_version
 
     @property
     def pods_reach_imds(self) -> bool:
@@ -338,6 +353,8 @@ class Deploy(_Model):
     bucket: str | None = None
     prefix: str | None = None
     termination_protection: bool = True
+    #: the cluster's DeletionProtection (EKS refuses DeleteCluster while it is on)
+    deletion_protection: bool = True
     tags: dict[str, str] = field(default_factory=dict)
     stack_name: str | None = None
 
@@ -356,6 +373,7 @@ class ClusterConfig(_Model):
     iam: ClusterIam = field(default_factory=ClusterIam)
     cloud_watch: CloudWatch = field(default_factory=CloudWatch)
     secrets_encryption: SecretsEncryption = field(default_factory=SecretsEncryption)
+    upgrade_policy: UpgradePolicy = field(default_factory=UpgradePolicy)
     addons: list[Addon] = field(default_factory=list)
     addons_config: AddonsConfig = field(default_factory=AddonsConfig)
     managed_node_groups: list[ManagedNodeGroup] = field(default_factory=list)

@@ -1113,24 +1113,103 @@ AMI_VERSIONS: dict[str, tuple[str | None, str | None]] = {
 
 @rule
 def ami_family(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
-    version = _version_key(config.metadata.version)
-    if not version:
-        return
     for i, ng in enumerate(config.managed_node_groups):
+        wanted = ng.effective_version(config.metadata.version)
+        version = _version_key(wanted)
+        if not version:
+            continue
         first, last = AMI_VERSIONS.get(ng.ami_family, (None, None))
         if last is not None and version > _version_key(last):
             yield Problem(
                 _ng(i, "amiFamily"),
                 f"{ng.ami_family} AMIs are not published for Kubernetes "
-                f"{config.metadata.version} (last: {last}); use AmazonLinux2023 "
+                f"{wanted} (last: {last}); use AmazonLinux2023 "
                 "or Bottlerocket",
             )
         elif first is not None and version < _version_key(first):
             yield Problem(
                 _ng(i, "amiFamily"),
                 f"{ng.ami_family} AMIs start at Kubernetes {first}, not "
-                f"{config.metadata.version}; use AmazonLinux2023 or Bottlerocket",
+                f"{wanted}; use AmazonLinux2023 or Bottlerocket",
             )
+
+
+@rule
+def nodegroup_versions(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
+    """A pinned ``version`` within Kubernetes' version-skew policy of the control plane.
+
+    EKS creates a nodegroup only at the cluster's version ("By default, the Kubernetes
+    version of the cluster is used, and this is the only accepted specified value",
+    CreateNodegroup, EKS API reference), so an older pin only suits a nodegroup that
+    exists already: a warning, since the file cannot say which is the case."""
+    cluster = config.metadata.version
+    if versions.parse(cluster) is None:
+        return
+    for i, ng in enumerate(config.managed_node_groups):
+        if ng.version is None:
+            continue
+        path = _ng(i, "version")
+        if ng.version not in versions.BY_VERSION:
+            yield Problem(path, f"{ng.version!r} is not a Kubernetes version EKS offers; choose one of: "
+                          + ", ".join(versions.creatable(today)))
+            continue
+        problem = versions.skew_problem(ng.version, cluster)
+        if problem:
+            yield Problem(path, f"{problem}; leave version out to follow metadata.version")
+        elif ng.version != cluster:
+            yield _warn(path, f"{ng.version} is older than the cluster's {cluster}: EKS creates a nodegroup "
+                        "only at the cluster's version, so this suits a nodegroup that already runs "
+                        f"{ng.version}; the next upgrade leaves it there until you change it")
+
+
+#: AMI families this tool runs as a custom AMI (ImageId in the launch template, no AmiType).
+_CUSTOM_AMI_FAMILIES = ("Ubuntu2404", "Ubuntu2204", "Ubuntu2004")
+
+
+@rule
+def release_versions(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
+    for i, ng in enumerate(config.managed_node_groups):
+        if ng.release_version is None:
+            continue
+        path = _ng(i, "releaseVersion")
+        if ng.ami_family in _CUSTOM_AMI_FAMILIES:
+            # CreateNodegroup: "If you specify launchTemplate, and your launch template uses a
+            # custom AMI, then don't specify releaseVersion, or the node group deployment
+            # will fail" (EKS API reference).
+            yield Problem(path, f"{ng.ami_family} nodes run Canonical's image as a custom AMI, for which EKS "
+                          "takes no releaseVersion; the image follows the Kubernetes version "
+                          "(Canonical's public SSM parameter): leave releaseVersion out")
+            continue
+        version = ng.effective_version(config.metadata.version)
+        if ng.ami_family in ("AmazonLinux2023", "AmazonLinux2") and \
+                not _AMI_RELEASE_RE.match(ng.release_version):
+            yield Problem(path, f"{ng.release_version!r} is not an EKS-optimized AMI release; expected "
+                          f"<kubernetes>.<patch>-<yyyymmdd> such as {version}.0-20261120")
+        elif ng.ami_family in ("AmazonLinux2023", "AmazonLinux2") and \
+                not ng.release_version.startswith(f"{version}."):
+            yield Problem(path, f"{ng.release_version} is an AMI release of another Kubernetes version than the "
+                          f"nodegroup's {version}; use a {version}.x release, or leave releaseVersion out "
+                          "for the newest")
+
+
+_AMI_RELEASE_RE = _lazy(r"^\d+\.\d+\.\d+-\d{8}$")
+
+
+@rule
+def support_policy(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
+    if config.upgrade_policy.support_type != "EXTENDED":
+        return
+    known = versions.BY_VERSION.get(config.metadata.version)
+    when = (f"standard support of {known.version} ends on {known.end_of_standard_support.isoformat()}; "
+            if known else "")
+    standard, extended = versions.PRICE_PER_HOUR["STANDARD"], versions.PRICE_PER_HOUR["EXTENDED"]
+    monthly = (extended - standard) * 730
+    yield _warn(
+        "upgradePolicy.supportType",
+        f"EXTENDED: {when}after that EKS keeps the cluster on it in extended support at ${extended:.2f} "
+        f"per cluster hour instead of ${standard:.2f} (about ${monthly:.0f} a month more); STANDARD (the "
+        "default here) has EKS upgrade it instead",
+    )
 
 
 # =========================================================================== nodegroups: labels, taints, ssh

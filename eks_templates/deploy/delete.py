@@ -6,7 +6,8 @@ Services and Ingresses (tagged ``kubernetes.io/cluster/<name>`` or
 ``elbv2.k8s.aws/cluster``), and network interfaces left behind. Those keep the
 subnets, security groups and VPC from being deleted, and the stack ends
 DELETE_FAILED after a long wait. So they are listed first, and the delete is refused
-unless ``--force``. Then: confirm (type the stack name, or ``--yes``), turn
+unless ``--force``. Then: confirm (type the stack name, or ``--yes``), turn the
+cluster's deletion protection off through a change set (:mod:`.protection`), turn
 termination protection off, delete, watch.
 """
 
@@ -17,7 +18,7 @@ from typing import Any
 
 from eks_templates import interrupts
 from eks_templates.config.model import ClusterConfig
-from eks_templates.deploy import policy
+from eks_templates.deploy import policy, protection
 from eks_templates.deploy.flow import Context, Options, report_failure, watch
 from eks_templates.deploy.outputs import SECURITY_GROUP_SUFFIX, stack_outputs
 from eks_templates.deploy.package import default_bucket
@@ -211,6 +212,9 @@ def delete(ctx: Context, cfg: ClusterConfig, opts: Options, *, force: bool = Fal
                               "(the cluster, its nodegroups and, if the stack made it, the VPC).",
                          refuse_hint="pass --yes to delete without a prompt")
         interrupts.checkpoint()  # the last moment a Ctrl-C stops it with nothing deleted
+        # the cluster's DeletionProtection goes off through a change set on the deployed templates first
+        if protection.turn_off(ctx, cfg, stack, opts):
+            stack = describe_stack(cfn, stack_id) or stack
         watcher = Watcher(cfn, stack_id, name, ui=ui, timing=ctx.timing)
         with interrupts.held():  # protection off and the delete go together; then the watch says how to resume
             if stack.get("EnableTerminationProtection"):

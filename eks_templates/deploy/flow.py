@@ -55,6 +55,8 @@ class Options:
     resume_command: str = ""
     #: plan --diagram: draw the change set's effect here (eks_templates.diagram.changes)
     diagram: Path | None = None
+    #: an upgrade goes ahead past upgrade insights in ERROR (the cluster's Force)
+    force: bool = False
 
 
 def _utcnow() -> _dt.datetime:
@@ -419,8 +421,16 @@ def deploy(ctx: Context, cfg: ClusterConfig, opts: Options, *, plan_only: bool =
     linted all the same."""
     ui = ctx.ui
     name = cfg.stack_name
+    rendered_by_caller = rendered
     rendered = render_and_lint(cfg, rendered)
     state = settle(ctx, name, opts, mode="plan" if plan_only else "deploy")
+    if rendered_by_caller is None and state.kind is Kind.UPDATE:
+        # a newer metadata.version than the live cluster's: ordered steps (deploy/upgrade.py)
+        from eks_templates.deploy import upgrade
+
+        steps = upgrade.plan(ctx, cfg, force=opts.force)
+        if steps is not None:
+            return upgrade.run(ctx, cfg, opts, steps, plan_only=plan_only)
     cfn = ctx.cfn
     aws = ctx.aws
 

@@ -310,6 +310,9 @@ class EksCluster(SandboxModel, CloudFormationModel):
         }
         _addons(cluster).clear()
         _access_entries(cluster).clear()
+        vars(cluster)["deletion_protection"] = as_bool(props.get("DeletionProtection"), False)
+        vars(cluster)["upgrade_policy"] = {"supportType": str((props.get("UpgradePolicy") or {}).get(
+            "SupportType", "EXTENDED"))}  # EKS's default (UpgradePolicyRequest, EKS API reference)
         cls._create_cluster_security_group(account_id, region_name, cluster)
         _control_plane_log_group(account_id, region_name, name, cluster.logging)
         return cls(account_id, region_name, name, props)
@@ -349,6 +352,14 @@ class EksCluster(SandboxModel, CloudFormationModel):
         cluster = backend.clusters.get(self.name)
         if cluster is None:
             return  # already gone: CloudFormation treats that as deleted
+        if vars(cluster).get("deletion_protection"):
+            # EKS user guide, "Protect EKS clusters from accidental deletion": deleting an
+            # active cluster with deletion protection on is an InvalidRequestException.
+            raise SandboxResourceError(
+                "InvalidRequestException",
+                f"Cluster {self.name} has deletion protection enabled; disable it "
+                "(update-cluster-config --no-deletion-protection) before deleting the cluster",
+            )
         if cluster.nodegroups or cluster.fargate_profiles:
             attached = sorted(cluster.nodegroups) + sorted(cluster.fargate_profiles)
             raise SandboxResourceError(
@@ -471,7 +482,14 @@ class EksCluster(SandboxModel, CloudFormationModel):
             cluster.encryption_config = new_encryption
         if new.get("Tags") != old.get("Tags"):
             cluster.tags = tags_to_dict(new.get("Tags"))
+        vars(cluster)["deletion_protection"] = as_bool(new.get("DeletionProtection"), False)
+        vars(cluster)["upgrade_policy"] = {"supportType": str((new.get("UpgradePolicy") or {}).get(
+            "SupportType", _upgrade_policy(cluster)["supportType"]))}
         self.props = new
+
+
+def _upgrade_policy(cluster: Cluster) -> dict[str, str]:
+    return vars(cluster).setdefault("upgrade_policy", {"supportType": "EXTENDED"})
 
 
 # ---------------------------------------------------------------------------------------
@@ -706,10 +724,24 @@ class EksNodegroup(_EksClusterChild, CloudFormationModel):
                 f"{what}: nodegroup version {version} is not supported with cluster version {cluster.version}",
             )
 
+    #: what EKS updates through UpdateNodegroupConfig / the launch template, never in the
+    #: same update as Version/ReleaseVersion (UpdateNodegroupVersion)
+    CONFIG_PROPERTIES = ("ScalingConfig", "Labels", "Taints", "UpdateConfig", "LaunchTemplate", "Tags")
+
     def _update_in_place(self, new: dict[str, Any]) -> None:
         what = f"AWS::EKS::Nodegroup {self.cluster_name}/{self.name}"
         nodegroup = self.nodegroup
         cluster = _live_cluster(self.account_id, self.region_name, self.cluster_name, for_what=what)
+        old = self.props
+        version_change = any(str(new.get(p) or "") != str(old.get(p) or "") for p in ("Version", "ReleaseVersion"))
+        others = [p for p in self.CONFIG_PROPERTIES if new.get(p) != old.get(p)]
+        if version_change and others:
+            # CloudFormation's handler, as reported in containers-roadmap#1258 and eksctl#2565
+            raise SandboxResourceError(
+                "InvalidRequestException",
+                f"{what}: Version and ReleaseVersion updates cannot be combined with other updates "
+                f"(also changed: {', '.join(others)})",
+            )
         nodegroup.scaling_config = _scaling_config(new.get("ScalingConfig"), what)
         nodegroup.labels = {str(k): str(v) for k, v in (new.get("Labels") or {}).items()}
         nodegroup.taints = _taints(new.get("Taints"))
@@ -800,6 +832,12 @@ class EksAddon(_EksClusterRecord, CloudFormationModel):
             "status": "ACTIVE",
             **cls._mutable(props),
         }
+        if not props.get("AddonVersion"):
+            # EKS installs the default version for the cluster's Kubernetes version
+            # (CreateAddon: "If you don't specify a version, the default version is used").
+            from eks_templates.sandbox.eks_api import addon_version
+
+            _addons(cluster)[name]["addonVersion"] = addon_version(name, cluster.version, 2)
         return cls(account_id, region_name, cluster_name, name, props)
 
     @staticmethod
@@ -832,7 +870,10 @@ class EksAddon(_EksClusterRecord, CloudFormationModel):
             pod_identity.sync_addon_associations(account_id, region_name, cluster, original_resource.name,
                                                  original_resource.record["addonArn"],
                                                  new.get("PodIdentityAssociations"))
-        return original_resource._update_record(cls._mutable(new), new)
+        fields = cls._mutable(new)
+        if not fields["addonVersion"]:  # UpdateAddon without a version keeps the installed one
+            fields["addonVersion"] = original_resource.record.get("addonVersion")
+        return original_resource._update_record(fields, new)
 
     def delete(self, account_id: str, region_name: str) -> None:
         from eks_templates.sandbox import pod_identity

@@ -47,6 +47,7 @@ def apply() -> None:
             changes,
             ec2_iam,
             eks,
+            eks_api,
             iam_managed_policies,
             patches,
             pod_identity,
@@ -66,6 +67,7 @@ def apply() -> None:
             iam_managed_policies.install()
             addon_config.install_api()
             ec2_iam.install_role_policy_json()
+            eks_api.install()
             _applied = True
         # moto builds its type map once from CloudFormationModel.__subclasses__() and caches
         # it; our classes exist now (their modules are imported above), so rebuild the map.

@@ -26,7 +26,7 @@ from moto.ec2.models.amis import AMIS
 from moto.ssm.models import Parameter, ParameterDict
 
 #: Kubernetes versions whose image paths are seeded.
-KUBERNETES_VERSIONS: tuple[str, ...] = tuple(f"1.{minor}" for minor in range(28, 36))
+KUBERNETES_VERSIONS: tuple[str, ...] = tuple(f"1.{minor}" for minor in range(28, 37))
 
 #: Name prefixes whose first lookup loads the seeded parameters.
 PREFIXES: tuple[str, ...] = (

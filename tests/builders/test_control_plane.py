@@ -37,6 +37,18 @@ def test_cluster_basics():
     assert {"Key": "team", "Value": "a"} in c["Tags"]
 
 
+def test_support_policy_is_standard_and_deletion_protection_on_by_default():
+    c = cluster()
+    assert c["UpgradePolicy"] == {"SupportType": "STANDARD"}  # EKS's own default: EXTENDED
+    assert c["DeletionProtection"] is True
+
+
+def test_support_policy_and_deletion_protection_from_the_file():
+    c = cluster("upgradePolicy: {supportType: EXTENDED}\ndeploy: {deletionProtection: false}\n")
+    assert c["UpgradePolicy"] == {"SupportType": "EXTENDED"}
+    assert c["DeletionProtection"] is False
+
+
 def test_subnets_are_public_and_private_as_eksctl():
     subnets = cluster()["ResourcesVpcConfig"]["SubnetIds"]
     text = json.dumps(subnets)

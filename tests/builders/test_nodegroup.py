@@ -188,6 +188,38 @@ def test_ubuntu_is_a_custom_ami_from_canonicals_ssm_parameter(family, version, t
     assert {"ClusterEndpoint", "CertificateAuthorityData"} <= {p.name for p in builder.inputs}
 
 
+def _ng_props(cfg: ClusterConfig) -> dict[str, Any]:
+    return props(ng_resources(cfg=cfg), "ManagedNodeGroup")
+
+
+def test_nodegroup_follows_the_cluster_version():
+    cfg = config("metadata: {name: demo, region: ap-northeast-2, version: '1.34'}\n"
+                 "managedNodeGroups: [{name: ng}]\n")
+    p = _ng_props(cfg)
+    assert p["Version"] == "1.34"
+    assert "ReleaseVersion" not in p
+
+
+def test_nodegroup_pins_its_version_and_release():
+    cfg = config("metadata: {name: demo, region: ap-northeast-2, version: '1.34'}\n"
+                 "managedNodeGroups: [{name: ng, amiFamily: Bottlerocket, version: '1.33', releaseVersion: "
+                 "'1.50.0-1a2b3c4d'}]\n")
+    p = _ng_props(cfg)
+    assert (p["Version"], p["ReleaseVersion"]) == ("1.33", "1.50.0-1a2b3c4d")
+
+
+def test_ubuntu_nodegroup_has_no_version_and_its_image_follows_the_nodegroup_version():
+    # EKS: with a custom AMI in the launch template, don't specify version (CreateNodegroup)
+    cfg = config("metadata: {name: demo, region: ap-northeast-2, version: '1.34'}\n"
+                 "managedNodeGroups: [{name: ng, amiFamily: Ubuntu2404, version: '1.33'}]\n")
+    builder = ng_builder(cfg)
+    template, _ = build(builder)
+    data = template.to_dict()
+    assert "Version" not in data["Resources"]["ManagedNodeGroup"]["Properties"]
+    assert "ReleaseVersion" not in data["Resources"]["ManagedNodeGroup"]["Properties"]
+    assert "/24.04/1.33/stable/" in data["Parameters"]["UbuntuImageId"]["Default"]
+
+
 def test_ubuntu_2004_image_path():
     import datetime as dt
 

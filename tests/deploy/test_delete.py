@@ -26,6 +26,7 @@ from .fakes import (
     make_ui,
     moto_aws,
     output,
+    root_template,
     self_event,
     stack,
     stacks,
@@ -153,6 +154,9 @@ def test_failed_delete_turns_protection_off_first_and_reports_the_nested_reason(
     cfn = stubs.cfn
     cfn.add_response("describe_stacks", stacks(stack("UPDATE_COMPLETE", protection=True)), {"StackName": STACK})
     cfn.add_response("list_stack_resources", {"StackResourceSummaries": []}, {"StackName": STACK_ID})
+    # the deployed root has no cluster with deletion protection: no change set first
+    cfn.add_response("get_template", {"TemplateBody": json.dumps(root_template())},
+                     {"StackName": STACK_ID, "TemplateStage": "Original"})
     cfn.add_response("update_termination_protection", {"StackId": STACK_ID},
                      {"StackName": STACK_ID, "EnableTerminationProtection": False})
     cfn.add_response("describe_stack_events", events(self_event("UPDATE_COMPLETE", t=-9)))

@@ -69,6 +69,14 @@ def test_rendered_cluster_deploys_scales_and_deletes(aws: Clients, tmp_path: Pat
         with pytest.raises(ClientError, match="No updates are to be performed"):
             deploy(aws.cloudformation, stack, root, params)
 
+    # The cluster's DeletionProtection is on as rendered: EKS refuses to delete it, so it
+    # is turned off by an update first, as `delete` does.
+    cp = root["Resources"]["ControlPlaneStack"]["Properties"]
+    child = json.loads((tmp_path / "ControlPlaneStack.json").read_text())
+    assert child["Resources"]["ControlPlane"]["Properties"]["DeletionProtection"] is True
+    child["Resources"]["ControlPlane"]["Properties"]["DeletionProtection"] = False
+    cp["TemplateURL"] = t.upload(aws.s3, "rendered/ControlPlaneStack-unprotected.json", child)
+    deploy(aws.cloudformation, stack, root, params if scaling else None)
     aws.cloudformation.delete_stack(StackName=stack)
 
     assert live_stacks(aws.cloudformation) == []
