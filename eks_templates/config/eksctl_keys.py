@@ -29,8 +29,7 @@ EKSCTL_VERSION = "v0.230.0"
 _ADD_ON_LATER = "install it on the running cluster (kubectl/helm) after `deploy`"
 _ADDON_ROLE = "create the role separately and give its ARN in addons[].serviceAccountRoleARN"
 _NO_NODEGROUP_ROLE_CHOICE = (
-    "this tool creates each nodegroup's node role (least privilege, withAddonPolicies); "
-    "grant more to the role after deploy"
+    "the node role is created here (named by CloudFormation) or given whole"
 )
 
 #: eksctl key path -> (why it is refused, what to do here instead).
@@ -187,39 +186,18 @@ REFUSED: dict[str, tuple[str, str]] = {
         "Fargate profiles are not tagged one by one", "use deploy.tags (CloudFormation puts stack tags on them)"),
     "fargateProfiles[].status": ("is set by EKS, not by a file", "remove it"),
     # ---- managedNodeGroups
-    "managedNodeGroups[].ami": (
-        "custom AMIs (and the bootstrap they need) are not built",
-        "choose amiFamily (AmazonLinux2023, AmazonLinux2, Bottlerocket, Ubuntu2404/2204/2004)",
-    ),
-    "managedNodeGroups[].preBootstrapCommands": (
-        "user data of your own is not added to the launch template",
-        "run such set-up from a DaemonSet, or use eksctl",
-    ),
-    "managedNodeGroups[].overrideBootstrapCommand": (
-        "user data of your own is not added to the launch template",
-        "remove it; the bootstrap comes from EKS (or from amiFamily: Ubuntu*)",
-    ),
-    "managedNodeGroups[].maxPodsPerNode": (
-        "kubelet's max-pods comes from EKS's per-instance-type value", "remove it"),
-    "managedNodeGroups[].subnets": (
-        "nodes go to all of the cluster's private subnets (public with privateNetworking: false)",
-        "list the subnets you want in vpc.subnets",
-    ),
     "managedNodeGroups[].availabilityZones": (
         "nodes go to all of the cluster's subnets",
         "set the cluster's availabilityZones",
     ),
-    "managedNodeGroups[].securityGroups": (
-        "nodes get the cluster security group and the shared node group (plus the SSH group)",
-        "remove it; allow traffic from the shared node group's ID (an output) where you need it",
+    "managedNodeGroups[].iam.attachPolicy": (
+        "inline policy documents are not written onto the node role",
+        "create a managed policy and list its ARN in iam.attachPolicyARNs",
     ),
-    "managedNodeGroups[].iam.attachPolicy": ("", _NO_NODEGROUP_ROLE_CHOICE),
-    "managedNodeGroups[].iam.attachPolicyARNs": ("", _NO_NODEGROUP_ROLE_CHOICE),
-    "managedNodeGroups[].iam.instanceRoleARN": ("", _NO_NODEGROUP_ROLE_CHOICE),
-    "managedNodeGroups[].iam.instanceRoleName": ("", _NO_NODEGROUP_ROLE_CHOICE),
+    "managedNodeGroups[].iam.instanceRoleName": (
+        _NO_NODEGROUP_ROLE_CHOICE, "remove it, or create the role yourself and give iam.instanceRoleARN"),
     "managedNodeGroups[].iam.instanceProfileARN": (
         "managed nodegroups take a role, not an instance profile (EKS builds the profile)", "remove it"),
-    "managedNodeGroups[].iam.instanceRolePermissionsBoundary": ("", _NO_NODEGROUP_ROLE_CHOICE),
     "managedNodeGroups[].iam.withAddonPolicies.appMesh": (
         "App Mesh reached end of support (2026-09-30)", "remove it"),
     "managedNodeGroups[].iam.withAddonPolicies.appMeshPreview": (
@@ -242,18 +220,10 @@ REFUSED: dict[str, tuple[str, str]] = {
         "node-wide X-Ray permissions are not granted",
         "give the X-Ray daemon a role of its own (IRSA) after `deploy`",
     ),
-    "managedNodeGroups[].volumeIOPS": (
-        "root volumes get the volume type's baseline IOPS (gp3 3000, io1/io2 100)", "remove it"),
-    "managedNodeGroups[].volumeThroughput": (
-        "gp3 root volumes get the baseline throughput (125 MiB/s)", "remove it"),
-    "managedNodeGroups[].volumeKmsKeyID": (
-        "root volumes are encrypted with the account's default EBS key", "remove it"),
     "managedNodeGroups[].volumeName": (
         "the root device comes from amiFamily", "remove it"),
     "managedNodeGroups[].additionalVolumes": (
         "nodes get one volume (Bottlerocket: OS and data volume)", "remove it"),
-    "managedNodeGroups[].enableDetailedMonitoring": (
-        "nodes get EC2's basic monitoring", "remove it"),
     "managedNodeGroups[].ebsOptimized": (
         "EBS optimization is the instance type's default (every current type is EBS-optimized)",
         "remove it",
@@ -262,16 +232,8 @@ REFUSED: dict[str, tuple[str, str]] = {
         "pods reach IMDS through the hop limit of 2 (IMDSv2 only with disableIMDSv1)",
         "remove it; block it with a NetworkPolicy if needed",
     ),
-    "managedNodeGroups[].nodeRepairConfig": (
-        "node auto repair is not enabled",
-        "enable it with `aws eks update-nodegroup-config --node-repair-config enabled=true` after `deploy`",
-    ),
-    "managedNodeGroups[].capacityReservation": (
-        "nodes do not target a capacity reservation", "remove it"),
     "managedNodeGroups[].instanceMarketOptions": (
         "spot or on-demand comes from spot", "use spot: true"),
-    "managedNodeGroups[].placement": ("nodes are not put in a placement group", "remove it"),
-    "managedNodeGroups[].efaEnabled": ("EFA network interfaces are not set up", "remove it"),
     "managedNodeGroups[].asgSuspendProcesses": (
         "CloudFormation has no property for it on AWS::EKS::Nodegroup (EKS owns the Auto Scaling group)",
         "suspend processes with `aws autoscaling suspend-processes` on the nodegroup's group after `deploy`",
@@ -294,6 +256,12 @@ REFUSED: dict[str, tuple[str, str]] = {
     "managedNodeGroups[].bottlerocket": (
         "Bottlerocket settings of your own are not added to the user data",
         "remove it; amiFamily: Bottlerocket takes EKS's settings",
+    ),
+    "managedNodeGroups[].nodeRepairConfig.nodeRepairConfigOverrides": (
+        "per-condition repair overrides are not set", "remove it; the limits above apply to every repair"),
+    "managedNodeGroups[].placement.spreadLevel": (
+        "a launch template's Placement takes no spread level (the placement group's strategy sets it)",
+        "remove it",
     ),
     "managedNodeGroups[].ssh.enableSsm": (
         "nodes always have AmazonSSMManagedInstanceCore (Session Manager works)", "remove it"),

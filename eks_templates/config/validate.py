@@ -1682,3 +1682,7 @@ def log_group(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
             f"`aws logs put-retention-policy --log-group-name {name} --retention-in-days "
             f"{logging.log_retention_in_days}`",
         )
+
+
+# The nodegroup launch-template and bootstrap options' rules register themselves here.
+from eks_templates.config import node_rules as _node_rules  # noqa: E402,F401

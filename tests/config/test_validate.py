@@ -469,6 +469,22 @@ CASES = [
     Case("fargate-subnet-id", "fargate_profiles",
          {"fargateProfiles": [{"name": "fp", "selectors": [{"namespace": "a"}], "subnets": ["private-a"]}]},
          "fargateProfiles[0].subnets[0]", "is not a subnet id"),
+    # issue 14: eksctl's nodegroup launch-template and bootstrap options (config/node_rules.py;
+    # every refusal of theirs is in tests/config/test_node_rules.py)
+    Case("ng-ami-id", "node_bootstrap", {"managedNodeGroups": [ng(ami="ami-12")]},
+         "managedNodeGroups[0].ami", "is not an AMI ID"),
+    Case("ng-subnets-new-vpc", "node_placement", {"managedNodeGroups": [ng(subnets=["subnet-0123456789abcdef1"])]},
+         "managedNodeGroups[0].subnets[0]", "this stack creates the VPC"),
+    Case("ng-attach-sg", "node_security_groups",
+         {"managedNodeGroups": [ng(securityGroups={"attachIDs": ["default"]})]},
+         "managedNodeGroups[0].securityGroups.attachIDs[0]", "not a security group id"),
+    Case("ng-attach-policy", "node_iam", {"managedNodeGroups": [ng(iam={"attachPolicyARNs": ["ReadOnly"]})]},
+         "managedNodeGroups[0].iam.attachPolicyARNs[0]", "is not an IAM policy ARN"),
+    Case("ng-volume-iops", "node_volume_performance", {"managedNodeGroups": [ng(volumeIOPS=20000)]},
+         "managedNodeGroups[0].volumeIOPS", "3000 to 16000"),
+    Case("ng-repair-unused", "node_capacity",
+         {"managedNodeGroups": [ng(nodeRepairConfig={"maxParallelNodesRepairedCount": 2})]},
+         "managedNodeGroups[0].nodeRepairConfig.enabled", "limits are not used", "warning"),
 ]
 
 
