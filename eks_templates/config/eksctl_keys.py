@@ -37,7 +37,6 @@ REFUSED: dict[str, tuple[str, str]] = {
     # ---- top level
     "nodeGroups": ("self-managed nodegroups are not built", "use managedNodeGroups"),
     "iamIdentityMappings": ("the aws-auth ConfigMap is not written", "use accessConfig.accessEntries"),
-    "autoModeConfig": ("EKS Auto Mode is not built", "use managedNodeGroups (or fargateProfiles)"),
     "karpenter": ("Karpenter is not installed", "install Karpenter after the cluster is created"),
     "gitops": ("Flux bootstrap is not run", "bootstrap Flux on the running cluster after `deploy`"),
     "identityProviders": (
@@ -81,10 +80,6 @@ REFUSED: dict[str, tuple[str, str]] = {
     "upgradePolicy": (
         "the cluster's support type (STANDARD/EXTENDED) is not set",
         "remove it: EKS's default (EXTENDED) applies",
-    ),
-    "zonalShiftConfig": (
-        "ARC zonal shift is not enabled on the cluster",
-        "enable it with `aws eks update-cluster-config --zonal-shift-config enabled=true` after `deploy`",
     ),
     # ---- metadata
     "metadata.annotations": (

@@ -297,6 +297,25 @@ class FargateProfile(_Model):
     subnets: list[str] = field(default_factory=list)
 
 
+# --------------------------------------------------------------------------- EKS Auto Mode, zonal shift
+
+
+class AutoModeConfig(_Model):
+    """eksctl's ``autoModeConfig``: EKS Auto Mode (builders/auto_mode.py)."""
+
+    enabled: bool = False
+    #: EKS's built-in node pools; None: both (general-purpose, system), as eksctl; []: none.
+    node_pools: list[str] | None = None
+    #: The Auto Mode nodes' role; None: one is created.
+    node_role_arn: str | None = field(default=None, alias="nodeRoleARN")
+    #: A permissions boundary on the node role created here.
+    permissions_boundary_arn: str | None = field(default=None, alias="permissionsBoundaryARN")
+
+
+class ZonalShiftConfig(_Model):
+    enabled: bool = False
+
+
 # --------------------------------------------------------------------------- our own sections
 
 
@@ -345,6 +364,8 @@ class ClusterConfig(_Model):
     addons: list[Addon] = field(default_factory=list)
     managed_node_groups: list[ManagedNodeGroup] = field(default_factory=list)
     fargate_profiles: list[FargateProfile] = field(default_factory=list)
+    auto_mode_config: AutoModeConfig | None = None
+    zonal_shift_config: ZonalShiftConfig | None = None
     bastion: Bastion = field(default_factory=Bastion)
     deploy: Deploy = field(default_factory=Deploy)
 
