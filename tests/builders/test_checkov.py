@@ -45,6 +45,7 @@ EXPECTED_SKIPS = {
     # bastion.subnet: public (the notes' eksctl-host): the host has a public address
     "myeks": {("CKV_AWS_88", "ManagementHost")},
     "myeks-private": set(),
+    "automode": set(),
     # withAddonPolicies.ebs / albIngress: eksctl's policies, writes constrained by tag conditions
     "platform": {("CKV_AWS_111", "NodegroupSystemPolicyEBS"),
                  ("CKV_AWS_111", "NodegroupSystemPolicyAWSLoadBalancerController")},
