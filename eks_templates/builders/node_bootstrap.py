@@ -224,6 +224,12 @@ def user_data_text(config: ClusterConfig, ng: ManagedNodeGroup) -> str | None:
     return mime(parts)
 
 
+def reads_cluster_endpoint(config: ClusterConfig, ng: ManagedNodeGroup) -> bool:
+    """Whether the user data is told the cluster's endpoint and CA (the stack's inputs)."""
+    text = user_data_text(config, ng) or ""
+    return "${Endpoint}" in text or "${CertificateAuthority}" in text
+
+
 def user_data(config: ClusterConfig, ng: ManagedNodeGroup, cluster_name: Any, endpoint: Any,
               certificate_authority: Any) -> Base64 | None:
     text = user_data_text(config, ng)

@@ -35,7 +35,6 @@ from eks_templates.builders.common import (
 from eks_templates.builders.node_key import uses_generated_key
 from eks_templates.builders.security import ingress
 from eks_templates.config.model import ClusterConfig, ManagedNodeGroup
-from eks_templates.config.node_rules import custom_bootstrap
 from eks_templates.config.validate import architecture
 from eks_templates.names import (
     CERTIFICATE_AUTHORITY_DATA,
@@ -350,7 +349,7 @@ class NodegroupBuilder(Builder):
                 ports.append(MANAGEMENT_HOST_SG_ID)
             if uses_generated_key(self.nodegroup):
                 ports.append(NODE_KEY_NAME)
-        if custom_bootstrap(self.nodegroup):
+        if node_bootstrap.reads_cluster_endpoint(self.config, self.nodegroup):
             ports += [CLUSTER_ENDPOINT, CERTIFICATE_AUTHORITY_DATA]
         return tuple(ports)
 
@@ -565,8 +564,7 @@ class NodegroupBuilder(Builder):
             data["ImageId"] = Ref(image)
         user_data = node_bootstrap.user_data(
             self.config, ng, self.require(inputs, CLUSTER_NAME),
-            *((self.require(inputs, CLUSTER_ENDPOINT), self.require(inputs, CERTIFICATE_AUTHORITY_DATA))
-              if custom_bootstrap(ng) else (None, None)))
+            inputs.get(CLUSTER_ENDPOINT.name), inputs.get(CERTIFICATE_AUTHORITY_DATA.name))
         if user_data is not None:
             data["UserData"] = user_data
         props: dict[str, Any] = {

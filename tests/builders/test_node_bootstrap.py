@@ -239,3 +239,16 @@ def test_node_iam_attach_boundary_and_own_role():
     own = ng_resources(cfg=nodegroup("iam: {instanceRoleARN: 'arn:aws:iam::111122223333:role/nodes'}"))
     assert "NodeInstanceRole" not in own
     assert own["ManagedNodeGroup"]["Properties"]["NodeRole"] == "arn:aws:iam::111122223333:role/nodes"
+
+
+def test_an_override_that_reads_no_endpoint_takes_no_endpoint_inputs_and_lints_clean():
+    from eks_templates.lint import lint_set
+    from eks_templates.render import render_set
+
+    cfg = _with("metadata: {name: demo, region: ap-northeast-2, version: '1.32'}\n",
+                "amiFamily: Ubuntu2204\noverrideBootstrapCommand: \"#!/bin/bash\\n/opt/join.sh\"\n")
+    rs = render_set(cfg)
+    assert [str(f) for f in lint_set(rs, region="ap-northeast-2")] == []  # no unused Endpoint parameter
+    assert user_data("amiFamily: Ubuntu2204\noverrideBootstrapCommand: \"#!/bin/bash\\n/opt/join.sh\"\n",
+                     "metadata: {name: demo, region: ap-northeast-2, version: '1.32'}\n") == (
+        "#!/bin/bash\n/opt/join.sh")
