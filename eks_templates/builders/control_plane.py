@@ -17,6 +17,7 @@ from typing import Any
 from awacs.aws import Action, Allow, ArnLike, Condition, Principal, Statement
 from troposphere import GetAtt, Ref, Sub, Tags, Template, eks, iam, kms, logs
 
+from eks_templates.builders import auto_mode
 from eks_templates.builders.addons import ADDONS_BEFORE_COMPUTE, addon_configuration, addon_resource
 from eks_templates.builders.base import Builder
 from eks_templates.builders.common import (
@@ -187,9 +188,11 @@ class ControlPlaneBuilder(Builder):
             return given
         role = self.add(template, iam.Role(
             self.lid("ServiceRole"),
-            AssumeRolePolicyDocument=assume_role(service_principal(template, "EKS")),
+            AssumeRolePolicyDocument=(auto_mode.cluster_role_trust(template, self.config)
+                                      or assume_role(service_principal(template, "EKS"))),
             ManagedPolicyArns=[managed_policy("AmazonEKSClusterPolicy"),
-                               managed_policy("AmazonEKSVPCResourceController")],
+                               managed_policy("AmazonEKSVPCResourceController"),
+                               *auto_mode.cluster_role_policies(self.config)],
             Policies=[iam.Policy(
                 PolicyName="PolicyKMS",
                 PolicyDocument=document(allow(
@@ -241,7 +244,8 @@ class ControlPlaneBuilder(Builder):
         }
         if endpoints.public_access and cfg.vpc.public_access_cidrs:
             vpc_config["PublicAccessCidrs"] = list(cfg.vpc.public_access_cidrs)
-        network: dict[str, Any] = {"IpFamily": cfg.kubernetes_network_config.ip_family.lower()}
+        network: dict[str, Any] = {"IpFamily": cfg.kubernetes_network_config.ip_family.lower(),
+                                   **auto_mode.network_properties(cfg)}
         if cfg.kubernetes_network_config.service_ipv4_cidr:
             network["ServiceIpv4Cidr"] = cfg.kubernetes_network_config.service_ipv4_cidr
         access = cfg.access_config
@@ -264,6 +268,11 @@ class ControlPlaneBuilder(Builder):
             "DeletionProtection": cfg.deploy.deletion_protection,
             **tag_props(self.tags()),
         }
+        node_role = auto_mode.node_role(template, cfg, self.lid("AutoModeNodeRole"),
+                                        self.tags({"Name": Sub("${AWS::StackName}/AutoModeNodeRole")}))
+        if isinstance(node_role, iam.Role):
+            node_role = GetAtt(self.add(template, node_role), "Arn")
+        props.update(auto_mode.cluster_properties(cfg, node_role))
         if cfg.cloud_watch.cluster_logging.enable_types:
             props["Logging"] = eks.Logging(ClusterLogging=eks.ClusterLogging(EnabledTypes=[
                 eks.LoggingTypeConfig(Type=kind) for kind in cfg.cloud_watch.cluster_logging.enable_types

@@ -17,8 +17,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from troposphere import Base64, GetAtt, Parameter, Ref, Select, Sub, Tags, Template, ec2, eks, iam
+from troposphere import GetAtt, Parameter, Ref, Select, Sub, Tags, Template, ec2, eks, iam
 
+from eks_templates.builders import node_bootstrap
 from eks_templates.builders.base import Builder
 from eks_templates.builders.common import (
     assume_role,
@@ -34,7 +35,6 @@ from eks_templates.builders.pod_identity import cni_has_own_role
 from eks_templates.builders.policies import ADDON_POLICY_SKIPS, addon_policies
 from eks_templates.builders.security import ingress
 from eks_templates.config.model import ClusterConfig, ManagedNodeGroup
-from eks_templates.config.service_network import cluster_dns_ip
 from eks_templates.config.validate import architecture
 from eks_templates.names import (
     CERTIFICATE_AUTHORITY_DATA,
@@ -168,13 +168,15 @@ class NodegroupBuilder(Builder):
     @property
     def inputs(self) -> Sequence[Port]:
         ports = [CLUSTER_NAME, CLUSTER_SG_ID, SHARED_NODE_SG_ID, self.subnet_port, self.scaling_port]
+        # securityGroups.withShared: false / subnets: those inputs are not used
+        ports = [p for p in ports if p not in node_bootstrap.unused_inputs(self.nodegroup, self.subnet_port)]
         if self.ssh_allowed:
             ports.append(VPC_ID)
             if self.config.bastion.enabled:
                 ports.append(MANAGEMENT_HOST_SG_ID)
             if uses_generated_key(self.nodegroup):
                 ports.append(NODE_KEY_NAME)
-        if self.is_ubuntu:
+        if node_bootstrap.reads_cluster_endpoint(self.config, self.nodegroup):
             ports += [CLUSTER_ENDPOINT, CERTIFICATE_AUTHORITY_DATA]
         return tuple(ports)
 
@@ -205,15 +207,15 @@ class NodegroupBuilder(Builder):
     def build(self, template: Template, inputs: Mapping[str, Any]) -> dict[str, Any]:
         self.resources = {}
         ng = self.nodegroup
-        role = self._add_role(template)
+        role_arn = ng.iam.instance_role_arn or GetAtt(self._add_role(template), "Arn")
         remote_access = self._add_remote_access(template, inputs) if self.ssh_allowed else None
         launch_template = self._add_launch_template(template, inputs, remote_access)
         scaling = self.require(inputs, self.scaling_port)
         props: dict[str, Any] = {
             "ClusterName": self.require(inputs, CLUSTER_NAME),
             "NodegroupName": ng.name,
-            "NodeRole": GetAtt(role, "Arn"),
-            "Subnets": self.require(inputs, self.subnet_port),
+            "NodeRole": role_arn,
+            "Subnets": node_bootstrap.subnet_ids(self.config, ng) or self.require(inputs, self.subnet_port),
             "ScalingConfig": eks.ScalingConfig(
                 DesiredSize=Select(0, scaling), MinSize=Select(1, scaling), MaxSize=Select(2, scaling)
             ),
@@ -225,7 +227,7 @@ class NodegroupBuilder(Builder):
         }
         if self.tags(ng.tags):
             props["Tags"] = self.tags(ng.tags)
-        kind = ami_type(ng)
+        kind = ami_type(ng) if ng.ami is None else None  # custom AMI: no AmiType (CreateNodegroup)
         if kind is not None:
             props["AmiType"] = kind
             # The kubelet's version (the cluster's unless pinned) and the AMI release. Not
@@ -251,8 +253,9 @@ class NodegroupBuilder(Builder):
             if ng.update_config.max_unavailable_percentage is not None:
                 update["MaxUnavailablePercentage"] = ng.update_config.max_unavailable_percentage
             props["UpdateConfig"] = eks.UpdateConfig(**update)
+        props.update(node_bootstrap.nodegroup_options(ng))
         self.add(template, eks.Nodegroup(self.lid("ManagedNodeGroup"), **props))
-        outputs: dict[str, Any] = {nodegroup_role_port(ng.name).name: GetAtt(role, "Arn")}
+        outputs: dict[str, Any] = {nodegroup_role_port(ng.name).name: role_arn}
         if remote_access is not None:
             outputs[self.remote_access_port.name] = Ref(remote_access)
         return outputs
@@ -267,7 +270,7 @@ class NodegroupBuilder(Builder):
             names.add("AmazonEKS_CNI_Policy")
         if self.nodegroup.iam.with_addon_policies.cloud_watch:
             names.add("CloudWatchAgentServerPolicy")
-        return [managed_policy(n) for n in sorted(names)]
+        return [managed_policy(n) for n in sorted(names)] + list(self.nodegroup.iam.attach_policy_arns)
 
     def _add_role(self, template: Template) -> iam.Role:
         logical_id = self.lid("NodeInstanceRole")
@@ -277,6 +280,8 @@ class NodegroupBuilder(Builder):
             AssumeRolePolicyDocument=assume_role(service_principal(template, "EC2")),
             ManagedPolicyArns=self._managed_policies(),
             Tags=Tags(self.tags({"Name": name_tag(logical_id)})),  # type: ignore[dict-item]
+            **({"PermissionsBoundary": boundary}
+               if (boundary := self.nodegroup.iam.instance_role_permissions_boundary) else {}),
         ))
         for name, statements in addon_policies(self.config, self.nodegroup):
             props: dict[str, Any] = {
@@ -352,7 +357,8 @@ class NodegroupBuilder(Builder):
         if ng.volume_type == "gp3":
             volume.update(Iops=3000, Throughput=125)  # gp3's baseline, as eksctl
         elif ng.volume_type in ("io1", "io2"):
-            volume["Iops"] = 100  # the minimum, valid at every size (no volumeIOPS field)
+            volume["Iops"] = 100  # the minimum, valid at every size (unless volumeIOPS)
+        volume.update(node_bootstrap.volume_options(ng))
         devices = [ec2.LaunchTemplateBlockDeviceMapping(DeviceName=root_device(ng), Ebs=ec2.EBSBlockDevice(**volume))]
         if ng.ami_family == "Bottlerocket":
             # volumeSize is Bottlerocket's data volume; its small OS volume is encrypted too
@@ -361,9 +367,9 @@ class NodegroupBuilder(Builder):
                 Ebs=ec2.EBSBlockDevice(VolumeType=ng.volume_type, Encrypted=ng.volume_encrypted,
                                        DeleteOnTermination=True),
             ))
-        groups = [self.require(inputs, CLUSTER_SG_ID), self.require(inputs, SHARED_NODE_SG_ID)]
-        if remote_access is not None:
-            groups.append(Ref(remote_access))
+        groups = node_bootstrap.node_security_groups(
+            ng, self.require(inputs, CLUSTER_SG_ID), inputs.get(SHARED_NODE_SG_ID.name),
+            Ref(remote_access) if remote_access is not None else None)
         node_name = f"{self.config.metadata.name}-{ng.name}-Node"
         instance_tags = Tags(self.tags({**ng.tags, "Name": node_name}))
         data: dict[str, Any] = {
@@ -378,7 +384,7 @@ class NodegroupBuilder(Builder):
                 # the file lets pods reach it (disablePodIMDS: false, or withAddonPolicies).
                 HttpPutResponseHopLimit=2 if ng.pods_reach_imds else 1,
             ),
-            "SecurityGroupIds": groups,
+            **({} if ng.efa_enabled else {"SecurityGroupIds": groups}),
             "TagSpecifications": [
                 ec2.TagSpecifications(ResourceType=kind, Tags=instance_tags)
                 for kind in ("instance", "volume", "network-interface")
@@ -387,7 +393,8 @@ class NodegroupBuilder(Builder):
         key_name = self._key_name(template, inputs)
         if key_name is not None:
             data["KeyName"] = key_name
-        if self.is_ubuntu:
+        data.update(node_bootstrap.launch_template_options(ng, groups))
+        if self.is_ubuntu and ng.ami is None:
             image = Parameter(
                 self.lid("UbuntuImageId"),
                 Type="AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>",
@@ -396,7 +403,11 @@ class NodegroupBuilder(Builder):
             )
             template.add_parameter(image)
             data["ImageId"] = Ref(image)
-            data["UserData"] = self._ubuntu_user_data(inputs)
+        user_data = node_bootstrap.user_data(
+            self.config, ng, self.require(inputs, CLUSTER_NAME),
+            inputs.get(CLUSTER_ENDPOINT.name), inputs.get(CERTIFICATE_AUTHORITY_DATA.name))
+        if user_data is not None:
+            data["UserData"] = user_data
         props: dict[str, Any] = {
             "LaunchTemplateName": Sub("${AWS::StackName}" + (f"-{ng.name}" if self.id_prefix else "")),
             "LaunchTemplateData": ec2.LaunchTemplateData(**data),
@@ -405,67 +416,6 @@ class NodegroupBuilder(Builder):
             props["Metadata"] = checkov_skips({"CKV_AWS_79": (
                 f"managedNodeGroups {ng.name}: disableIMDSv1 is false in the stack file, so IMDSv1 stays on")})
         return self.add(template, ec2.LaunchTemplate(self.lid("LaunchTemplate"), **props))
-
-    def _ubuntu_user_data(self, inputs: Mapping[str, Any]) -> Base64:
-        """A custom AMI gets no bootstrap from EKS: run Canonical's ``/etc/eks/bootstrap.sh``
-        with the cluster's endpoint, CA and DNS address, and the nodegroup's labels and taints.
-
-        ``--dns-cluster-ip`` is always passed, as eksctl does (pkg/nodebootstrap: its Ubuntu
-        script gets ``GetClusterDNS``, the service CIDR's ``.10``): without it bootstrap.sh
-        guesses from the VPC's blocks and is wrong whenever ``serviceIPv4CIDR`` is set. The
-        address is known at render time unless the VPC is an existing one whose block the file
-        does not give; then the script works out EKS's default for the VPC (see
-        :mod:`eks_templates.config.service_network`) from the instance metadata at boot.
-        (CloudFormation has no attribute for the cluster's IPv4 service CIDR: the
-        AWS::EKS::Cluster schema makes only ``KubernetesNetworkConfig.ServiceIpv6Cidr`` read-only.)"""
-        ng = self.nodegroup
-        labels = {
-            "eks.amazonaws.com/nodegroup": ng.name,
-            "eks.amazonaws.com/capacityType": "SPOT" if ng.spot else "ON_DEMAND",
-            **ng.labels,
-        }
-        kubelet = "--node-labels=" + ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
-        if ng.taints:
-            kubelet += " --register-with-taints=" + ",".join(
-                f"{t.key}={t.value or ''}:{t.effect}" for t in ng.taints
-            )
-        dns = cluster_dns_ip(self.config)
-        find_dns: list[str] = []
-        if dns is None:
-            # Fn::Sub: shell variables are written $NAME, never ${NAME}
-            find_dns = [
-                "# EKS's service range when none is given: 172.20.0.0/16 for a VPC in 10.0.0.0/8, else 10.100.0.0/16",
-                "imds() {",
-                "  token=$(curl -sSf -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' "
-                "http://169.254.169.254/latest/api/token)",
-                "  curl -sSf -H \"X-aws-ec2-metadata-token: $token\" \"http://169.254.169.254/latest/meta-data/$1\"",
-                "}",
-                "MAC=$(imds mac)",
-                "BLOCKS=$(imds \"network/interfaces/macs/$MAC/vpc-ipv4-cidr-blocks\")",
-                "if grep -q '^10\\.' <<< \"$BLOCKS\"; then",
-                "  DNS_CLUSTER_IP=172.20.0.10",
-                "else",
-                "  DNS_CLUSTER_IP=10.100.0.10",
-                "fi",
-            ]
-        script = "\n".join([
-            "#!/bin/bash",
-            "set -o errexit -o nounset -o pipefail",
-            "set -o xtrace",
-            *find_dns,
-            "/etc/eks/bootstrap.sh '${ClusterName}' \\",
-            "  --apiserver-endpoint '${Endpoint}' \\",
-            "  --b64-cluster-ca '${CertificateAuthority}' \\",
-            f"  --dns-cluster-ip '{dns}' \\" if dns is not None else "  --dns-cluster-ip \"$DNS_CLUSTER_IP\" \\",
-            f"  --kubelet-extra-args '{kubelet}'",
-            "",
-        ])
-        return Base64(Sub(
-            script,
-            ClusterName=self.require(inputs, CLUSTER_NAME),
-            Endpoint=self.require(inputs, CLUSTER_ENDPOINT),
-            CertificateAuthority=self.require(inputs, CERTIFICATE_AUTHORITY_DATA),
-        ))
 
 
 def nodegroup_builders(config: ClusterConfig) -> list[NodegroupBuilder]:

@@ -302,31 +302,15 @@ def _describe(value: Any) -> str:
     return repr(value)
 
 
-#: eksctl keys that this tool does not take, with what to use instead (instead of a
-#: bare "unknown field" for a file brought over from eksctl).
-UNSUPPORTED_EKSCTL: dict[str, str] = {
-    "nodeGroups": "self-managed nodeGroups are not supported; use managedNodeGroups",
-    "iamIdentityMappings": "is not supported; use accessConfig.accessEntries",
-    "autoModeConfig": "EKS Auto Mode is not supported; use managedNodeGroups",
-    "karpenter": "is not supported; install Karpenter after the cluster is created",
-    "gitops": "is not supported",
-    "identityProviders": "is not supported",
-    "privateCluster": (
-        "is not supported; set vpc.clusterEndpoints.publicAccess: false and bastion.enabled: true"
-    ),
-    "iam.serviceAccounts": (
-        "is not supported; create IRSA roles separately and give addons[].serviceAccountRoleARN"
-    ),
-}
-
-
 def _error_line(err: Any) -> Problem:
     loc: tuple[str | int, ...] = tuple(err["loc"])
     kind = err["type"]
     value = err.get("input")
     ctx = err.get("ctx") or {}
     if kind == "extra_forbidden":
-        known = UNSUPPORTED_EKSCTL.get(yaml_path(loc))
+        from eks_templates.config.eksctl_keys import refusal  # the error path only
+
+        known = refusal(loc)  # one of eksctl's keys: why it is refused and what to do instead
         if known:
             return Problem(yaml_path(loc), known)
         parent = _model_at(loc[:-1])

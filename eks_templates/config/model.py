@@ -236,6 +236,45 @@ class AddonPolicies(_Model):
 
 class NodeIam(_Model):
     with_addon_policies: AddonPolicies = field(default_factory=AddonPolicies)
+    #: More managed policies on the node role this tool creates.
+    attach_policy_arns: list[str] = field(default_factory=list, alias="attachPolicyARNs")
+    #: A node role of your own: no role is created (withAddonPolicies/attachPolicyARNs then
+    #: cannot be given).
+    instance_role_arn: str | None = field(default=None, alias="instanceRoleARN")
+    instance_role_permissions_boundary: str | None = None
+
+
+class NodeSecurityGroups(_Model):
+    """eksctl's ``securityGroups`` of a nodegroup: more groups on the nodes' launch template."""
+
+    attach_ids: list[str] = field(default_factory=list, alias="attachIDs")
+    #: The cluster's shared node group (ClusterSharedNodeSecurityGroup) on the nodes.
+    with_shared: bool = True
+    #: The nodegroup's own group (the SSH group of ``ssh.allow``).
+    with_local: bool = True
+
+
+class NodeRepairConfig(_Model):
+    enabled: bool = False
+    max_parallel_nodes_repaired_count: int | None = None
+    max_parallel_nodes_repaired_percentage: int | None = None
+    max_unhealthy_node_threshold_count: int | None = None
+    max_unhealthy_node_threshold_percentage: int | None = None
+
+
+class CapacityReservationTarget(_Model):
+    capacity_reservation_id: str | None = field(default=None, alias="capacityReservationID")
+    capacity_reservation_resource_group_arn: str | None = field(
+        default=None, alias="capacityReservationResourceGroupARN")
+
+
+class CapacityReservation(_Model):
+    capacity_reservation_preference: Literal["open", "none", "capacity-reservations-only"] | None = None
+    capacity_reservation_target: CapacityReservationTarget | None = None
+
+
+class NodePlacement(_Model):
+    group_name: str
 
 
 class UpdateConfig(_Model):
@@ -275,6 +314,23 @@ class ManagedNodeGroup(_Model):
     version: str | None = None
     #: eksctl's ``releaseVersion``: the EKS-optimized AMI release (e.g. 1.35.0-20261120).
     release_version: str | None = None
+    # ---- eksctl's launch template and bootstrap options (builders/node_bootstrap.py)
+    #: A custom AMI ID: the launch template's ImageId, with the bootstrap amiFamily needs.
+    ami: str | None = None
+    pre_bootstrap_commands: list[str] = field(default_factory=list)
+    override_bootstrap_command: str | None = None
+    max_pods_per_node: int | None = None
+    #: Subnet IDs (``subnet-...``) or names of ``vpc.subnets`` entries with an ``id``.
+    subnets: list[str] = field(default_factory=list)
+    security_groups: NodeSecurityGroups = field(default_factory=NodeSecurityGroups)
+    volume_iops: int | None = field(default=None, alias="volumeIOPS")
+    volume_throughput: int | None = None
+    volume_kms_key_id: str | None = field(default=None, alias="volumeKmsKeyID")
+    enable_detailed_monitoring: bool = False
+    node_repair_config: NodeRepairConfig | None = None
+    capacity_reservation: CapacityReservation | None = None
+    placement: NodePlacement | None = None
+    efa_enabled: bool = False
 
     @classmethod
     def before_validation(cls, data: dict[str, Any]) -> dict[str, Any]:
@@ -324,6 +380,25 @@ class FargateProfile(_Model):
     name: str
     selectors: list[FargateSelector]
     subnets: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- EKS Auto Mode, zonal shift
+
+
+class AutoModeConfig(_Model):
+    """eksctl's ``autoModeConfig``: EKS Auto Mode (builders/auto_mode.py)."""
+
+    enabled: bool = False
+    #: EKS's built-in node pools; None: both (general-purpose, system), as eksctl; []: none.
+    node_pools: list[str] | None = None
+    #: The Auto Mode nodes' role; None: one is created.
+    node_role_arn: str | None = field(default=None, alias="nodeRoleARN")
+    #: A permissions boundary on the node role created here.
+    permissions_boundary_arn: str | None = field(default=None, alias="permissionsBoundaryARN")
+
+
+class ZonalShiftConfig(_Model):
+    enabled: bool = False
 
 
 # --------------------------------------------------------------------------- our own sections
@@ -378,6 +453,8 @@ class ClusterConfig(_Model):
     addons_config: AddonsConfig = field(default_factory=AddonsConfig)
     managed_node_groups: list[ManagedNodeGroup] = field(default_factory=list)
     fargate_profiles: list[FargateProfile] = field(default_factory=list)
+    auto_mode_config: AutoModeConfig | None = None
+    zonal_shift_config: ZonalShiftConfig | None = None
     bastion: Bastion = field(default_factory=Bastion)
     deploy: Deploy = field(default_factory=Deploy)
 

@@ -1477,8 +1477,10 @@ def _selects_coredns(namespace: str, labels: dict[str, str]) -> bool:
 @rule
 def coredns_compute(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
     """Without a nodegroup, CoreDNS runs on Fargate (computeType: Fargate) or nowhere: its
-    pods stay Pending, the add-on goes DEGRADED and the stack never completes."""
-    if config.managed_node_groups:
+    pods stay Pending, the add-on goes DEGRADED and the stack never completes. (EKS Auto
+    Mode's built-in node pools run it too: its system pool takes critical add-ons.)"""
+    auto = config.auto_mode_config
+    if config.managed_node_groups or (auto is not None and auto.enabled and auto.node_pools != []):
         return
     for i, addon in enumerate(config.addons):
         if addon.name != "coredns":
@@ -1958,3 +1960,9 @@ def pod_imds(config: ClusterConfig, today: _dt.date) -> Iterator[Problem]:
             yield _warn(_ng(i, "disableIMDSv1"), "is false: IMDSv1 needs no token, so the hop limit of 1 does not keep "
                         "pods from the node role's credentials (it limits IMDSv2 token responses only); set "
                         "disableIMDSv1: true")
+
+
+# The rules of the nodegroup launch-template and bootstrap options and of EKS Auto Mode
+# register themselves here.
+from eks_templates.config import auto_mode_rules as _auto_mode_rules  # noqa: E402,F401
+from eks_templates.config import node_rules as _node_rules  # noqa: E402,F401

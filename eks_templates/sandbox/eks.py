@@ -214,6 +214,40 @@ def _encryption_config(config: Any) -> list[dict[str, Any]]:
     return result
 
 
+def _auto_mode_enabled(props: dict[str, Any]) -> tuple[bool, bool, bool]:
+    """(compute, block storage, load balancing) of EKS Auto Mode, as the cluster's properties say."""
+    compute = as_bool((props.get("ComputeConfig") or {}).get("Enabled"), False)
+    storage = as_bool(((props.get("StorageConfig") or {}).get("BlockStorage") or {}).get("Enabled"), False)
+    balancing = as_bool(
+        ((props.get("KubernetesNetworkConfig") or {}).get("ElasticLoadBalancing") or {}).get("Enabled"), False)
+    return compute, storage, balancing
+
+
+def _check_auto_mode(props: dict[str, Any], auth_mode: str, what: str) -> None:
+    """EKS Auto Mode's settings as CreateCluster/UpdateClusterConfig take them: the
+    compute, block storage and load balancing capabilities are enabled or disabled
+    together (EKS User Guide, "Enable EKS Auto Mode on an existing cluster": "you must
+    enable or disable all three together"), node pools need a node role, and Auto Mode
+    needs access entries (an API authentication mode)."""
+    compute, storage, balancing = _auto_mode_enabled(props)
+    if len({compute, storage, balancing}) != 1:
+        raise SandboxResourceError(
+            "InvalidParameterException",
+            f"{what}: for EKS Auto Mode, computeConfig.enabled, storageConfig.blockStorage.enabled and "
+            "kubernetesNetworkConfig.elasticLoadBalancing.enabled must all be true or all be false "
+            f"(got {compute}, {storage}, {balancing})",
+        )
+    config = props.get("ComputeConfig") or {}
+    if config.get("NodePools") and not config.get("NodeRoleArn"):
+        raise SandboxResourceError("InvalidParameterException", f"{what}: computeConfig.nodeRoleArn is required "
+                                   "when computeConfig.nodePools is given")
+    if config.get("NodeRoleArn"):
+        _validate_role_arn(config["NodeRoleArn"], what)
+    if compute and auth_mode == "CONFIG_MAP":
+        raise SandboxResourceError("InvalidParameterException", f"{what}: EKS Auto Mode needs the API or "
+                                   "API_AND_CONFIG_MAP authentication mode")
+
+
 def _fake_certificate(name: str) -> str:
     body = base64.b64encode(f"eks-templates sandbox cluster {name} ({random_hex(16)})".encode()).decode()
     pem = f"-----BEGIN CERTIFICATE-----\n{body}\n-----END CERTIFICATE-----\n"
@@ -281,6 +315,7 @@ class EksCluster(SandboxModel, CloudFormationModel):
         auth_mode = access.get("AuthenticationMode", "CONFIG_MAP")
         if auth_mode not in _AUTH_MODES:
             raise SandboxResourceError("InvalidParameterException", f"{what}: unknown AuthenticationMode {auth_mode!r}")
+        _check_auto_mode(props, auth_mode, what)
 
         cluster = backend.create_cluster(
             name=name,
@@ -332,10 +367,16 @@ class EksCluster(SandboxModel, CloudFormationModel):
         name_changes = explicit_new_name is not None and explicit_new_name != old_name
         old_access = old.get("AccessConfig") or {}
         new_access = new.get("AccessConfig") or {}
+        old_network = old.get("KubernetesNetworkConfig") or {}
+        new_network = new.get("KubernetesNetworkConfig") or {}
         replace = (
             name_changes
             or new.get("RoleArn") != old.get("RoleArn")
-            or (new.get("KubernetesNetworkConfig") or {}) != (old.get("KubernetesNetworkConfig") or {})
+            # create-only (the AWS::EKS::Cluster schema): IpFamily, ServiceIpv4Cidr and
+            # BootstrapSelfManagedAddons; ElasticLoadBalancing (Auto Mode) changes in place
+            or any(new_network.get(k) != old_network.get(k) for k in ("IpFamily", "ServiceIpv4Cidr"))
+            or as_bool(new.get("BootstrapSelfManagedAddons"), True)
+            != as_bool(old.get("BootstrapSelfManagedAddons"), True)
             or as_bool(new_access.get("BootstrapClusterCreatorAdminPermissions"), True)
             != as_bool(old_access.get("BootstrapClusterCreatorAdminPermissions"), True)
         )
@@ -471,6 +512,7 @@ class EksCluster(SandboxModel, CloudFormationModel):
                 f"{what}: unsupported authentication mode update from {current} to {mode}",
             )
         _access_config(cluster)["authenticationMode"] = mode
+        _check_auto_mode(new, mode, what)  # UpdateClusterConfig takes the three settings together too
 
         new_encryption = _encryption_config(new.get("EncryptionConfig"))
         if new_encryption != (cluster.encryption_config or []):
@@ -560,6 +602,27 @@ def _launch_template(account_id: str, region_name: str, config: Any, what: str) 
     return {"id": template.id, "name": template.name, "version": version}
 
 
+def _check_ami_type(account_id: str, region_name: str, ami_type: Any, launch_template: dict[str, str] | None,
+                    what: str) -> str:
+    """CreateNodegroup's amiType rules: with a launch template whose image is custom,
+    amiType must not be given ("don't specify amiType, or the node group deployment will
+    fail"); ``CUSTOM`` is what EKS reports for such a group, never an image of its own,
+    so it needs a launch template with an ImageId. Returns the custom image, if any."""
+    image, version = "", ""
+    if launch_template:
+        version = launch_template["version"]
+        template = ec2_backends[account_id][region_name].describe_launch_templates(
+            template_ids=[launch_template["id"]])[0]
+        image = template.get_version(int(launch_template["version"])).image_id
+    if image and ami_type:
+        raise SandboxResourceError("InvalidParameterException", f"{what}: amiType {ami_type} cannot be given: the "
+                                   f"launch template's version {version} has a custom AMI ({image})")
+    if ami_type == "CUSTOM" and not image:
+        raise SandboxResourceError("InvalidParameterException", f"{what}: amiType CUSTOM needs a launch template "
+                                   "with an ImageId")
+    return image
+
+
 class EksNodegroup(_EksClusterChild, CloudFormationModel):
     """``AWS::EKS::Nodegroup`` on moto's EKS backend (moto has no CloudFormation model for it).
 
@@ -626,6 +689,7 @@ class EksNodegroup(_EksClusterChild, CloudFormationModel):
                 "InvalidParameterException",
                 f"{what}: DiskSize and RemoteAccess cannot be specified with a launch template",
             )
+        custom_image = _check_ami_type(account_id, region_name, props.get("AmiType"), launch_template, what)
         capacity_type = props.get("CapacityType", "ON_DEMAND")
         if capacity_type not in ("ON_DEMAND", "SPOT", "CAPACITY_BLOCK"):
             raise SandboxResourceError("InvalidParameterException", f"{what}: unknown CapacityType {capacity_type!r}")
@@ -641,7 +705,7 @@ class EksNodegroup(_EksClusterChild, CloudFormationModel):
             scaling_config=_scaling_config(props.get("ScalingConfig"), what),
             disk_size=None if launch_template else as_int(props.get("DiskSize", 20), f"{what}: DiskSize"),
             instance_types=as_list(props.get("InstanceTypes"), f"{what}: InstanceTypes") or ["t3.medium"],
-            ami_type=props.get("AmiType") or default_ami,
+            ami_type="CUSTOM" if custom_image else props.get("AmiType") or default_ami,
             remote_access=None,
             labels={str(k): str(v) for k, v in (props.get("Labels") or {}).items()},
             taints=_taints(props.get("Taints")),

@@ -45,6 +45,7 @@ EXPECTED_SKIPS = {
     # bastion.subnet: public (the notes' eksctl-host): the host has a public address
     "myeks": {("CKV_AWS_88", "ManagementHost")},
     "myeks-private": set(),
+    "automode": set(),
     # wellKnownPolicies.awsLoadBalancerController: the controller's published policy, writes
     # constrained by tag conditions (the EBS CSI driver has the managed policy now)
     "platform": {("CKV_AWS_111", "PodIdentityKubeSystemAwsLoadBalancerControllerRole")},

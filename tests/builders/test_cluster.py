@@ -27,6 +27,61 @@ from eks_templates.render import render_set
 from tests.builders.helpers import config, templates
 from tests.support import REPO, STACKS
 
+NODEGROUP_OPTIONS = """
+vpc:
+  id: vpc-0123456789abcdef0
+  cidr: 10.20.0.0/16
+  publicAccessCIDRs: [203.0.113.0/24]
+  subnets:
+    private:
+      ap-northeast-2a: {id: subnet-0123456789abcdef1}
+      ap-northeast-2c: {id: subnet-0123456789abcdef2}
+kubernetesNetworkConfig: {serviceIPv4CIDR: 172.30.0.0/16}
+managedNodeGroups:
+  - name: custom
+    ami: ami-0123456789abcdef0
+    labels: {role: custom}
+    taints: [{key: dedicated, value: custom, effect: NoSchedule}]
+    maxPodsPerNode: 58
+    preBootstrapCommands: ['echo "pre ${HOSTNAME}" > /tmp/pre']
+    overrideBootstrapCommand: |
+      apiVersion: node.eks.aws/v1alpha1
+      kind: NodeConfig
+      spec:
+        kubelet:
+          config:
+            shutdownGracePeriod: 30s
+    subnets: [ap-northeast-2a]
+    securityGroups: {attachIDs: [sg-0123456789abcdef3], withShared: false}
+    iam:
+      attachPolicyARNs: ['arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy']
+      instanceRolePermissionsBoundary: 'arn:aws:iam::111122223333:policy/boundary'
+    volumeType: gp3
+    volumeIOPS: 6000
+    volumeThroughput: 500
+    volumeKmsKeyID: 'arn:aws:kms:ap-northeast-2:111122223333:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b'
+    enableDetailedMonitoring: true
+    nodeRepairConfig: {enabled: true, maxParallelNodesRepairedPercentage: 20, maxUnhealthyNodeThresholdCount: 3}
+    capacityReservation: {capacityReservationPreference: open}
+    placement: {groupName: training}
+  - name: rocket
+    amiFamily: Bottlerocket
+    ami: ami-0123456789abcdef1
+    maxPodsPerNode: 110
+    iam: {instanceRoleARN: 'arn:aws:iam::111122223333:role/nodes'}
+  - name: ubuntu
+    amiFamily: Ubuntu2404
+    preBootstrapCommands: [apt-get install -y nfs-common]
+    maxPodsPerNode: 40
+  - name: efa
+    instanceType: p5.48xlarge
+    efaEnabled: true
+    subnets: [subnet-0123456789abcdef2]
+    preBootstrapCommands: [echo efa]
+    capacityReservation:
+      capacityReservationTarget: {capacityReservationID: cr-0123456789abcdef0}
+"""
+
 VARIANTS: dict[str, str] = {
     "existing-vpc-private-only": """
 vpc:
@@ -70,6 +125,8 @@ managedNodeGroups:
   - {name: green, instanceType: m7g.large, ssh: {allow: true}}
   - {name: own, ssh: {allow: true, publicKeyName: ops}}
 """,
+    # issue 14 item 3: eksctl's launch-template, bootstrap and hardware options
+    "nodegroup-options": NODEGROUP_OPTIONS,
     "t2-host": """
 bastion: {enabled: true, instanceType: t2.micro}
 """,

@@ -91,8 +91,10 @@ def test_unknown_key_without_a_close_match_lists_the_allowed_ones() -> None:
 def test_eksctl_keys_we_do_not_take_say_what_to_use() -> None:
     errors, _ = outcome({"nodeGroups": [{"name": "x"}], "iamIdentityMappings": []})
     assert errors == [
-        f"{SOURCE}: nodeGroups: self-managed nodeGroups are not supported; use managedNodeGroups",
-        f"{SOURCE}: iamIdentityMappings: is not supported; use accessConfig.accessEntries",
+        f"{SOURCE}: nodeGroups: is an eksctl key that eks-templates does not take: self-managed nodegroups "
+        "are not built; use managedNodeGroups",
+        f"{SOURCE}: iamIdentityMappings: is an eksctl key that eks-templates does not take: the aws-auth "
+        "ConfigMap is not written; use accessConfig.accessEntries",
     ]
 
 

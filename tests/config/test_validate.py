@@ -579,6 +579,26 @@ CASES = [
          "managedNodeGroups[0].disablePodIMDS", "cannot be true with iam.withAddonPolicies"),
     Case("pod-imds-imdsv1", "pod_imds", {"managedNodeGroups": [ng(disableIMDSv1=False)]},
          "managedNodeGroups[0].disableIMDSv1", "IMDSv1 needs no token", "warning"),
+    # issue 14: eksctl's nodegroup launch-template and bootstrap options (config/node_rules.py;
+    # every refusal of theirs is in tests/config/test_node_rules.py)
+    Case("ng-ami-id", "node_bootstrap", {"managedNodeGroups": [ng(ami="ami-12")]},
+         "managedNodeGroups[0].ami", "is not an AMI ID"),
+    Case("ng-subnets-new-vpc", "node_placement", {"managedNodeGroups": [ng(subnets=["subnet-0123456789abcdef1"])]},
+         "managedNodeGroups[0].subnets[0]", "this stack creates the VPC"),
+    Case("ng-attach-sg", "node_security_groups",
+         {"managedNodeGroups": [ng(securityGroups={"attachIDs": ["default"]})]},
+         "managedNodeGroups[0].securityGroups.attachIDs[0]", "not a security group id"),
+    Case("ng-attach-policy", "node_iam", {"managedNodeGroups": [ng(iam={"attachPolicyARNs": ["ReadOnly"]})]},
+         "managedNodeGroups[0].iam.attachPolicyARNs[0]", "is not an IAM policy ARN"),
+    Case("ng-volume-iops", "node_volume_performance", {"managedNodeGroups": [ng(volumeIOPS=20000)]},
+         "managedNodeGroups[0].volumeIOPS", "3000 to 16000"),
+    Case("auto-mode-pool", "auto_mode_config",
+         {"accessConfig": {"authenticationMode": "API"},
+          "autoModeConfig": {"enabled": True, "nodePools": ["gpu"]}},
+         "autoModeConfig.nodePools[0]", "is not a built-in node pool"),
+    Case("ng-repair-unused", "node_capacity",
+         {"managedNodeGroups": [ng(nodeRepairConfig={"maxParallelNodesRepairedCount": 2})]},
+         "managedNodeGroups[0].nodeRepairConfig.enabled", "limits are not used", "warning"),
 ]
 
 

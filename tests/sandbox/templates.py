@@ -251,7 +251,7 @@ def nodegroup(name: str = "ng-1", instance_type: str = "t3.large") -> dict[str, 
                         "MaxSize": ref("MaxSize"),
                     },
                     "InstanceTypes": [instance_type],
-                    "AmiType": "CUSTOM",
+                    # no AmiType: the launch template's image is custom (EKS reports CUSTOM)
                     "CapacityType": "ON_DEMAND",
                     "LaunchTemplate": {
                         "Id": ref("LaunchTemplate"),
