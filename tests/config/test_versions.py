@@ -73,7 +73,7 @@ def test_render_warns_once_when_the_table_is_old_and_never_fails_on_it(tmp_path,
     code, err = _render(tmp_path, monkeypatch, capsys, dt.date(2027, 7, 1))
     assert code == 0
     assert err.count("the Kubernetes versions table") == 1
-    code, err = _render(tmp_path, monkeypatch, capsys, dt.date(2027, 7, 1), "--strict", "stacks/myeks-private.yaml")
+    code, err = _render(tmp_path, monkeypatch, capsys, dt.date(2027, 7, 1), "--strict", "stacks/platform.yaml")
     assert code == 0 and err.count("the Kubernetes versions table") == 1
 
 
