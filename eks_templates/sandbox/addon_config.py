@@ -4,9 +4,8 @@ add-on's schema before the change set, as they do against AWS.
 
 The sandbox does not hold EKS's add-on catalogue. What it answers:
 
-- ``DescribeAddonVersions``: one version per add-on name, compatible with (and the default
-  for) the asked Kubernetes version: the version planted for it (:func:`plant`), else
-  :data:`DEFAULT_VERSION`, a placeholder;
+- ``DescribeAddonVersions`` is answered by :mod:`eks_templates.sandbox.eks_api` (the sandbox's
+  one add-on catalogue: stand-in versions per Kubernetes version);
 - ``DescribeAddonConfiguration``: the schema planted for the add-on (a test plants the
   schema it checks against; a user rehearsing can plant the real one, from
   ``aws eks describe-addon-configuration --addon-name X --addon-version V``); unplanted, an
@@ -37,15 +36,16 @@ ANY_OBJECT = {"$schema": "http://json-schema.org/draft-07/schema#", "type": "obj
 
 @dataclass(frozen=True)
 class Planted:
-    version: str
+    version: str | None
     schema: dict[str, Any]
 
 
 _planted: dict[str, Planted] = {}
 
 
-def plant(addon_name: str, schema: dict[str, Any], version: str = DEFAULT_VERSION) -> None:
-    """Answer ``schema`` for ``addon_name`` at ``version`` (its only version from now on)."""
+def plant(addon_name: str, schema: dict[str, Any], version: str | None = None) -> None:
+    """Answer ``schema`` for ``addon_name`` at ``version`` (its only version from now on), or,
+    with no version, at every version of the sandbox's add-on catalogue."""
     _planted[addon_name] = Planted(version, dict(schema))
 
 
@@ -53,24 +53,15 @@ def clear() -> None:
     _planted.clear()
 
 
-def _version(addon_name: str) -> str:
+def _known(addon_name: str, version: str) -> bool:
+    """A version EKS would answer for: the planted one, else one of the sandbox's add-on
+    catalogue (:mod:`eks_templates.sandbox.eks_api`, which answers DescribeAddonVersions)."""
+    from eks_templates.sandbox.eks_api import addon_versions
+
     planted = _planted.get(addon_name)
-    return planted.version if planted else DEFAULT_VERSION
-
-
-def _describe_addon_versions(self: EKSResponse) -> ActionResult:
-    name = self._get_param("addonName")
-    kubernetes = self._get_param("kubernetesVersion")
-    if not name:
-        return ActionResult({"addons": []})
-    compatibility = {"clusterVersion": kubernetes, "platformVersions": ["*"], "defaultVersion": True}
-    return ActionResult({"addons": [{
-        "addonName": name,
-        "type": "sandbox",
-        "addonVersions": [{"addonVersion": _version(name), "architecture": ["amd64", "arm64"],
-                           "compatibilities": [compatibility] if kubernetes else [],
-                           "requiresConfiguration": False}],
-    }]})
+    if planted is not None and planted.version is not None:
+        return version == planted.version
+    return version == DEFAULT_VERSION or any(v["addonVersion"] == version for v in addon_versions(addon_name))
 
 
 def _describe_addon_configuration(self: EKSResponse) -> ActionResult:
@@ -78,7 +69,7 @@ def _describe_addon_configuration(self: EKSResponse) -> ActionResult:
 
     name, version = self._get_param("addonName"), self._get_param("addonVersion")
     planted = _planted.get(name)
-    if planted is not None and version != planted.version:
+    if planted is not None and not _known(name, version):
         raise EksNotFound(clusterName=None, nodegroupName=None, fargateProfileName=None, addonName=name,
                           message=f"Addon version specified is not supported: {name} {version}")
     schema = planted.schema if planted else ANY_OBJECT
@@ -99,7 +90,7 @@ _PATHS = ("{0}/addons/supported-versions$", "{0}/addons/configuration-schemas$")
 
 def install_api() -> None:
     """Answer the two add-on catalogue reads (idempotent)."""
-    EKSResponse.describe_addon_versions = _describe_addon_versions  # type: ignore[attr-defined]
+    # DescribeAddonVersions itself is answered by sandbox/eks_api.py (one catalogue for both).
     EKSResponse.describe_addon_configuration = _describe_addon_configuration  # type: ignore[attr-defined]
     for path in _PATHS:
         eks_urls.url_paths.setdefault(path, eks_urls.response.dispatch)

@@ -123,6 +123,6 @@ def test_plan_and_deploy_refuse_before_the_change_set(sandbox: tuple[str, Path])
         assert done.returncode == 2, done.stdout + done.stderr
         assert "Traceback" not in done.stderr
         assert "addons[0].configurationValues.autoScaling.on: is not a setting of this add-on's schema" in done.stderr
-        assert "coredns v1.0.0-eksbuild.1" in done.stderr  # the version DescribeAddonVersions named
+        assert "coredns v1.36.0-eksbuild.2" in done.stderr  # the default DescribeAddonVersions named for 1.36
     cfn = boto3.client("cloudformation", region_name="ap-northeast-2", endpoint_url=url)
     assert cfn.describe_stacks()["Stacks"] == []  # no change set, no stack

@@ -60,14 +60,17 @@ class Scenario:
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         return run_cli(*args, cwd=self.workdir, env={"AWS_ENDPOINT_URL": self.url, **CREDENTIALS}, timeout=300)
 
-    def write(self, version: str, *, spot: bool = False) -> None:
-        """stacks/failing.yaml: the notes' cluster under another name, at ``version``."""
+    def write(self, version: str, *, spot: bool = False, fargate_profile: str | None = None) -> None:
+        """stacks/failing.yaml: the notes' cluster under another name, at ``version``
+        (``fargate_profile``: plus a Fargate profile of that name)."""
         data = yaml.safe_load((REPO / "stacks" / "myeks.yaml").read_text())
         data["metadata"]["name"] = STACK
         data["metadata"]["version"] = version
         data["managedNodeGroups"][0]["name"] = NODEGROUP
         if spot:
             data["managedNodeGroups"][0]["spot"] = True
+        if fargate_profile:
+            data["fargateProfiles"] = [{"name": fargate_profile, "selectors": [{"namespace": "batch"}]}]
         (self.workdir / "stacks" / f"{STACK}.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
 
 
@@ -163,18 +166,27 @@ def test_2_recreate_failed_deletes_the_failed_stack_and_creates_it(run: Scenario
 
 def test_3_a_failed_update_rolls_back_loses_nothing_and_the_fixed_rerun_works(run: Scenario) -> None:
     run.begin(3)
-    run.write("1.35")  # two minors at once: EKS refuses
+    # A Fargate profile of that name already exists on the cluster (made by hand through the
+    # EKS API): CreateFargateProfile answers ResourceInUseException, so the update fails and
+    # rolls back. (A two-minor version jump no longer fails: deploy plans it as one-minor
+    # steps, issue 12.)
+    eks = run.client("eks")
+    eks.create_fargate_profile(fargateProfileName="taken", clusterName=STACK,
+                               podExecutionRoleArn="arn:aws:iam::123456789012:role/by-hand",
+                               selectors=[{"namespace": "batch"}])
+    run.write("1.33", fargate_profile="taken")
 
     out = exited(run.cli("deploy", STACK, "--yes"), 1)
 
     assert f"update of {STACK} failed: the stack is UPDATE_ROLLBACK_COMPLETE" in out
-    assert "unsupported Kubernetes minor version update from 1.33 to 1.35" in out
-    assert "(AWS::EKS::Cluster) UPDATE_FAILED" in out
+    assert "ResourceInUseException" in out
+    assert "(AWS::EKS::FargateProfile) CREATE_FAILED" in out
     assert "rolled the update back" in out
     cfn = run.client("cloudformation")
     assert root(cfn)["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
     assert state(run) == run.kept  # same VPC, version, nodegroup, management host and outputs
     assert set(live_stacks(cfn).values()) <= {"UPDATE_ROLLBACK_COMPLETE", "CREATE_COMPLETE"}
+    eks.delete_fargate_profile(clusterName=STACK, fargateProfileName="taken")
 
     run.write("1.34")
     exited(run.cli("deploy", STACK, "--yes"), 0)

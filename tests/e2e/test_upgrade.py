@@ -20,6 +20,7 @@ import yaml
 from botocore.exceptions import ClientError
 
 from eks_templates.sandbox import server
+from tests.sandbox.cfn import failed_events
 from tests.support import REPO, run_cli
 
 REGION = "ap-northeast-2"
@@ -108,10 +109,12 @@ def test_deleting_the_stack_directly_fails_while_protection_is_on(box: Sandbox) 
     ok(box.cli("deploy", STACK, "--yes"))
     cfn = box.client("cloudformation")
     cfn.update_termination_protection(StackName=STACK, EnableTerminationProtection=False)
-    # (the sandbox reports a failed delete on the call itself; CloudFormation would end
-    # DELETE_FAILED with the same reason)
-    with pytest.raises(ClientError, match="InvalidRequestException: Cluster myeks has deletion protection"):
-        cfn.delete_stack(StackName=STACK)
+    # DeleteStack is accepted and the stack ends DELETE_FAILED with EKS's reason on the
+    # cluster resource, as CloudFormation does (sandbox/rollback.py)
+    cfn.delete_stack(StackName=STACK)
+    assert cfn.describe_stacks(StackName=STACK)["Stacks"][0]["StackStatus"] == "DELETE_FAILED"
+    reasons = " ".join(str(e.get("ResourceStatusReason") or "") for e in failed_events(cfn, STACK))
+    assert "InvalidRequestException: Cluster myeks has deletion protection" in reasons
     assert box.client("eks").describe_cluster(name=STACK)["cluster"]["status"] == "ACTIVE"
 
 

@@ -4,14 +4,12 @@
 from __future__ import annotations
 
 import copy
-import json
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
 from . import templates as t
-from .cfn import deploy, outputs
+from .cfn import StackFailed, create, deploy, outputs
 from .conftest import Clients
 
 NODE_ROLE = f"arn:aws:iam::{t.ACCOUNT}:role/auto-nodes"
@@ -37,7 +35,7 @@ def _net(aws: Clients) -> dict[str, str]:
 
 def _create(aws: Clients, props: dict[str, Any]) -> None:
     template = {"Resources": {"ControlPlane": {"Type": "AWS::EKS::Cluster", "Properties": props}}}
-    aws.cloudformation.create_stack(StackName="auto", TemplateBody=json.dumps(template))
+    create(aws.cloudformation, "auto", template)  # raises StackFailed when the sandbox rolls it back
 
 
 def test_auto_mode_with_its_three_settings_is_created(aws: Clients) -> None:
@@ -52,7 +50,7 @@ def test_auto_mode_with_its_three_settings_is_created(aws: Clients) -> None:
     ({**_auto(), "ComputeConfig": {"Enabled": True, "NodePools": ["system"]}}, "nodeRoleArn is required"),
 ], ids=["no-storage", "no-load-balancing", "storage-left-out", "pools-without-role"])
 def test_auto_mode_given_partially_is_refused(aws: Clients, settings: dict[str, Any], message: str) -> None:
-    with pytest.raises(ClientError, match=message):
+    with pytest.raises(StackFailed, match=message):
         _create(aws, _cluster_props(_net(aws), **settings))
     assert aws.eks.list_clusters()["clusters"] == []
 
@@ -60,7 +58,7 @@ def test_auto_mode_given_partially_is_refused(aws: Clients, settings: dict[str, 
 def test_auto_mode_needs_access_entries(aws: Clients) -> None:
     props = _cluster_props(_net(aws), **_auto())
     props["AccessConfig"] = {"AuthenticationMode": "CONFIG_MAP"}
-    with pytest.raises(ClientError, match="needs the API or API_AND_CONFIG_MAP authentication mode"):
+    with pytest.raises(StackFailed, match="needs the API or API_AND_CONFIG_MAP authentication mode"):
         _create(aws, props)
 
 
@@ -80,7 +78,7 @@ def test_auto_mode_is_enabled_in_place_but_bootstrap_self_managed_addons_replace
     # BootstrapSelfManagedAddons is create-only: the named cluster would be replaced, which
     # CloudFormation refuses for a custom name
     enabled["Resources"]["ControlPlane"]["Properties"]["BootstrapSelfManagedAddons"] = False
-    with pytest.raises(ClientError, match=r"custom-named resource requires replacing\. Rename myeks"):
+    with pytest.raises(StackFailed, match=r"custom-named resource requires replacing\. Rename myeks"):
         deploy(aws.cloudformation, "cp", enabled)
 
 
@@ -112,7 +110,7 @@ def _with_cluster(aws: Clients) -> dict[str, str]:
 def test_nodegroup_ami_type_refusals(aws: Clients, ami_type: str, image: bool, message: str) -> None:
     net = _with_cluster(aws)
     template = _nodegroup_template(ami_type, image)
-    with pytest.raises(ClientError, match=f"InvalidParameterException: .*{message}"):
+    with pytest.raises(StackFailed, match=f"InvalidParameterException: .*{message}"):
         deploy(aws.cloudformation, "ng", template, {"ClusterName": "myeks", "SubnetIds": net["SubnetIds"]})
     assert aws.eks.list_nodegroups(clusterName="myeks")["nodegroups"] == []
 

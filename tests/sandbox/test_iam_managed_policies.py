@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
-from .cfn import deploy, physical_ids
+from .cfn import StackFailed, deploy, physical_ids
 from .conftest import Clients
 
 TRUST = {"Version": "2012-10-17", "Statement": [
@@ -37,6 +36,6 @@ def test_attached_updated_and_detached(aws: Clients) -> None:
 
 def test_a_policy_iam_does_not_have_is_refused(aws: Clients) -> None:
     # AmazonEBSCSIDriverPolicy lives under service-role/: without the path IAM has no such policy
-    with pytest.raises(ClientError, match="NoSuchEntity: Policy arn:aws:iam::aws:policy/AmazonEBSCSIDriverPolicy"):
+    with pytest.raises(StackFailed, match="NoSuchEntity: Policy arn:aws:iam::aws:policy/AmazonEBSCSIDriverPolicy"):
         deploy(aws.cloudformation, "role", _role("AmazonEBSCSIDriverPolicy"))
     assert aws.iam.list_roles()["Roles"] == []

@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from . import templates as t
-from .cfn import deploy, outputs
+from .cfn import StackFailed, deploy, outputs
 from .conftest import Clients
 
 APP_ROLE = f"arn:aws:iam::{t.ACCOUNT}:role/app"
@@ -69,13 +69,13 @@ def test_associations_and_the_addons_own_are_listed(aws: Clients) -> None:
 
 
 def test_one_association_per_service_account(aws: Clients) -> None:
-    with pytest.raises(ClientError, match=r"ResourceInUseException: .*Association already exists"):
+    with pytest.raises(StackFailed, match=r"ResourceInUseException: .*Association already exists"):
         _cluster(aws, App=_association("kube-system", "aws-node"),
                  AddonVpcCni=_cni([{"ServiceAccount": "aws-node", "RoleArn": CNI_ROLE}]))
 
 
 def test_a_bad_role_is_refused(aws: Clients) -> None:
-    with pytest.raises(ClientError, match=r"InvalidParameterException: .*invalid role ARN"):
+    with pytest.raises(StackFailed, match=r"InvalidParameterException: .*invalid role ARN"):
         _cluster(aws, App=_association("apps", "app", role="app-role"))
 
 
