@@ -25,8 +25,8 @@ from awacs.aws import Policy, Principal, Statement
 from troposphere import Tags, Template, eks, iam
 
 from eks_templates.builders.common import actions, managed_policy, service_principal
-from eks_templates.config.auto_mode_rules import auto_mode, node_pools
 from eks_templates.config.model import ClusterConfig
+from eks_templates.config.rules.auto_mode import auto_mode, node_pools
 
 CLUSTER_ROLE_POLICIES = ("AmazonEKSBlockStoragePolicy", "AmazonEKSComputePolicy", "AmazonEKSLoadBalancingPolicy",
                          "AmazonEKSNetworkingPolicy")

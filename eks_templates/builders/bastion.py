@@ -39,7 +39,7 @@ from eks_templates.builders.common import (
 )
 from eks_templates.builders.node_key import key_parameter_arn, needs_generated_key
 from eks_templates.config.model import ClusterConfig
-from eks_templates.config.validate import architecture
+from eks_templates.config.rules.nodegroups import architecture
 from eks_templates.names import (
     BASTION_STACK,
     CLUSTER_ARN,

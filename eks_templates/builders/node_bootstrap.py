@@ -28,7 +28,7 @@ import yaml
 from troposphere import Base64, Sub, ec2, eks
 
 from eks_templates.config.model import ClusterConfig, ManagedNodeGroup
-from eks_templates.config.node_rules import NODECONFIG_API, custom_bootstrap
+from eks_templates.config.rules.nodegroup_options import NODECONFIG_API, custom_bootstrap
 from eks_templates.config.service_network import cluster_dns_ip, service_cidr
 
 #: The MIME boundary (fixed: the same file renders the same bytes).
@@ -128,7 +128,7 @@ def node_config(config: ClusterConfig, ng: ManagedNodeGroup) -> dict[str, Any] |
             "name": "${ClusterName}",
             "apiServerEndpoint": "${Endpoint}",
             "certificateAuthority": "${CertificateAuthority}",
-            "cidr": str(network),  # known: node_rules refuses a custom AL2023 AMI without it
+            "cidr": str(network),  # known: rules.nodegroup_options refuses a custom AL2023 AMI without it
         }
         kubelet_config["clusterDNS"] = [cluster_dns_ip(config)]
         flags = ["--node-labels=" + ",".join(f"{k}={v}" for k, v in node_labels(ng).items())]

@@ -35,7 +35,7 @@ from eks_templates.builders.pod_identity import cni_has_own_role
 from eks_templates.builders.policies import ADDON_POLICY_SKIPS, addon_policies
 from eks_templates.builders.security import ingress
 from eks_templates.config.model import ClusterConfig, ManagedNodeGroup
-from eks_templates.config.validate import architecture
+from eks_templates.config.rules.nodegroups import architecture
 from eks_templates.names import (
     CERTIFICATE_AUTHORITY_DATA,
     CLUSTER_ENDPOINT,

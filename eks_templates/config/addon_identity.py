@@ -1,6 +1,6 @@
 """What EKS says about the IAM needs of its add-ons, kept offline: the service account of
 each add-on that calls AWS APIs and the managed policy EKS recommends for it. Data only;
-the rules (``config/validate.py``) and the pod identity builder read it."""
+the rules (``config/rules/pod_identity.py``) and the pod identity builder read it."""
 
 from __future__ import annotations
 

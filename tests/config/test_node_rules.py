@@ -1,5 +1,5 @@
 """The rules of eksctl's nodegroup launch-template and bootstrap options
-(config/node_rules.py): each refusal names its field and says what is allowed."""
+(config/rules/nodegroup_options.py): each refusal names its field and says what is allowed."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""One or more cases per semantic rule in ``eks_templates.config.validate``.
+"""One or more cases per semantic rule (``eks_templates.config.rules``, run by
+``eks_templates.config.validate.check``).
 
 Each case loads a small valid cluster with one change, and asserts the exact YAML
 path, a key phrase and the severity. Each case is also run with its rule removed
@@ -7,13 +8,16 @@ from the registry, and must then not report that line: the test depends on the r
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
-from eks_templates.config import validate
+from eks_templates.config import rules, validate
 from tests.config.cases import SOURCE, merge, ng, outcome
+from tests.support import REPO
 
 OPEN = "0.0.0.0/0"
 ACCOUNT = "123456789012"
@@ -579,7 +583,7 @@ CASES = [
          "managedNodeGroups[0].disablePodIMDS", "cannot be true with iam.withAddonPolicies"),
     Case("pod-imds-imdsv1", "pod_imds", {"managedNodeGroups": [ng(disableIMDSv1=False)]},
          "managedNodeGroups[0].disableIMDSv1", "IMDSv1 needs no token", "warning"),
-    # issue 14: eksctl's nodegroup launch-template and bootstrap options (config/node_rules.py;
+    # issue 14: eksctl's nodegroup launch-template and bootstrap options (config/rules/nodegroup_options.py;
     # every refusal of theirs is in tests/config/test_node_rules.py)
     Case("ng-ami-id", "node_bootstrap", {"managedNodeGroups": [ng(ami="ami-12")]},
          "managedNodeGroups[0].ami", "is not an AMI ID"),
@@ -637,6 +641,30 @@ def test_rule_is_what_finds_it(case: Case, monkeypatch: pytest.MonkeyPatch) -> N
 def test_every_rule_has_a_case() -> None:
     covered = {c.rule for c in CASES}
     assert {fn.__name__ for fn in validate.RULES} <= covered
+
+
+def test_every_rule_lives_in_a_rule_module_and_runs_in_module_order() -> None:
+    """Each module's rules run together, the modules in ``rules.ORDER``; every module that
+    registers a rule is in it, and every rule is one ``check`` runs."""
+    assert validate.RULES is rules.RULES
+    modules = [fn.__module__ for fn in validate.RULES]
+    assert set(modules) <= {m.__name__ for m in rules.MODULES}
+    grouped = list(dict.fromkeys(modules))
+    assert grouped == [m.__name__ for m in rules.MODULES], "a module's rules are split up, or out of ORDER"
+    assert modules == sorted(modules, key=grouped.index)
+    assert len({fn.__name__ for fn in validate.RULES}) == len(validate.RULES), "two rules share a name"
+
+
+@pytest.mark.parametrize("first", ["eks_templates.config.rules.nodegroup_options",
+                                   "eks_templates.config.rules.auto_mode", "eks_templates.builders.auto_mode",
+                                   "eks_templates.config.validate"])
+def test_the_rule_order_does_not_depend_on_what_is_imported_first(first: str) -> None:
+    """Before the split, importing the Auto Mode rules first ran them after the nodegroup
+    options' rules instead of before: the order of a file's problems hung on import order."""
+    probe = (f"import {first}\nfrom eks_templates.config import validate\n"
+             "print(' '.join(fn.__name__ for fn in validate.RULES))")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
+    assert result.stdout.split() == [fn.__name__ for fn in validate.RULES]
 
 
 def test_all_errors_of_a_file_are_reported_together() -> None:

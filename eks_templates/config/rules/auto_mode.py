@@ -1,6 +1,6 @@
 """Rules for EKS Auto Mode (``autoModeConfig``) and ``zonalShiftConfig``: what Auto Mode
 cannot be combined with, and what it makes unnecessary, each with its source.
-Registered with :mod:`validate`'s rules."""
+Registered in :data:`~._base.RULES`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from eks_templates.config.model import ClusterConfig
 from eks_templates.config.problems import Problem
 from eks_templates.config.regions import partition_of
-from eks_templates.config.validate import _role_arn_problems, _version_key, _warn, rule
+from eks_templates.config.rules._base import _role_arn_problems, _warn, rule
+from eks_templates.config.rules.nodegroups import _version_key
 
 #: EKS's built-in node pools (EKS User Guide, "Enable or disable built-in NodePools";
 #: eksctl's AutoModeKnownNodePools).

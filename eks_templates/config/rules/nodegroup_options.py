@@ -1,7 +1,7 @@
 """Rules for eksctl's launch-template and bootstrap options of a managed nodegroup
 (``ami``, ``preBootstrapCommands``, ``overrideBootstrapCommand``, ``maxPodsPerNode``,
 ``subnets``, ``securityGroups``, ``iam.*``, volume performance and key, node repair,
-capacity reservation, placement, EFA). Registered with :mod:`validate`'s rules; each
+capacity reservation, placement, EFA). Registered in :data:`~._base.RULES`; each
 cites where the limit comes from.
 """
 
@@ -16,8 +16,9 @@ import yaml
 from eks_templates.config.model import ClusterConfig, ManagedNodeGroup
 from eks_templates.config.problems import Problem
 from eks_templates.config.regions import partition_of
+from eks_templates.config.rules._base import _lazy, _ng, _role_arn_problems, _warn, rule
+from eks_templates.config.rules.metadata import _SG_ID_RE
 from eks_templates.config.service_network import service_cidr
-from eks_templates.config.validate import _SG_ID_RE, _lazy, _ng, _role_arn_problems, _warn, rule
 
 #: EC2's image and subnet IDs (``ami-``/``subnet-`` and 8 or 17 hex digits).
 _AMI_RE = _lazy(r"^ami-([0-9a-f]{8}|[0-9a-f]{17})$")
