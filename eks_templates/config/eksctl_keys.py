@@ -15,13 +15,12 @@ key (``managedNodeGroups[].ami``, ``vpc.subnets.private.*.id``).
 
 from __future__ import annotations
 
-import types
 import typing
 from collections.abc import Sequence
 from typing import Any
 
 from eks_templates.config.model import ClusterConfig
-from eks_templates.config.schema import Model
+from eks_templates.config.schema import Model, unwrap_optional
 
 #: eksctl's version whose schema the key list and this table follow.
 EKSCTL_VERSION = "v0.230.0"
@@ -278,12 +277,6 @@ REFUSED: dict[str, tuple[str, str]] = {
 }
 
 
-def _unwrap(annotation: Any) -> Any:
-    origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        return _unwrap(args[0]) if len(args) == 1 else annotation
-    return annotation
 
 
 def key_path(loc: Sequence[str | int]) -> str:
@@ -292,7 +285,7 @@ def key_path(loc: Sequence[str | int]) -> str:
     out = ""
     current: Any = ClusterConfig
     for part in loc:
-        current = _unwrap(current)
+        current = unwrap_optional(current)
         origin = typing.get_origin(current)
         if origin is list:
             out += "[]"
@@ -314,7 +307,7 @@ def supported(path: str) -> bool:
     """Whether the stack file's model has the key at ``path`` (a key-list path)."""
     current: Any = ClusterConfig
     for part in path.replace("[]", ".[]").split("."):
-        current = _unwrap(current)
+        current = unwrap_optional(current)
         origin = typing.get_origin(current)
         if part == "[]":
             if origin is not list:

@@ -10,7 +10,6 @@ import datetime as _dt
 import errno
 import os
 import sys
-import types
 import typing
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +20,7 @@ import yaml
 from eks_templates.config import files
 from eks_templates.config.model import ClusterConfig
 from eks_templates.config.problems import Problem, suggest, yaml_path
-from eks_templates.config.schema import Model, SchemaError
+from eks_templates.config.schema import Model, SchemaError, unwrap_optional
 from eks_templates.errors import StackFileError
 
 #: Where ``load_stack("name")`` looks for ``<name>.yaml``.
@@ -253,20 +252,11 @@ def _collapse_whitespace(text: str) -> str:
 # --------------------------------------------------------------------------- schema errors -> lines
 
 
-def _unwrap(annotation: Any) -> Any:
-    """The model class inside ``X | None``, ``list[X]`` or ``dict[str, X]``, else the annotation."""
-    origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        return _unwrap(args[0]) if len(args) == 1 else annotation
-    return annotation
-
-
 def _model_at(loc: tuple[str | int, ...]) -> type[Model] | None:
     """The model class that validates the mapping at ``loc`` (for "did you mean")."""
     current: Any = ClusterConfig
     for part in loc:
-        current = _unwrap(current)
+        current = unwrap_optional(current)
         origin = typing.get_origin(current)
         if origin is list:
             if not isinstance(part, int):
@@ -282,7 +272,7 @@ def _model_at(loc: tuple[str | int, ...]) -> type[Model] | None:
         if spec is None:
             return None
         current = spec.annotation
-    current = _unwrap(current)
+    current = unwrap_optional(current)
     return current if isinstance(current, type) and issubclass(current, Model) else None
 
 

@@ -269,3 +269,12 @@ def _validate_model(cls: type[Model], value: Any, loc: tuple[Any, ...], errors: 
     if len(errors) > before or any(v is _MISSING for v in values.values()):
         return _MISSING
     return cls(**values)
+
+
+def unwrap_optional(annotation: Any) -> Any:
+    """``X`` for ``X | None`` (recursively), else the annotation as it is (loader and eksctl_keys)."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return unwrap_optional(args[0]) if len(args) == 1 else annotation
+    return annotation
