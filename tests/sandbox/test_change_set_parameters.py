@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from botocore.exceptions import ClientError
+
 from .cfn import deploy
 from .conftest import Clients
 
@@ -48,3 +51,18 @@ def test_parameter_only_change_set_lists_the_resources_that_use_the_parameter(aw
     described = aws.cloudformation.describe_change_set(StackName="params", ChangeSetName="tpl")
     assert sorted(c["ResourceChange"]["LogicalResourceId"] for c in described["Changes"]) == [
         "UsesSize", "UsesSizeInSub"]
+
+
+def test_a_change_set_with_nothing_to_change_fails_and_cannot_be_executed(aws: Clients) -> None:
+    # CloudFormation: a change set with no changes ends FAILED / UNAVAILABLE with this reason, and
+    # ExecuteChangeSet refuses it (InvalidChangeSetStatus) — API reference, DescribeChangeSet and
+    # ExecuteChangeSet; the same answer a test that re-deployed an unchanged stack got (it was the test's bug).
+    deploy(aws.cloudformation, "params", TEMPLATE, {"Size": "2"})
+    aws.cloudformation.create_change_set(StackName="params", ChangeSetName="same", ChangeSetType="UPDATE",
+                                         TemplateBody=json.dumps(TEMPLATE),
+                                         Parameters=[{"ParameterKey": "Size", "ParameterValue": "2"}])
+    described = aws.cloudformation.describe_change_set(StackName="params", ChangeSetName="same")
+    assert (described["Status"], described["ExecutionStatus"]) == ("FAILED", "UNAVAILABLE")
+    assert "didn't contain changes" in described["StatusReason"]
+    with pytest.raises(ClientError, match="InvalidChangeSetStatus"):
+        aws.cloudformation.execute_change_set(StackName="params", ChangeSetName="same")
