@@ -17,7 +17,8 @@ class-level, so they hold for every backend moto creates, including after
 | ``ChangeSet.diff``                           | a parameter-only change set listed no resource changes       |
 | ``ResourceMap.parse_ssm_parameter``          | an unknown SSM path crashed with AttributeError              |
 | ``Stack.stack_parameters``/``parameter_list``| SSM-typed values shown resolved; UsePreviousValue broke      |
-| ``ResourceMap.load_parameters``              | a CommaDelimitedList Default was not split into a list       |
+| ``ResourceMap.load_parameters``              | a CommaDelimitedList Default was not split into a list;      |
+|                                              | a parameter the template no longer declares stayed listed    |
 | ``ResourceMap.build_resource_diff``          | a resource without Properties was "modified" on every update |
 | ``parsing.parse_and_update_resource``        | a type without update support became None (Ref, delete lost) |
 | ``ResourceMap.update`` (+ create snapshots)  | dependents of a changed resource were never updated; removed |
@@ -734,6 +735,16 @@ def _parameter_list(self: Stack) -> list[dict[str, Any]]:
 
 def _load_parameters(original: Callable[[ResourceMap], None]) -> Callable[[ResourceMap], None]:
     def load_parameters(self: ResourceMap) -> None:
+        # moto only ever adds to resolved_parameters: a parameter the new template no longer
+        # declares (an update that removed it, or the rollback of an update that added it) stayed
+        # in DescribeStacks' Parameters, and the next change set's UsePreviousValue for it failed
+        # on a KeyError. CloudFormation lists exactly the current template's parameters
+        # (API reference, DescribeStacks: "Parameters: A list of Parameter structures").
+        declared = self._template.get("Parameters") or {}
+        for stale in [name for name in self.resolved_parameters if name not in declared]:
+            del self.resolved_parameters[stale]
+            if stale not in self._resource_json_map:
+                self._parsed_resources.pop(stale, None)
         original(self)
         for name, slot in (self._template.get("Parameters") or {}).items():
             value_type = str(slot.get("Type", "String"))

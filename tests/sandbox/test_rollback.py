@@ -5,6 +5,7 @@ included, and every resource reports its own events (what ``deploy`` watches).""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -273,3 +274,40 @@ def test_a_resource_the_failed_update_removes_is_kept_untouched(aws: Clients) ->
     assert _vpcs(aws) == []  # removed once the update succeeds
     events = [e["ResourceStatus"] for e in _events(aws, "net") if e["LogicalResourceId"] == "VPC"]
     assert events[-2:] == ["DELETE_IN_PROGRESS", "DELETE_COMPLETE"]
+
+
+def _parameters(aws: Clients, stack: str) -> dict[str, str]:
+    described = aws.cloudformation.describe_stacks(StackName=stack)["Stacks"][0]
+    return {p["ParameterKey"]: p["ParameterValue"] for p in described.get("Parameters") or []}
+
+
+def _log_group_template(*names: str) -> dict[str, Any]:
+    """One parameter and one log group per name (the group named by its parameter's value)."""
+    return {"Parameters": {n: {"Type": "String"} for n in names},
+            "Resources": {f"{n}Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": t.ref(n)}}
+                          for n in names}}
+
+
+def test_a_rolled_back_update_lists_the_previous_parameters_and_the_next_change_set_works(aws: Clients) -> None:
+    # Found by `delete` after a failed update that added a nodegroup: the added parameter stayed
+    # in DescribeStacks (moto never drops a resolved parameter), and the deletion-protection
+    # change set's UsePreviousValue for it failed with KeyError 'NodegroupTakenScaling'.
+    deploy(aws.cloudformation, "params", _log_group_template("Kept"), {"Kept": "kept"})
+    aws.logs.create_log_group(logGroupName="taken")  # the added resource fails on it
+    with pytest.raises(StackFailed) as failed:
+        deploy(aws.cloudformation, "params", _log_group_template("Kept", "Added"), {"Kept": "kept", "Added": "taken"})
+    assert failed.value.status == "UPDATE_ROLLBACK_COMPLETE"
+    assert _parameters(aws, "params") == {"Kept": "kept"}
+
+    # what delete's protection change set does: a changed template, every listed parameter kept
+    changed = _log_group_template("Kept")
+    changed["Resources"]["KeptLogs"]["Properties"]["RetentionInDays"] = 7
+    aws.cloudformation.create_change_set(
+        StackName="params", ChangeSetName="next", ChangeSetType="UPDATE", TemplateBody=json.dumps(changed),
+        Parameters=[{"ParameterKey": k, "UsePreviousValue": True} for k in _parameters(aws, "params")])
+    aws.cloudformation.execute_change_set(StackName="params", ChangeSetName="next")
+    assert _status(aws, "params") == "UPDATE_COMPLETE"
+    # an update that removes a parameter: CloudFormation lists only the template's parameters
+    aws.cloudformation.delete_change_set(StackName="params", ChangeSetName="next")
+    deploy(aws.cloudformation, "params", _log_group_template("Other"), {"Other": "other"})
+    assert _parameters(aws, "params") == {"Other": "other"}
