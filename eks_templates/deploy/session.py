@@ -30,6 +30,10 @@ CONNECT_TIMEOUT = 2.0
 #: on AWS (CloudFormation is asynchronous) and a few on the sandbox (ExecuteChangeSet runs
 #: the whole stack before it answers)
 READ_TIMEOUT = 20.0
+#: the same for an endpoint on this machine (the sandbox: its ExecuteChangeSet creates every
+#: nested stack before it answers, which took over 20 s on a loaded 2-core machine)
+LOOPBACK_READ_TIMEOUT = 120.0
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 #: attempts for a call whose connection fails (refused, unreachable, reset): an endpoint
 #: that is down is reported within about 10 s (3 x 2 s + back-off) instead of retried for
 #: minutes; throttling and 5xx answers keep the full adaptive RETRIES. A read timeout is
@@ -87,11 +91,18 @@ class Aws:
     def dns_suffix(self) -> str:
         return dns_suffix(self.partition)
 
+    @property
+    def read_timeout(self) -> float:
+        from urllib.parse import urlsplit
+
+        host = urlsplit(self.endpoint_url).hostname if self.endpoint_url else None
+        return LOOPBACK_READ_TIMEOUT if host in LOOPBACK_HOSTS else READ_TIMEOUT
+
     def client(self, service: str) -> Any:
         if service not in self._clients:
             from botocore.config import Config
 
-            config = Config(retries=dict(RETRIES), connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT)
+            config = Config(retries=dict(RETRIES), connect_timeout=CONNECT_TIMEOUT, read_timeout=self.read_timeout)
             kwargs: dict[str, Any] = {"region_name": self.region, "config": config}
             if self.endpoint_url:
                 kwargs["endpoint_url"] = self.endpoint_url

@@ -75,7 +75,8 @@ def test_a_refused_connection_is_tried_three_times_not_eleven(monkeypatch: pytes
         cfn.describe_stacks(StackName="s")
     assert len(sent) == session.CONNECT_ATTEMPTS == 3
     assert cfn.meta.config.connect_timeout == session.CONNECT_TIMEOUT
-    assert cfn.meta.config.read_timeout == session.READ_TIMEOUT
+    assert cfn.meta.config.read_timeout == session.LOOPBACK_READ_TIMEOUT  # a local endpoint: the sandbox
+    assert make_aws(REGION, endpoint_url="https://cloudformation.example.com").read_timeout == session.READ_TIMEOUT
 
 
 @pytest.mark.parametrize("command", sorted(AWS_COMMANDS))
@@ -232,12 +233,12 @@ def test_a_bug_is_not_dressed_up_as_an_aws_error() -> None:
 def test_an_endpoint_that_accepts_and_stays_silent_is_not_retried(monkeypatch: pytest.MonkeyPatch,
                                                                    capsys: pytest.CaptureFixture[str]) -> None:
     """A listening socket that never answers: one attempt, cut off by the read timeout
-    (shortened here from READ_TIMEOUT's 20 s), then one line naming the endpoint."""
+    (shortened here from LOOPBACK_READ_TIMEOUT's 120 s), then one line naming the endpoint."""
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)  # the kernel completes the handshake; nobody reads or answers
         port = silent.getsockname()[1]
-        monkeypatch.setattr(session, "READ_TIMEOUT", 0.5)
+        monkeypatch.setattr(session, "LOOPBACK_READ_TIMEOUT", 0.5)
         monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://localhost:{port}")
         aws = make_aws(REGION)
         sent: list[int] = []
