@@ -32,26 +32,90 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_parser(commands: dict[str, tuple[str, str]] | None = None) -> argparse.ArgumentParser:
+#: ``prog`` when run as ``python -m eks_templates`` (or called as a function: ``main(argv)``)
+PYTHON_M = "python -m eks_templates"
+#: the distribution whose version ``--version`` prints (pyproject.toml's ``[project] name``)
+DISTRIBUTION = "eks-templates"
+#: what ``--help`` ends with; each command's module has its own ``EXAMPLES`` (``%(prog)s``: the command as invoked)
+EXAMPLES = """\
+examples:
+  %(prog)s render         # the built-in cluster, offline, into build/myeks/
+  %(prog)s lint myeks     # stacks/myeks.yaml: cfn-lint and the quota checks
+  %(prog)s plan myeks     # the change set a deploy would execute
+  %(prog)s deploy myeks   # deploy it (asks first)
+  %(prog)s render --help  # one command's flags and examples
+"""
+
+
+def build_parser(commands: dict[str, tuple[str, str]] | None = None, prog: str = PYTHON_M) -> argparse.ArgumentParser:
     commands = COMMANDS if commands is None else commands
     parser = argparse.ArgumentParser(
-        prog="python -m eks_templates",
+        prog=prog,
         description="EKS clusters as plain CloudFormation nested stacks.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action=VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name, (module, help_text) in commands.items():
-        cmd_parser = sub.add_parser(name, help=help_text, description=help_text)
+        command_module = importlib.import_module(module)
+        cmd_parser = sub.add_parser(name, help=help_text, description=help_text,
+                                    epilog=getattr(command_module, "EXAMPLES", None),
+                                    formatter_class=argparse.RawDescriptionHelpFormatter)
         cmd_parser.set_defaults(_module=module)
-        importlib.import_module(module).configure(cmd_parser)
+        command_module.configure(cmd_parser)
     return parser
 
 
+# --------------------------------------------------------------------------- name and version
+
+
+def program_name(argv0: str) -> str:
+    """The name the user typed, for usage lines and examples: the console script's basename
+    (``eks-templates``, or whatever a symlink calls it), or ``python -m eks_templates``
+    when ``argv0`` is the package's ``__main__.py`` (or empty, as under ``python -c``)."""
+    base = os.path.basename(argv0)
+    if base.lower().endswith(".exe"):  # a console script on Windows
+        base = base[: -len(".exe")]
+    if not base or base == "-c" or base.endswith(".py"):
+        return PYTHON_M
+    return base
+
+
+def version_line() -> str:
+    """``eks-templates 0.1.0``, from the installed distribution's metadata; importlib.metadata
+    is imported here only, so commands that do not ask for the version never load it."""
+    from importlib import metadata
+
+    try:
+        return f"{DISTRIBUTION} {metadata.version(DISTRIBUTION)}"
+    except metadata.PackageNotFoundError:  # imported from a source tree that was never installed
+        from eks_templates import __version__
+
+        return f"{DISTRIBUTION} {__version__} (not installed: the source tree's version)"
+
+
+class VersionAction(argparse.Action):
+    """``--version``: print :func:`version_line` and exit 0 (argparse's own ``version``
+    action would need the text, and so the metadata import, on every run)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest=dest, default=default, nargs=0,
+                         help=help or "print the installed version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        print(version_line())
+        parser.exit(0)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv_is_sys = argv is None  # the process's own command line: sys.argv[0] names the program
     argv = list(sys.argv[1:] if argv is None else argv)
     # Only the chosen command's module is imported (keeps `render` light).
     chosen = {argv[0]: COMMANDS[argv[0]]} if argv and argv[0] in COMMANDS else COMMANDS
-    parser = build_parser(chosen)
+    parser = build_parser(chosen, prog=program_name(sys.argv[0]) if argv_is_sys else PYTHON_M)
     args = parser.parse_args(argv)
     module = importlib.import_module(args._module)
     try:

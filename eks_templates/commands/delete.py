@@ -7,6 +7,13 @@ import argparse
 
 from eks_templates.commands.deploy import add_stack_arguments, add_watch_arguments
 
+#: what ``--help`` ends with (``%(prog)s``: this command as the user invoked it)
+EXAMPLES = """\
+examples:
+  %(prog)s myeks                # asks you to type the stack's name
+  %(prog)s myeks --yes --force  # no question; go ahead past blocking load balancers
+"""
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_stack_arguments(parser)

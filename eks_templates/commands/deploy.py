@@ -30,6 +30,17 @@ def add_watch_arguments(parser: argparse.ArgumentParser) -> None:
                         help="stop watching after this long; the stack keeps going (default: 180)")
 
 
+#: what ``--help`` ends with (``%(prog)s``: this command as the user invoked it)
+EXAMPLES = """\
+examples:
+  %(prog)s myeks               # shows the change set, asks, executes, watches
+  %(prog)s myeks --yes         # no question
+  %(prog)s myeks --no-execute  # keep the change set for review, change nothing
+  # rehearse against a local sandbox (the `sandbox` command):
+  %(prog)s myeks --yes --endpoint-url http://localhost:5000
+"""
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     add_stack_arguments(parser)
     add_watch_arguments(parser)

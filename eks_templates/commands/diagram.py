@@ -9,6 +9,14 @@ from pathlib import Path
 
 from eks_templates.commands.render import add_stack_argument
 
+#: what ``--help`` ends with (``%(prog)s``: this command as the user invoked it)
+EXAMPLES = """\
+examples:
+  %(prog)s myeks                           # build/myeks/diagram.svg (needs Graphviz' dot)
+  %(prog)s platform --out platform.png
+  %(prog)s myeks --format mermaid --out -  # Mermaid text on stdout, no Graphviz needed
+"""
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_stack_argument(parser)

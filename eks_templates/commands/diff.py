@@ -13,6 +13,13 @@ from pathlib import Path
 
 from eks_templates.commands.render import add_stack_argument
 
+#: what ``--help`` ends with (``%(prog)s``: this command as the user invoked it)
+EXAMPLES = """\
+examples:
+  %(prog)s myeks                       # against build/myeks/, the last render
+  %(prog)s myeks --against old-render/  # against a render kept elsewhere
+"""
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_stack_argument(parser)

@@ -7,6 +7,14 @@ import sys
 
 from eks_templates.commands.render import add_stack_argument
 
+#: what ``--help`` ends with (``%(prog)s``: this command as the user invoked it)
+EXAMPLES = """\
+examples:
+  %(prog)s           # the built-in myeks cluster
+  %(prog)s platform  # stacks/platform.yaml, every child template
+  %(prog)s ./my-cluster.yaml --flat --strict
+"""
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_stack_argument(parser)

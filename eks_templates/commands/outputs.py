@@ -7,6 +7,13 @@ import argparse
 
 from eks_templates.commands.deploy import add_stack_arguments
 
+#: what ``--help`` ends with (``%(prog)s``: this command as the user invoked it)
+EXAMPLES = """\
+examples:
+  %(prog)s myeks         # endpoint, security groups, kubeconfig command
+  %(prog)s myeks --json  # every output as one JSON object
+"""
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_stack_arguments(parser)

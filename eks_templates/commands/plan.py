@@ -8,6 +8,14 @@ from pathlib import Path
 
 from eks_templates.commands.deploy import add_stack_arguments
 
+#: what ``--help`` ends with (``%(prog)s``: this command as the user invoked it)
+EXAMPLES = """\
+examples:
+  %(prog)s myeks                     # the change set a deploy would execute; nothing is changed
+  %(prog)s myeks --diagram plan.svg  # also draw what the change set does
+  %(prog)s myeks --profile prod --endpoint-url http://localhost:5000
+"""
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_stack_arguments(parser)

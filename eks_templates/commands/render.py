@@ -21,6 +21,16 @@ def add_stack_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strict", action="store_true", help="treat warnings in the stack file as errors")
 
 
+#: what ``--help`` ends with (``%(prog)s``: this command as the user invoked it)
+EXAMPLES = """\
+examples:
+  %(prog)s                           # the built-in myeks cluster -> build/myeks/, root on stdout
+  %(prog)s myeks > cluster.json      # stacks/myeks.yaml
+  %(prog)s ./my-cluster.yaml --out-dir out/ --format yaml
+  %(prog)s platform --flat --strict  # one template, warnings are errors
+"""
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     add_stack_argument(parser)
     parser.add_argument("--out-dir", type=Path, default=None,

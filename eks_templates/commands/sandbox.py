@@ -17,6 +17,14 @@ def port(text: str) -> int:
     return value
 
 
+#: what ``--help`` ends with (``%(prog)s``: this command as the user invoked it)
+EXAMPLES = """\
+examples:
+  %(prog)s           # http://localhost:5000 (needs: pip install 'eks-templates[sandbox]')
+  %(prog)s --port 0  # any free port; the first line printed names it
+"""
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=port, default=5000, help="port on localhost (default: 5000; 0 = any free port)")
 

@@ -7,6 +7,13 @@ import argparse
 
 from eks_templates.commands.deploy import add_stack_arguments, add_watch_arguments
 
+#: what ``--help`` ends with (``%(prog)s``: this command as the user invoked it)
+EXAMPLES = """\
+examples:
+  %(prog)s myeks myeks-nodegroup --nodes 3 --max 3
+  %(prog)s myeks myeks-nodegroup --nodes 1 --min 1 --yes
+"""
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_stack_arguments(parser)

@@ -14,6 +14,14 @@ import sys
 
 from eks_templates.commands.deploy import add_stack_arguments, add_watch_arguments
 
+#: what ``--help`` ends with (``%(prog)s``: this command as the user invoked it)
+EXAMPLES = """\
+examples:
+  %(prog)s platform                   # write the next Kubernetes minor into stacks/platform.yaml
+  %(prog)s platform --to 1.36 --amis  # that version, and each nodegroup's newest AMI release
+  %(prog)s platform --deploy          # write the next minor and deploy the upgrade's steps
+"""
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_stack_arguments(parser)

@@ -14,11 +14,13 @@
 from __future__ import annotations
 
 import errno
+import importlib
 import signal
 import socket
 import sys
 import threading
 import urllib.request
+import warnings
 from types import FrameType
 from typing import TYPE_CHECKING
 
@@ -96,12 +98,35 @@ def _check_port_free(port: int) -> None:
         probe.close()
 
 
+#: what to install when the sandbox's dependencies are missing (pyproject.toml's ``sandbox`` extra)
+INSTALL_HINT = "pip install 'eks-templates[sandbox]'"
+
+
+def require_server() -> None:
+    """Refuse in one line, naming the extra to install, when moto's server (and what it
+    needs: Flask, Werkzeug, ...) is not installed: those are the ``sandbox`` extra, not
+    dependencies of the package itself."""
+    try:
+        # the models apply() registers into; ThreadedMotoServer (Flask, Werkzeug, flask-cors)
+        with warnings.catch_warnings():  # moto warns "install moto[server]" on stderr first; we say it in one line
+            warnings.simplefilter("ignore")
+            for module in ("moto.cloudformation.parsing", "moto.server"):
+                importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        missing = (exc.name or "").partition(".")[0]
+        if not missing or missing == "eks_templates":  # our own module missing is a bug, not an extra
+            raise
+        raise UserError(f"the sandbox needs moto's server, and {missing!r} is not installed; "
+                        f"install the sandbox's dependencies with: {INSTALL_HINT}") from None
+
+
 def start(port: int = 0) -> tuple[ThreadedMotoServer, str]:
     """Start moto's server on 127.0.0.1 (``port`` 0: a free one) with the sandbox applied.
 
     Returns ``(server, endpoint_url)``; the URL says ``localhost`` because moto reads a
     ``127.0.0.1`` host as an S3 bucket name. Stop the server with ``server.stop()``.
     """
+    require_server()
     from moto.server import ThreadedMotoServer
 
     apply()
