@@ -31,8 +31,8 @@ def test_stack_file_warnings_on_render_lint_plan_deploy_only(tmp_path: Path, end
     code, _, err = _cli(tmp_path, endpoint, "render", "myeks")
     assert code == 0 and all(w in err for w in WARNINGS), err
     # no stack deployed: each of these stops at "no such stack", after loading the file
-    for args, expected in ((("outputs", "myeks"), 2), (("scale", "myeks", "myeks-nodegroup", "--nodes", "3", "--yes"), 2),
-                           (("delete", "myeks", "--yes"), 0)):
+    scale = ("scale", "myeks", "myeks-nodegroup", "--nodes", "3", "--yes")
+    for args, expected in ((("outputs", "myeks"), 2), (scale, 2), (("delete", "myeks", "--yes"), 0)):
         code, out, err = _cli(tmp_path, endpoint, *args)
         assert code == expected, (args, out, err)
         assert "warning:" not in err, (args, err)
