@@ -39,7 +39,7 @@ from eks_templates.deploy.stack_state import Kind, StackState, after_failure, cl
 from eks_templates.deploy.ui import Timing, Ui
 from eks_templates.deploy.watch import Watcher, WatchResult, clock_text, failure_reasons
 from eks_templates.errors import DeployFailed, UserError
-from eks_templates.names import nodegroup_scaling_parameter
+from eks_templates.names import STACK_TAG_CLUSTER, nodegroup_scaling_parameter
 from eks_templates.render import RenderedSet
 
 
@@ -101,8 +101,10 @@ class Request:
 
 
 def stack_tags(cfg: ClusterConfig) -> list[dict[str, str]]:
-    """Stack tags: ``metadata.tags`` plus ``deploy.tags`` (which win on a clash)."""
-    merged = {**cfg.metadata.tags, **cfg.deploy.tags}
+    """Stack tags: ``metadata.tags`` plus ``deploy.tags`` (which win on a clash), plus
+    :data:`~eks_templates.names.STACK_TAG_CLUSTER` (the cluster's name: how ``get
+    clusters`` finds the stack; the stack file may not set that key)."""
+    merged = {**cfg.metadata.tags, **cfg.deploy.tags, STACK_TAG_CLUSTER: cfg.metadata.name}
     return [{"Key": k, "Value": v} for k, v in sorted(merged.items())]
 
 
