@@ -48,7 +48,8 @@ def test_a_cluster_that_is_not_active_is_refused(status: str) -> None:
 
 def test_merge_replaces_by_name_and_keeps_the_rest() -> None:
     old = {"apiVersion": "v1", "kind": "Config", "current-context": "dev",
-           "clusters": [{"name": "dev", "cluster": {"server": "https://dev"}}, {"name": ARN, "cluster": {"server": "x"}}],
+           "clusters": [{"name": "dev", "cluster": {"server": "https://dev"}},
+                        {"name": ARN, "cluster": {"server": "x"}}],
            "users": [{"name": "dev", "user": {"token": "t"}}], "contexts": None}
     merged = kubeconfig.merge(old, kubeconfig.entries(cluster()))
     assert [c["name"] for c in merged["clusters"]] == ["dev", ARN]
@@ -66,7 +67,7 @@ def test_the_schema_takes_what_kubectl_reads() -> None:
     config = {
         "apiVersion": "v1", "kind": "Config", "preferences": {"colors": True}, "current-context": None,
         "clusters": [{"name": "kind", "cluster": {"server": "https://127.0.0.1:6443",
-                                                  "certificate-authority-data": "TFMwdExTMUNSVWRKVGlCRFJWSlVTVVpKUTBGVVJTMHRMUzB0\nCg==",
+                                                  "certificate-authority-data": "TFMwdExTMUNSVWRK\nCg==",
                                                   "insecure-skip-tls-verify": False, "proxy-url": None}}],
         "users": [
             {"name": "kind", "user": {"client-certificate-data": "YQ==", "client-key-data": "Yg=="}},
