@@ -293,8 +293,8 @@ def _review(ctx: Context, ref: ChangeSetRef, req: Request, opts: Options, *, pla
     if plan_only:
         discard(ctx, ref, req)
         if req.made_before:
-            ui.say(f"Plan only: the change set was deleted; the stack {req.stack_name} was not changed. "
-                   f"Kept for the deploy: {'; '.join(req.made_before)}.")
+            ui.say(f"Plan only: the change set was deleted; the stack {req.stack_name} was not changed.")
+            ui.say(f"Kept for the deploy: {'; '.join(req.made_before)}.")
         else:
             ui.say("Plan only: the change set was deleted; nothing was changed.")
         return 0
