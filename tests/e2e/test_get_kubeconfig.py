@@ -11,11 +11,8 @@ import shutil
 import stat
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import boto3
 import jsonschema
 import pytest
 import yaml
@@ -24,29 +21,17 @@ from eks_templates.deploy import listing
 from eks_templates.deploy.kubeconfig_schema import schema
 from eks_templates.names import STACK_TAG_CLUSTER
 from eks_templates.sandbox import server
+from tests.e2e.test_upgrade import FAKE_CREDENTIALS, REGION, Sandbox, ok
 from tests.support import REPO, run_cli
 
-REGION = "ap-northeast-2"
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION}
 ARN = f"arn:aws:eks:{REGION}:123456789012:cluster/myeks"
 
 
-@dataclass
-class Deployed:
-    url: str
-    workdir: Path
+class Deployed(Sandbox):
+    """test_upgrade's sandbox session, with extra environment for a command."""
 
-    def client(self, service: str) -> Any:
-        return boto3.client(service, region_name=REGION, endpoint_url=self.url)
-
-    def cli(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        return run_cli(*args, cwd=self.workdir, env={"AWS_ENDPOINT_URL": self.url, **CREDENTIALS, **(env or {})})
-
-
-def ok(done: subprocess.CompletedProcess[str]) -> str:
-    assert done.returncode == 0, f"exit {done.returncode}\n--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
-    assert "Traceback" not in done.stderr, done.stderr
-    return done.stdout
+    def run(self, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        return run_cli(*args, cwd=self.workdir, env={"AWS_ENDPOINT_URL": self.url, **FAKE_CREDENTIALS, **env})
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +39,9 @@ def deployed(tmp_path_factory: pytest.TempPathFactory, sandbox_endpoint: str) ->
     server.reset(sandbox_endpoint)
     workdir = tmp_path_factory.mktemp("get")
     shutil.copytree(REPO / "stacks", workdir / "stacks")
-    env = Deployed(sandbox_endpoint, workdir)
-    ok(env.cli("deploy", "myeks", "--yes", "--poll", "0.1"))
-    yield env
+    box = Deployed(sandbox_endpoint, workdir)
+    ok(box.cli("deploy", "myeks", "--yes", "--poll", "0.1"))
+    yield box
 
 
 # --------------------------------------------------------------------------- get clusters
@@ -254,7 +239,7 @@ def test_kubeconfig_merges_and_keeps_the_other_entries(deployed: Deployed, tmp_p
 
 def test_kubeconfig_default_file_is_the_first_of_KUBECONFIG(deployed: Deployed, tmp_path: Path) -> None:
     first, second = tmp_path / "a" / "config", tmp_path / "b" / "config"
-    out = ok(deployed.cli("kubeconfig", "myeks", env={"KUBECONFIG": f"{first}{os.pathsep}{second}"}))
+    out = ok(deployed.run("kubeconfig", "myeks", env={"KUBECONFIG": f"{first}{os.pathsep}{second}"}))
     assert out.splitlines()[0] == f"Added new context {ARN} to {first}"
     assert first.exists() and not second.exists()
     assert not (tmp_path / "a" / "config.eks-templates.bak").exists()  # there was no old file
@@ -263,7 +248,7 @@ def test_kubeconfig_default_file_is_the_first_of_KUBECONFIG(deployed: Deployed, 
     jsonschema.validate(config, schema(strict=True))
     assert config["apiVersion"] == "v1" and config["kind"] == "Config" and config["current-context"] == ARN
     home = tmp_path / "home"
-    out = ok(deployed.cli("kubeconfig", "myeks", env={"HOME": str(home), "KUBECONFIG": ""}))
+    out = ok(deployed.run("kubeconfig", "myeks", env={"HOME": str(home), "KUBECONFIG": ""}))
     assert out.splitlines()[0] == f"Added new context {ARN} to {home / '.kube' / 'config'}"
 
 
