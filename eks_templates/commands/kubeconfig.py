@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 EXAMPLES = """\
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
               + (f" (the old file is {written.backup})" if written.backup else ""))
     if not kubeconfig.aws_cli_present():
         print("note: kubectl runs `aws eks get-token` for the credentials; the AWS CLI is not on PATH here "
-              "(https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html)")
+              "(https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html)", file=sys.stderr)
     return 0
 
 
