@@ -165,6 +165,28 @@ def test_get_nodegroups_matches_eks_and_the_stack(deployed: Deployed) -> None:
         ok(deployed.cli("scale", "myeks", "myeks-nodegroup", "--nodes", "2", "--max", "2", "--yes", "--poll", "0.1"))
 
 
+def test_get_nodegroups_calls_are_bounded(deployed: Deployed) -> None:
+    """One DescribeStacks, one ListStackResources, one ListNodegroups (a page each here),
+    then one DescribeNodegroup per nodegroup: no per-nested-stack DescribeStacks."""
+    cfn, eks = deployed.client("cloudformation"), deployed.client("eks")
+    mine = eks.describe_nodegroup(clusterName="myeks", nodegroupName="myeks-nodegroup")["nodegroup"]
+    extra = [f"extra-{i}" for i in range(3)]
+    for name in extra:
+        eks.create_nodegroup(clusterName="myeks", nodegroupName=name, nodeRole=mine["nodeRole"],
+                             subnets=mine["subnets"])
+    calls: list[str] = []
+    for client in (cfn, eks):
+        client.meta.events.register("before-call.*.*", lambda model, **_: calls.append(model.name))
+    try:
+        rows = listing.list_nodegroups(cfn, eks, "myeks", REGION, file_nodegroups=["myeks-nodegroup"])
+        made = list(calls)
+    finally:
+        for name in extra:
+            eks.delete_nodegroup(clusterName="myeks", nodegroupName=name)
+    assert [r.name for r in rows] == [*extra, "myeks-nodegroup"]
+    assert made == ["DescribeStacks", "ListStackResources", "ListNodegroups", *["DescribeNodegroup"] * 4]
+
+
 def test_get_nodegroups_of_an_unknown_stack_is_one_line(deployed: Deployed, tmp_path: Path) -> None:
     text = (REPO / "stacks" / "myeks.yaml").read_text().replace("  name: myeks\n", "  name: nosuch\n", 1)
     (tmp_path / "nosuch.yaml").write_text(text)
