@@ -12,8 +12,9 @@ are applied to the nested stacks too) reports all three, and a reader of
 carry the same tags. Here:
 
 - a nested stack gets ``ParentId``, ``RootId`` and its parent's tags when it is created;
-- an executed UPDATE change set with tags sets them on the stack and on every stack
-  nested in it (an UPDATE change set without tags keeps them: ``scale`` sends none; moto
+- an executed change set with tags sets them on the stack and on every stack nested in
+  it (a CREATE change set made for a stack a discarded one left REVIEW_IN_PROGRESS
+  included; an UPDATE change set without tags keeps them: ``scale`` sends none; moto
   cannot tell "no tags given" from an empty list, so an empty list does not clear them);
 - a stack that was updated has ``LastUpdatedTime``.
 
@@ -59,12 +60,13 @@ def _execute_change_set(original: Callable[..., None]) -> Callable[..., None]:
         change_set = self.change_sets.get(change_set_name) or next(
             (cs for cs in self.change_sets.values() if cs.change_set_name == change_set_name), None)
         original(self, change_set_name, stack_name)
-        if change_set is None or change_set.change_set_type != "UPDATE":
+        if change_set is None:
             return
         stack = self.stacks.get(change_set.stack_id)
-        if stack is None or stack.status != "UPDATE_COMPLETE":
+        if stack is None or stack.status != f"{change_set.change_set_type}_COMPLETE":
             return  # rolled back: the old tags stay
-        stack.last_updated_time = utcnow()  # type: ignore[attr-defined]
+        if change_set.change_set_type == "UPDATE":
+            stack.last_updated_time = utcnow()  # type: ignore[attr-defined]
         if change_set.tags:
             stack.tags = dict(change_set.tags)
             for nested in self.stacks.values():
