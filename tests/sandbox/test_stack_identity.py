@@ -56,3 +56,17 @@ def test_nested_stacks_know_their_root_and_carry_its_tags(aws: Clients) -> None:
     _change_set(aws, "UPDATE", _root(url, topics=3), None, "cs-3")
     stacks = _stacks(aws)
     assert stacks["root"]["Tags"] == stacks["child"]["Tags"] == [{"Key": "team", "Value": "b"}]
+
+
+def test_a_create_change_set_on_a_waiting_stack_brings_its_own_tags(aws: Clients) -> None:
+    """A discarded CREATE change set leaves its stack REVIEW_IN_PROGRESS; the next CREATE
+    change set's tags are the ones the created stack has."""
+    cf = aws.cloudformation
+    cf.create_change_set(StackName="root", ChangeSetName="first", ChangeSetType="CREATE",
+                         TemplateBody=json.dumps(TOPIC), Tags=[{"Key": "team", "Value": "old"}])
+    cf.delete_change_set(StackName="root", ChangeSetName="first")
+    assert cf.describe_stacks(StackName="root")["Stacks"][0]["StackStatus"] == "REVIEW_IN_PROGRESS"
+    _change_set(aws, "CREATE", TOPIC, [{"Key": "team", "Value": "new"}], "second")
+    stack = cf.describe_stacks(StackName="root")["Stacks"][0]
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    assert stack["Tags"] == [{"Key": "team", "Value": "new"}]
