@@ -28,6 +28,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "scale": ("eks_templates.commands.scale", "change a nodegroup's size through a change set"),
     "upgrade": ("eks_templates.commands.upgrade", "write the next Kubernetes version (and AMI releases) into the file"),
     "delete": ("eks_templates.commands.delete", "delete a deployed cluster stack"),
+    "get": ("eks_templates.commands.get", "list deployed clusters, or a stack's nodegroups (EKS and the stack)"),
+    "kubeconfig": ("eks_templates.commands.kubeconfig", "write or merge the cluster into a kubeconfig"),
     "sandbox": ("eks_templates.commands.sandbox", "run a local AWS endpoint (moto) for rehearsals"),
 }
 

@@ -77,6 +77,14 @@ PRIVATE_SUBNET_IDS = Port(
     "PrivateSubnetIds", "List<AWS::EC2::Subnet::Id>", "Private subnets, one per zone", "list", root_output=True
 )
 
+# --------------------------------------------------------------------------- the stack tag `get clusters` reads
+#
+# ``deploy`` tags the root stack (and so, as CloudFormation propagates stack tags, every
+# nested stack and resource) with the cluster's name under this key: ``get clusters``
+# finds the stacks this tool deployed by it. A change-set tag, not part of any template.
+
+STACK_TAG_CLUSTER = "eks-templates:cluster-name"
+
 # --------------------------------------------------------------------------- root outputs read by `outputs`
 
 OUTPUT_CLUSTER_NAME = "ClusterName"

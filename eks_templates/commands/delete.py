@@ -26,5 +26,5 @@ def run(args: argparse.Namespace) -> int:
     from eks_templates.commands.deploy import load, make_context, make_options
     from eks_templates.deploy.delete import delete
 
-    config = load(args)
+    config = load(args, warnings=False)  # the stack file's warnings are for render/lint/plan/deploy
     return delete(make_context(args, config), config, make_options(args, "delete"), force=args.force)

@@ -62,10 +62,18 @@ def resume_command(args: argparse.Namespace, command: str) -> str:
     return f"python -m eks_templates {command} {shlex.quote(args.stack)}"
 
 
-def load(args: argparse.Namespace) -> Any:
+def load(args: argparse.Namespace, *, warnings: bool = True) -> Any:
+    """The stack file of ``args.stack``. Its warnings are printed by the commands that
+    render it (render, lint, plan, deploy); ``warnings=False`` (outputs, scale, delete,
+    get, kubeconfig) keeps them quiet: those commands do not act on what they warn about.
+    ``--strict`` still fails on them."""
     from eks_templates.config import load_stack
 
-    return load_stack(args.stack, strict=args.strict)
+    return load_stack(args.stack, strict=args.strict, on_warning=_stderr if warnings else None)
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr)
 
 
 def make_context(args: argparse.Namespace, config: Any) -> Any:

@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     from eks_templates.commands.deploy import load, make_context
     from eks_templates.deploy.outputs import show
 
-    config = load(args)
+    config = load(args, warnings=False)  # the stack file's warnings are for render/lint/plan/deploy
     ctx = make_context(args, config)
     ctx.ui.say(show(ctx.cfn, config.stack_name, ctx.aws.region, as_json=args.json))
     return 0

@@ -30,6 +30,6 @@ def run(args: argparse.Namespace) -> int:
     from eks_templates.commands.deploy import load, make_context, make_options
     from eks_templates.deploy.scale import scale
 
-    config = load(args)
+    config = load(args, warnings=False)  # the stack file's warnings are for render/lint/plan/deploy
     return scale(make_context(args, config), config, args.nodegroup, args.nodes, make_options(args, "scale"),
                  minimum=args.min, maximum=args.max)

@@ -39,7 +39,7 @@ from eks_templates.deploy.stack_state import Kind, StackState, after_failure, cl
 from eks_templates.deploy.ui import Timing, Ui
 from eks_templates.deploy.watch import Watcher, WatchResult, clock_text, failure_reasons
 from eks_templates.errors import DeployFailed, UserError
-from eks_templates.names import nodegroup_scaling_parameter
+from eks_templates.names import STACK_TAG_CLUSTER, nodegroup_scaling_parameter
 from eks_templates.render import RenderedSet
 
 
@@ -92,14 +92,19 @@ class Request:
     #: the templates the change set is made from, by change-set label (``myeks``,
     #: ``myeks/NodegroupNgStack``): which replaced resources keep a custom name
     templates: Mapping[str, Mapping[str, Any]] | None = None
+    #: what this run changed outside the stack before the change set (the template
+    #: bucket created, templates uploaded): ``plan`` says so instead of "nothing was changed"
+    made_before: Sequence[str] = ()
 
 
 # --------------------------------------------------------------------------- small pieces
 
 
 def stack_tags(cfg: ClusterConfig) -> list[dict[str, str]]:
-    """Stack tags: ``metadata.tags`` plus ``deploy.tags`` (which win on a clash)."""
-    merged = {**cfg.metadata.tags, **cfg.deploy.tags}
+    """Stack tags: ``metadata.tags`` plus ``deploy.tags`` (which win on a clash), plus
+    :data:`~eks_templates.names.STACK_TAG_CLUSTER` (the cluster's name: how ``get
+    clusters`` finds the stack; the stack file may not set that key)."""
+    merged = {**cfg.metadata.tags, **cfg.deploy.tags, STACK_TAG_CLUSTER: cfg.metadata.name}
     return [{"Key": k, "Value": v} for k, v in sorted(merged.items())]
 
 
@@ -287,7 +292,11 @@ def _review(ctx: Context, ref: ChangeSetRef, req: Request, opts: Options, *, pla
         raise UserError(lines[0], messages=lines)
     if plan_only:
         discard(ctx, ref, req)
-        ui.say("Plan only: the change set was deleted; nothing was changed.")
+        if req.made_before:
+            ui.say(f"Plan only: the change set was deleted; the stack {req.stack_name} was not changed.")
+            ui.say(f"Kept for the deploy: {'; '.join(req.made_before)}.")
+        else:
+            ui.say("Plan only: the change set was deleted; nothing was changed.")
         return 0
     if opts.no_execute:
         ui.say(f"Change set kept for review (nothing was changed): {ref.name}")
@@ -460,8 +469,12 @@ def deploy(ctx: Context, cfg: ClusterConfig, opts: Options, *, plan_only: bool =
     preflight.check_log_groups(aws, cfg, rendered, stack_id=state.stack_id if updating else None, ui=ui)
     s3 = aws.client("s3")
     owner = aws.account_id()
-    package.ensure_bucket(s3, bucket, region=aws.region, create=cfg.deploy.bucket is None, owner=owner, say=ui.say)
+    created = package.ensure_bucket(s3, bucket, region=aws.region, create=cfg.deploy.bucket is None, owner=owner,
+                                    say=ui.say)
     uploaded = package.upload(s3, pkg, owner=owner, say=ui.say)
+    made_before = [f"created the S3 bucket {bucket}"] if created else []
+    if uploaded:
+        made_before.append(f"uploaded {len(uploaded)} template(s) to s3://{bucket}/{cfg.template_prefix}/")
     ui.say(f"Templates: {len(pkg.artifacts)} in s3://{bucket}/{cfg.template_prefix}/ "
            f"({len(uploaded)} uploaded, {len(pkg.artifacts) - len(uploaded)} unchanged); root sent as "
            f"{'TemplateURL' if pkg.root_artifact else 'TemplateBody'}")
@@ -476,6 +489,7 @@ def deploy(ctx: Context, cfg: ClusterConfig, opts: Options, *, plan_only: bool =
         new_stack=state.stack is None,
         description=f"eks_templates deploy of {name}",
         templates=templates_by_label(name, rendered),
+        made_before=tuple(made_before),
     )
     return run_change_set(
         ctx, req, opts, plan_only=plan_only,

@@ -44,27 +44,35 @@ def node_key_command(outputs: Mapping[str, str], region: str) -> str | None:
 
 
 def format_outputs(stack_name: str, status: str, region: str, outputs: Mapping[str, str]) -> str:
+    """The summary (cluster, endpoint, security groups, kubeconfig, node key), then every
+    other output; each output is printed once (``--json`` has them all)."""
     lines = [f"Stack {stack_name} ({status}) in {region}"]
+    shown: set[str] = set()
     if outputs.get(OUTPUT_CLUSTER_NAME):
         lines.append(f"  Cluster:          {outputs[OUTPUT_CLUSTER_NAME]}")
+        shown.add(OUTPUT_CLUSTER_NAME)
     if outputs.get(OUTPUT_ENDPOINT):
         lines.append(f"  Endpoint:         {outputs[OUTPUT_ENDPOINT]}")
+        shown.add(OUTPUT_ENDPOINT)
     groups = {k: v for k, v in sorted(outputs.items()) if k.endswith(SECURITY_GROUP_SUFFIX)}
     if groups:
         lines.append("  Security groups:")
         width = max(len(k) for k in groups)
         lines += [f"    {k:<{width}}  {v}" for k, v in groups.items()]
+        shown |= set(groups)
     command = kubeconfig_command(outputs, region)
     if command:
         lines.append(f"  Kubeconfig:       {command}")
+        shown.add(OUTPUT_KUBECONFIG)
     key_command = node_key_command(outputs, region)
     if key_command:
         lines.append(f"  Node SSH key:     {key_command}")
-    if outputs:
-        lines.append("All outputs:")
-        width = max(len(k) for k in outputs)
-        lines += [f"  {k:<{width}}  {v}" for k, v in sorted(outputs.items())]
-    else:
+    rest = {k: v for k, v in sorted(outputs.items()) if k not in shown}
+    if rest:
+        lines.append("Other outputs:")
+        width = max(len(k) for k in rest)
+        lines += [f"  {k:<{width}}  {v}" for k, v in rest.items()]
+    elif not outputs:
         lines.append("  (no outputs)")
     return "\n".join(lines)
 

@@ -56,6 +56,7 @@ def apply() -> None:
             refusals,
             rollback,
             ssm_public,
+            stack_identity,
         )
 
         if not _applied:
@@ -63,6 +64,7 @@ def apply() -> None:
             refusals.install()
             changes.install()
             rollback.install()  # outermost: wraps the hooks the two above installed
+            stack_identity.install()  # ParentId/RootId, tags and LastUpdatedTime; wraps rollback's execute
             ssm_public.install()
             eks.install_access_entry_api()
             pod_identity.install_api()

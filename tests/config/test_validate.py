@@ -99,15 +99,18 @@ CASES = [
          "metadata.tags.aws:team", "reserved for AWS"),
     Case("tag-value-length", "tags", {"managedNodeGroups": [ng(tags={"k": "v" * 257})]},
          "managedNodeGroups[0].tags.k", "tag value has 257 characters"),
-    # tags as a resource gets them: stack tags (metadata + deploy) + its own
+    # tags as a resource gets them: stack tags (metadata + deploy + the eks-templates:cluster-name
+    # tag deploy adds) + its own
     Case("tags-merged-everywhere", "tags_on_resources",
          {"metadata": {"tags": {f"m{i}": "x" for i in range(30)}},
-          "deploy": {"tags": {f"d{i}": "x" for i in range(19)}}},
+          "deploy": {"tags": {f"d{i}": "x" for i in range(18)}}},
          "metadata.tags", "give a subnet 51 tags; AWS allows 50"),
     Case("tags-merged-nodegroup", "tags_on_resources",
          {"metadata": {"tags": {f"m{i}": "x" for i in range(25)}},
-          "managedNodeGroups": [ng(tags={f"n{i}": "x" for i in range(25)})]},
+          "managedNodeGroups": [ng(tags={f"n{i}": "x" for i in range(24)})]},
          "managedNodeGroups[0].tags", "the nodegroup and its instances get 51 tags"),
+    Case("tags-stack-tag-reserved", "tags_on_resources", {"deploy": {"tags": {"eks-templates:cluster-name": "x"}}},
+         "deploy.tags.eks-templates:cluster-name", "is the stack tag deploy sets to the cluster's name"),
     Case("tags-iam-characters", "tags_on_resources", {"metadata": {"tags": {"owner": "ops & platform"}}},
          "metadata.tags.owner", "has characters IAM does not take"),
     Case("log-group-existing-retention", "log_group",

@@ -60,7 +60,7 @@ def test_plan_deploy_outputs_delete(tmp_path: Path, endpoint: str) -> None:
 
     code, out, err = _cli(endpoint, "outputs", stack_file)
     assert code == 0, err
-    assert f"Stack {NAME} (CREATE_COMPLETE) in {REGION}" in out and "All outputs:" in out
+    assert f"Stack {NAME} (CREATE_COMPLETE) in {REGION}" in out and "Other outputs:" in out
     code, out, err = _cli(endpoint, "outputs", stack_file, "--json")
     assert code == 0, err
     assert "VpcId" in json.loads(out)

@@ -12,6 +12,7 @@ import pytest
 from eks_templates.deploy import package
 from eks_templates.deploy.flow import Options, deploy
 from eks_templates.errors import DeployFailed, UserError
+from eks_templates.names import STACK_TAG_CLUSTER
 from eks_templates.render import RenderedSet
 
 from .fakes import (
@@ -72,7 +73,8 @@ def s3_has_everything(stubs: Stubs) -> None:
 
 def live_stack(status: str = "UPDATE_COMPLETE", *, scaling: str = "2,2,4", protection: bool = True,
                tags: dict[str, str] | None = None) -> dict[str, Any]:
-    return stack(status, params={SCALING: scaling}, tags=tags or {}, protection=protection,
+    # deploy tags every stack with the cluster's name (names.STACK_TAG_CLUSTER)
+    return stack(status, params={SCALING: scaling}, tags=tags or {STACK_TAG_CLUSTER: STACK}, protection=protection,
                  outputs={"VpcId": "vpc-1"})
 
 
@@ -154,7 +156,8 @@ def test_first_deploy_creates_executes_protects_and_prints_outputs() -> None:
     change_set_made(stubs, change("Add", "NetworkStack", STACK_TYPE), change_set_type="CREATE", expected={
         "Parameters": [{"ParameterKey": SCALING, "ParameterValue": "2,2,4"}],
         "TemplateBody": pkg.root_text,
-        "Tags": [{"Key": "owner", "Value": "platform"}, {"Key": "team", "Value": "k8s"}],
+        "Tags": [{"Key": STACK_TAG_CLUSTER, "Value": "myeks"}, {"Key": "owner", "Value": "platform"},
+                 {"Key": "team", "Value": "k8s"}],
     })
     executed(stubs, "CREATE_COMPLETE")
     finished(stubs, protection=False, status="CREATE_COMPLETE", policy_present=None)

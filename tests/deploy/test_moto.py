@@ -15,6 +15,7 @@ from eks_templates.deploy.outputs import show
 from eks_templates.deploy.params import live_parameters
 from eks_templates.deploy.scale import scale
 from eks_templates.deploy.ui import Timing
+from eks_templates.names import STACK_TAG_CLUSTER
 
 from .fakes import REGION, SCALING, STACK, config, errors, make_ui, moto_aws, output, rendered_set
 
@@ -40,7 +41,7 @@ def test_create_redeploy_scale_edit_outputs_delete() -> None:
         assert deploy(ctx, cfg, Options(yes=True), rendered=rendered_set()) == 0
         described = cfn.describe_stacks(StackName=STACK)["Stacks"][0]
         assert described["StackStatus"] == "CREATE_COMPLETE"
-        assert {t["Key"]: t["Value"] for t in described["Tags"]} == {"team": "k8s"}
+        assert {t["Key"]: t["Value"] for t in described["Tags"]} == {"team": "k8s", STACK_TAG_CLUSTER: "myeks"}
         assert _live(cfn) == {SCALING: "2,2,4"}
         policy = json.loads(cfn.get_stack_policy(StackName=STACK)["StackPolicyBody"])
         assert policy["Statement"][1]["Action"] == "Update:Replace"

@@ -23,7 +23,7 @@ def test_outputs_lead_with_endpoint_security_groups_and_kubeconfig() -> None:
         "VpcId": "vpc-1",
         "KubeconfigCommand": "aws eks update-kubeconfig --name myeks --region ap-northeast-2 --alias myeks",
     })
-    assert text.splitlines()[:8] == [
+    assert text.splitlines() == [
         "Stack myeks (UPDATE_COMPLETE) in ap-northeast-2",
         "  Cluster:          myeks",
         "  Endpoint:         https://X.gr7.ap-northeast-2.eks.amazonaws.com",
@@ -31,9 +31,26 @@ def test_outputs_lead_with_endpoint_security_groups_and_kubeconfig() -> None:
         "    ClusterSecurityGroupId       sg-1",
         "    ControlPlaneSecurityGroupId  sg-2",
         "  Kubeconfig:       aws eks update-kubeconfig --name myeks --region ap-northeast-2 --alias myeks",
-        "All outputs:",
+        "Other outputs:",
+        "  VpcId  vpc-1",
     ]
-    assert "  VpcId                        vpc-1" in text
+
+
+def test_outputs_list_each_security_group_once() -> None:
+    """Each output is printed once: the security groups (and the cluster name, endpoint
+    and kubeconfig command) in the summary, not again in the list below it."""
+    outputs = {
+        "ClusterName": STACK, "ClusterEndpoint": "https://X", "VpcId": "vpc-1",
+        "ClusterSecurityGroupId": "sg-1", "ControlPlaneSecurityGroupId": "sg-2",
+        "ClusterSharedNodeSecurityGroupId": "sg-3", "ManagementHostSecurityGroupId": "sg-4",
+        "MyeksNodegroupRemoteAccessSecurityGroupId": "sg-5",
+        "KubeconfigCommand": "aws eks update-kubeconfig --name myeks --region ap-northeast-2",
+    }
+    text = format_outputs(STACK, "CREATE_COMPLETE", REGION, outputs)
+    for key, value in outputs.items():
+        if key != "ClusterName":  # the stack's name too
+            assert sum(value in line for line in text.splitlines()) == 1, (key, text)
+    assert text.splitlines()[-2:] == ["Other outputs:", "  VpcId  vpc-1"]
 
 
 def test_outputs_say_how_to_fetch_the_generated_node_key() -> None:

@@ -9,6 +9,7 @@ from eks_templates.config.model import ClusterConfig
 from eks_templates.config.problems import Problem
 from eks_templates.config.rules._base import _ng, _warn, rule
 from eks_templates.config.rules.nodegroups import qualified_name_problem
+from eks_templates.names import STACK_TAG_CLUSTER
 
 # =========================================================================== quotas and limits AWS enforces later
 
@@ -93,7 +94,8 @@ def tags_on_resources(config: ClusterConfig, today: _dt.date) -> Iterator[Proble
     tags (metadata.tags and deploy.tags), which CloudFormation copies to every
     resource it creates. Each set is checked against the 50-tag limit."""
     stack_keys = set(config.metadata.tags) | set(config.deploy.tags)
-    own = {"Name"} | ({"kubernetes.io/role/elb"} if config.vpc.id is None else set())
+    # the Name tag, the subnets' ELB role tag, and the stack tag deploy adds (names.STACK_TAG_CLUSTER)
+    own = {"Name", STACK_TAG_CLUSTER} | ({"kubernetes.io/role/elb"} if config.vpc.id is None else set())
     everywhere = stack_keys | own
     if len(config.metadata.tags) > MAX_TAGS or len(config.deploy.tags) > MAX_TAGS:
         pass  # one section alone is over: the tags rule says so
@@ -102,19 +104,24 @@ def tags_on_resources(config: ClusterConfig, today: _dt.date) -> Iterator[Proble
             "metadata.tags" if config.metadata.tags else "deploy.tags",
             f"metadata.tags and deploy.tags (stack tags, which CloudFormation copies to every resource) and "
             f"the {len(own)} tag(s) this tool adds ({', '.join(sorted(own))}) give "
-            f"{'a subnet' if len(own) > 1 else 'a resource'} {len(everywhere)} tags; AWS allows {MAX_TAGS}: "
+            f"{'a subnet' if config.vpc.id is None else 'a resource'} {len(everywhere)} tags; AWS allows {MAX_TAGS}: "
             "drop some",
         )
     else:
         for i, ng in enumerate(config.managed_node_groups):
-            keys = stack_keys | set(ng.tags) | {"Name"}
+            keys = stack_keys | set(ng.tags) | {"Name", STACK_TAG_CLUSTER}
             if ng.tags and len(ng.tags) <= MAX_TAGS and len(keys) > MAX_TAGS:
                 yield Problem(
                     _ng(i, "tags"),
-                    f"with metadata.tags, deploy.tags and the Name tag the nodegroup and its instances get "
+                    f"with metadata.tags, deploy.tags, the Name tag and {STACK_TAG_CLUSTER} the nodegroup and its "
+                    "instances get "
                     f"{len(keys)} tags; AWS allows {MAX_TAGS}: drop some",
                 )
     for section, tags in (("metadata.tags", config.metadata.tags), ("deploy.tags", config.deploy.tags)):
+        if STACK_TAG_CLUSTER in tags:
+            yield Problem(f"{section}.{STACK_TAG_CLUSTER}",
+                          "is the stack tag deploy sets to the cluster's name (how `get clusters` finds the "
+                          "stack); choose another key")
         for key, value in tags.items():
             for what, text in (("key", key), ("value", value)):
                 if not _iam_tag_text_ok(text):
