@@ -7,12 +7,13 @@ import argparse
 import os
 from typing import Any
 
+#: what ``--help`` ends with (``%(prog)s``: this command as the user invoked it)
 EXAMPLES = """\
 examples:
-  python -m eks_templates get clusters
-  python -m eks_templates get clusters --region ap-northeast-2 --output json
-  python -m eks_templates get nodegroups myeks
-  python -m eks_templates get nodegroups stacks/platform.yaml --output yaml
+  %(prog)s clusters
+  %(prog)s clusters --region ap-northeast-2 --output json
+  %(prog)s nodegroups myeks
+  %(prog)s nodegroups stacks/platform.yaml --output yaml
 """
 
 FORMATS = ("table", "json", "yaml")
@@ -26,13 +27,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.epilog = EXAMPLES
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     sub = parser.add_subparsers(dest="what", metavar="WHAT")
     sub.required = True
     clusters = sub.add_parser(
         "clusters", aliases=["cluster"], formatter_class=argparse.RawDescriptionHelpFormatter,
-        help="the cluster stacks deployed in a region", epilog=EXAMPLES,
+        help="the cluster stacks deployed in a region",
         description="The root stacks deploy made in the region (found by their eks-templates:cluster-name tag): "
                     "stack status, and the cluster's status, Kubernetes version and endpoint access from EKS.")
     clusters.add_argument("--region", default=None,
@@ -41,7 +40,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     clusters.set_defaults(_get=_clusters)
     nodegroups = sub.add_parser(
         "nodegroups", aliases=["nodegroup"], formatter_class=argparse.RawDescriptionHelpFormatter,
-        help="the nodegroups of a deployed stack", epilog=EXAMPLES,
+        help="the nodegroups of a deployed stack",
         description="Each nodegroup of the stack's cluster, from EKS (DescribeNodegroup: instance types, sizes, "
                     "version, AMI release, status) and the stack (the nested stack that manages it).")
     nodegroups.add_argument("stack", help="stack name (stacks/NAME.yaml) or path to a stack file")

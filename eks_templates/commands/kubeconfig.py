@@ -8,17 +8,16 @@ import os
 import sys
 from pathlib import Path
 
+#: what ``--help`` ends with (``%(prog)s``: this command as the user invoked it)
 EXAMPLES = """\
 examples:
-  python -m eks_templates kubeconfig myeks
-  python -m eks_templates kubeconfig myeks --alias myeks
-  python -m eks_templates kubeconfig stacks/platform.yaml --file ./platform.kubeconfig
+  %(prog)s myeks
+  %(prog)s myeks --alias myeks
+  %(prog)s stacks/platform.yaml --file ./platform.kubeconfig
 """
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.epilog = EXAMPLES
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("stack", help="stack name (stacks/NAME.yaml) or path to a stack file")
     parser.add_argument("--file", type=Path, default=None, metavar="PATH",
                         help="the kubeconfig to write (default: the first entry of KUBECONFIG, else ~/.kube/config)")
