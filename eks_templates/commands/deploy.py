@@ -53,8 +53,9 @@ def resume_command(args: argparse.Namespace, command: str) -> str:
 
 def load(args: argparse.Namespace) -> Any:
     from eks_templates.config import load_stack
+    from eks_templates.config.loader import CLI_PROJECT
 
-    return load_stack(args.stack, strict=args.strict)
+    return load_stack(args.stack, project_dir=CLI_PROJECT, strict=args.strict)
 
 
 def make_context(args: argparse.Namespace, config: Any) -> Any:
