@@ -103,7 +103,18 @@ def nested(
     *,
     template_url: Callable[[str], str] = child_file_name,
 ) -> NestedSet:
-    """The root template with one child stack per builder that creates resources."""
+    """The root template with one child stack per builder that creates resources.
+
+    Args:
+        config: the checked stack file.
+        builders: default :func:`eks_templates.builders.cluster_builders` of ``config``.
+        template_url: a child stack's ``TemplateURL`` from its logical ID (default: the
+            relative file name the rendered set uses; ``deploy`` passes S3 addresses).
+
+    Returns:
+        The root and the child templates (:class:`NestedSet`); children keep eksctl's
+        logical IDs, whatever the builders' ``id_prefix``.
+    """
     builders = list(cluster_builders(config) if builders is None else builders)
     root = _root_template(config, "root stack")
     result = NestedSet(root)
@@ -226,7 +237,9 @@ def compose(template: Template, builders: Sequence[Builder], values: Mapping[str
 
 
 def flat(config: ClusterConfig, builders: Sequence[Builder] | None = None) -> Template:
-    """Every builder's resources in one template (no nested stacks)."""
+    """Every builder's resources in one template (no nested stacks): :func:`compose` with
+    each builder's :attr:`eks_templates.builders.Builder.flat_id_prefix`, and the root
+    outputs. ``builders`` defaults to :func:`eks_templates.builders.cluster_builders`."""
     builders = list(cluster_builders(config) if builders is None else builders)
     template = _root_template(config, "single template")
     for builder in builders:

@@ -481,7 +481,7 @@ def load_stack(
     Args:
         ref: the file's path (taken as given), a stack name (``"myeks"``: the
             ``stacks/myeks.yaml`` of ``project_dir``), or ``None``: the built-in default
-            cluster (the notes' ``myeks``). See :func:`resolve`.
+            cluster (the notes' ``myeks``); :func:`eks_templates.config.resolve` says where it looks.
         project_dir: the project whose ``stacks/`` a stack name is looked up in; needed
             for a name, unused for a path.
         today: the date the Kubernetes version checks use (default: today).
