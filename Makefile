@@ -13,7 +13,7 @@ ARGS    ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help setup render lint test check golden checkov-venv bench clean \
-        deploy plan outputs scale upgrade delete sandbox require-stack fuzz diagram diagram-deps
+        deploy plan outputs scale upgrade delete sandbox require-stack fuzz diagram diagram-deps docs
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -72,6 +72,9 @@ diagram: setup ## draw STACK (nested stacks, network, every security-group rule)
 	@if [ -z "$(STACK)" ]; then \
 	  $(PY) -m eks_templates diagram myeks --out docs/myeks.svg && \
 	  $(PY) -m eks_templates diagram myeks-private --out docs/myeks-private.svg; fi
+
+docs: setup ## the library's API reference (pdoc) into build/docs/; fails on a public name without a docstring
+	$(PY) docs/api.py --out build/docs $(ARGS)
 
 bench: setup ## benchmarks: prints ratios, writes nothing unless ARGS=--write
 	$(PY) bench/run.py $(ARGS)

@@ -3,7 +3,8 @@
 - :func:`nested` makes the root template with one ``AWS::CloudFormation::Stack``
   per builder; each child's inputs are Parameters fed by ``Fn::GetAtt [Producer,
   Outputs.X]`` (or by a root parameter, or by a literal), its outputs are Outputs.
-- :func:`flat` puts every builder's resources into one template.
+- :func:`flat` puts every builder's resources into one template, through
+  :func:`compose`, which adds builders to any template (a caller's own too).
 
 Both walk the same builders in the same order and wire the same ports, so the two
 modes cannot disagree about what connects to what.
@@ -11,13 +12,14 @@ modes cannot disagree about what connects to what.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from troposphere import GetAtt, Join, Output, Parameter, Ref, Template, cloudformation
 
 from eks_templates.builders import Builder, cluster_builders
+from eks_templates.builders.base import value_parameter
 from eks_templates.config.model import ClusterConfig
 from eks_templates.names import Port
 
@@ -84,6 +86,8 @@ def _root_outputs(builders: Sequence[Builder]) -> list[Port]:
 
 @dataclass
 class NestedSet:
+    """What :func:`nested` makes: the root template and the child templates it nests."""
+
     root: Template
     #: child stack logical ID -> child template, in dependency order
     children: dict[str, Template] = field(default_factory=dict)
@@ -99,7 +103,18 @@ def nested(
     *,
     template_url: Callable[[str], str] = child_file_name,
 ) -> NestedSet:
-    """The root template with one child stack per builder that creates resources."""
+    """The root template with one child stack per builder that creates resources.
+
+    Args:
+        config: the checked stack file.
+        builders: default :func:`eks_templates.builders.cluster_builders` of ``config``.
+        template_url: a child stack's ``TemplateURL`` from its logical ID (default: the
+            relative file name the rendered set uses; ``deploy`` passes S3 addresses).
+
+    Returns:
+        The root and the child templates (:class:`NestedSet`); children keep eksctl's
+        logical IDs, whatever the builders' ``id_prefix``.
+    """
     builders = list(cluster_builders(config) if builders is None else builders)
     root = _root_template(config, "root stack")
     result = NestedSet(root)
@@ -129,7 +144,7 @@ def nested(
             child.add_parameter(_parameter(port))
             inputs[port.name] = Ref(port.name)
             parameters[port.name] = sources[port.name].for_parameter(port)
-        values = builder.build(child, inputs)
+        values = _build_in_own_template(builder, child, inputs)
         for port in builder.outputs:
             value = values[port.name]
             child.add_output(Output(
@@ -160,29 +175,76 @@ def _parameter(port: Port) -> Parameter:
     return Parameter(port.name, Type=port.param_type, Description=port.description)
 
 
+def _build_in_own_template(builder: Builder, template: Template, inputs: dict[str, Any]) -> dict[str, Any]:
+    """``builder.build`` into its own child template: eksctl's logical IDs (no prefix),
+    the builder's own ``id_prefix`` as it was afterwards."""
+    prefix, builder.id_prefix = builder.id_prefix, ""
+    try:
+        return builder.build(template, inputs)
+    finally:
+        builder.id_prefix = prefix
+
+
 # --------------------------------------------------------------------------- flat
 
 
-def flat(config: ClusterConfig, builders: Sequence[Builder] | None = None) -> Template:
-    """Every builder's resources in one template (no nested stacks)."""
-    builders = list(cluster_builders(config) if builders is None else builders)
-    template = _root_template(config, "single template")
-    values: dict[str, Any] = {}
+def compose(template: Template, builders: Sequence[Builder], values: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Add ``builders`` to ``template``, one after the other, each fed by the ones before.
+
+    The flat assembly's wiring, for any template (a caller's own): each builder's
+    :meth:`eks_templates.builders.Builder.root_parameters` (a nodegroup's scaling) and
+    :meth:`eks_templates.builders.Builder.render_values` (the stack file's zones) become
+    parameters of ``template`` with the stack file's values as defaults (one already
+    there by that name is used as it is; a port given in ``values`` gets no parameter);
+    each builder's inputs come from ``values``
+    (yours: a VPC and subnets of your own, by port name) or from an earlier builder's
+    outputs. Builders keep their logical-ID prefix (:attr:`eks_templates.builders.Builder.id_prefix`;
+    by default ``Nodegroup<Name>`` for a nodegroup, so several fit in one template).
+
+    Args:
+        template: the template to add to.
+        builders: producers before consumers (:func:`eks_templates.builders.cluster_builders` is in that order).
+        values: expressions for input ports no builder in ``builders`` provides, by port name.
+
+    Returns:
+        ``values`` with every builder's outputs added, by port name.
+
+    Raises:
+        KeyError: a builder needs a port that neither ``values`` nor an earlier builder provides.
+    """
+    given = dict(values or {})
+    known = dict(given)
     for builder in builders:
         for port, parameter in builder.root_parameters():
+            if port.name in given:
+                continue
             if parameter.title not in template.parameters:
                 template.add_parameter(parameter)
-            values[port.name] = Ref(parameter)
+            known[port.name] = Ref(parameter)
         for port, value in builder.render_values():
+            if port.name in given:
+                continue
             if port.name not in template.parameters:
-                default = ",".join(value) if port.kind == "list" else value
-                template.add_parameter(Parameter(port.name, Type=port.param_type, Default=default,
-                                                 Description=port.description))
-            values[port.name] = Ref(port.name)
+                template.add_parameter(value_parameter(port, value))
+            known[port.name] = Ref(port.name)
+    for builder in builders:
+        missing = [port for port in builder.inputs if port.name not in known]
+        if missing:
+            raise KeyError(f"{builder.child_id} needs {missing[0].name!r} ({missing[0].description}), which "
+                           "neither the values given nor an earlier builder provides")
+        known.update(builder.build(template, {port.name: known[port.name] for port in builder.inputs}))
+    return known
+
+
+def flat(config: ClusterConfig, builders: Sequence[Builder] | None = None) -> Template:
+    """Every builder's resources in one template (no nested stacks): :func:`compose` with
+    each builder's :attr:`eks_templates.builders.Builder.flat_id_prefix`, and the root
+    outputs. ``builders`` defaults to :func:`eks_templates.builders.cluster_builders`."""
+    builders = list(cluster_builders(config) if builders is None else builders)
+    template = _root_template(config, "single template")
     for builder in builders:
         builder.id_prefix = builder.flat_id_prefix
-        inputs = {port.name: values[port.name] for port in builder.inputs}
-        values.update(builder.build(template, inputs))
+    values = compose(template, builders)
     for port in _root_outputs(builders):
         value = values[port.name]
         if port.kind == "list":

@@ -47,6 +47,7 @@ POD_IDENTITY_STACK = "PodIdentityStack"
 
 
 def nodegroup_stack(nodegroup_name: str) -> str:
+    """Logical ID of a nodegroup's child stack: ``my-ng`` -> ``NodegroupMyNgStack``."""
     return f"Nodegroup{pascal(nodegroup_name)}Stack"
 
 
@@ -56,6 +57,7 @@ def nodegroup_flat_prefix(nodegroup_name: str) -> str:
 
 
 def nodegroup_flat_id(nodegroup_name: str, name: str) -> str:
+    """Logical ID of a nodegroup's resource ``name`` in a shared template: ``NodegroupMyNg<name>``."""
     return nodegroup_flat_prefix(nodegroup_name) + name
 
 

@@ -41,6 +41,7 @@ class RenderedSet:
 
     @property
     def children(self) -> dict[str, str]:
+        """Every file but the root: child template file name -> text."""
         return {name: text for name, text in self.files.items() if name != self.root}
 
 

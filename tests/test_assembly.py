@@ -129,13 +129,14 @@ def test_missing_producer_is_a_clear_error():
 
 
 def test_library_use_on_a_callers_template():
-    """The README's library example, run as written there."""
+    """The package docstring's use: a builder on the caller's template, its escape hatch."""
     from troposphere import Template as T
 
     from eks_templates import NetworkBuilder as NB
     from eks_templates import load_stack as load
+    from tests.support import REPO
 
-    config = load("myeks", on_warning=None)
+    config = load("myeks", project_dir=REPO, on_warning=None)
     template = T()
     template.add_parameter(Parameter("Zones", Type="List<AWS::EC2::AvailabilityZone::Name>",
                                      Default="ap-northeast-2a,ap-northeast-2c"))

@@ -80,13 +80,29 @@ def addon_resource(logical_id: str, addon: Addon, cluster_name: Any, tags: Mappi
 
 class AddonsBuilder(Builder):
     """The add-ons whose pods need a node (CoreDNS, the EBS CSI controller, ...), created
-    after every nodegroup so EKS does not report them DEGRADED while nothing can run them."""
+    after every nodegroup so EKS does not report them DEGRADED while nothing can run them.
+
+    In a template shared with the nodegroups (flat, yours) each add-on ``DependsOn`` the
+    ``Nodegroup<Name>ManagedNodeGroup`` resources and Fargate profiles already there:
+    add this builder after them.
+
+    Inputs:
+        - ``ClusterName``: the cluster the add-ons are installed in.
+
+    Outputs: none.
+
+    Options (stack file): ``addons[]`` (``name``, ``version``, ``serviceAccountRoleARN``,
+    ``resolveConflicts``, ``configurationValues``, ``podIdentityAssociations``,
+    ``useDefaultPodIdentityAssociations``), ``addonsConfig``.
+    """
 
     stack_id = ADDONS_STACK
     description = "EKS add-ons that need nodes, created after the nodegroups"
 
     @property
     def addons(self) -> list[Addon]:
+        """The add-ons this builder creates: the file's (and ``eks-pod-identity-agent`` when
+        needed) except those created with the control plane."""
         return [a for a in effective_addons(self.config) if a.name not in ADDONS_BEFORE_COMPUTE]
 
     @property

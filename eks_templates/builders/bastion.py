@@ -112,17 +112,37 @@ def host_architecture(config: ClusterConfig) -> str:
 
 
 class BastionBuilder(Builder):
-    """The management host (``bastion.enabled``)."""
+    """The management host (``bastion.enabled``): instance, role, instance profile and the
+    role's access entry (see the module's docstring).
+
+    Inputs:
+        - ``ManagementHostSecurityGroupId``: the host's group.
+        - ``PublicSubnetIds`` (``bastion.subnet: public``) or ``PrivateSubnetIds``
+          (``private``, the default): the host is in the first one.
+        - ``ClusterName``, ``ClusterArn``: the cluster the host may describe.
+        - ``NodeKeyPairId``: only when nodegroups use the generated SSH key (the host
+          installs it).
+
+    Outputs:
+        - ``ManagementHostInstanceId``, ``ManagementHostPrivateIp``.
+        - ``ManagementHostPublicIp``: only in a public subnet.
+        - ``ManagementHostRoleArn``.
+
+    Options (stack file): ``bastion.{instanceType,subnet,keyName,accessPolicies,
+    kubernetesGroups}``, ``metadata.tags``.
+    """
 
     stack_id = BASTION_STACK
     description = "Management host (the notes' eksctl-host): instance, role and instance profile"
 
     @property
     def subnet_port(self) -> Port:
+        """The subnets the host goes in (``bastion.subnet``)."""
         return PUBLIC_SUBNET_IDS if self.config.bastion.subnet == "public" else PRIVATE_SUBNET_IDS
 
     @property
     def public(self) -> bool:
+        """The host is in a public subnet (and gets a public address)."""
         return self.config.bastion.subnet == "public"
 
     @property

@@ -73,7 +73,32 @@ def _entry_id(arn: str) -> str:
 
 
 class ControlPlaneBuilder(Builder):
-    """``AWS::EKS::Cluster`` ``ControlPlane`` and everything that belongs to it."""
+    """``AWS::EKS::Cluster`` ``ControlPlane`` and everything that belongs to it: the cluster
+    role (``ServiceRole``, unless ``iam.serviceRoleARN``), the KMS key for secrets and logs
+    (unless ``secretsEncryption.keyARN``), the log group, the OIDC provider, access entries,
+    Fargate profiles, the add-ons that need no nodes, and the rules on the EKS-created
+    cluster security group.
+
+    Inputs:
+        - ``PublicSubnetIds``, ``PrivateSubnetIds``: the cluster's subnets (each tier the
+          cluster has; a ``vpc.subnets`` list with one tier needs only that one).
+        - ``ControlPlaneSecurityGroupId``: the control plane's own group.
+        - ``ClusterSharedNodeSecurityGroupId``: only with
+          ``vpc.manageSharedNodeSecurityGroupRules`` (the default): the rules between it
+          and the cluster security group.
+
+    Outputs:
+        - ``ClusterName``, ``ClusterArn``, ``ClusterEndpoint``, ``CertificateAuthorityData``.
+        - ``ClusterSecurityGroupId``: the EKS-created cluster security group.
+        - ``OIDCIssuerUrl``; ``OIDCProviderArn`` only with ``iam.withOIDC``.
+        - ``KubeconfigCommand``: the ``aws eks update-kubeconfig`` line.
+
+    Options (stack file): ``metadata.{name,version,tags}``, ``vpc.clusterEndpoints``,
+    ``vpc.publicAccessCIDRs``, ``kubernetesNetworkConfig``, ``accessConfig``, ``iam``,
+    ``cloudWatch.clusterLogging``, ``secretsEncryption``, ``upgradePolicy``, ``addons``
+    (those that need no nodes), ``fargateProfiles``, ``autoModeConfig``,
+    ``zonalShiftConfig``, ``deploy.deletionProtection``.
+    """
 
     stack_id = CONTROL_PLANE_STACK
     description = ("EKS control plane: cluster role, KMS key, log group, cluster, OIDC provider, "

@@ -14,7 +14,7 @@ from typing import Any
 
 from troposphere import GetAtt, GetAZs, Ref, Tags, Template, ec2
 
-from eks_templates.builders.base import Builder
+from eks_templates.builders.base import Builder, value_parameter
 from eks_templates.builders.common import name_tag, pick
 from eks_templates.config.model import ClusterConfig
 from eks_templates.config.subnets import SubnetPlan, plan_subnets, zones
@@ -36,7 +36,31 @@ def _suffix(plan: SubnetPlan) -> str:
 
 
 class NetworkBuilder(Builder):
-    """Creates the VPC and its subnets, gateways and routes."""
+    """Creates the VPC and its subnets, gateways and routes (eksctl's logical IDs:
+    ``VPC``, ``SubnetPublicAPNORTHEAST2A``, ``NATGateway``, ...).
+
+    A public and a private subnet per zone, carved from ``vpc.cidr`` as eksctl does
+    (:func:`eks_templates.config.subnets.plan_subnets`), tagged for load balancers
+    (``kubernetes.io/role/elb`` / ``internal-elb``).
+
+    Inputs:
+        - ``AvailabilityZones``: only when the stack file names its zones
+          (``availabilityZones``, or the zones of ``vpc.subnets``): the zones, a
+          ``List<AWS::EC2::AvailabilityZone::Name>`` (the nested set passes the file's;
+          :func:`eks_templates.assembly.compose` declares a parameter defaulted to them).
+          Called on its own without it, ``build`` adds that parameter to your template
+          itself. With no zones named, the first zones of ``Fn::GetAZs`` are used.
+
+    Outputs:
+        - ``VpcId``: the VPC.
+        - ``PublicSubnetIds``: the public subnets, one per zone.
+        - ``PrivateSubnetIds``: the private subnets, one per zone.
+
+    Options (stack file): ``vpc.cidr``, ``vpc.subnets`` (CIDRs and zones),
+    ``vpc.nat.gateway`` (``Single``: one NAT gateway; ``HighlyAvailable``: one per
+    zone; ``Disable``: none), ``availabilityZones``, ``metadata.tags``; a nodegroup
+    with ``privateNetworking: false`` turns on public IPs in the public subnets.
+    """
 
     stack_id = NETWORK_STACK
     description = "EKS cluster network: VPC, public and private subnets, internet gateway, NAT, routes"
@@ -60,8 +84,14 @@ class NetworkBuilder(Builder):
         named = zones(self.config)
         if named is None:
             zone_values: Any = GetAZs(Ref("AWS::Region"))
+        elif AVAILABILITY_ZONES.name in inputs:
+            zone_values = inputs[AVAILABILITY_ZONES.name]
         else:
-            zone_values = inputs.get(AVAILABILITY_ZONES.name, list(named))
+            # On its own in a caller's template: the zones become a parameter defaulted to
+            # the file's (never literals in the subnets: cfn-lint W3010, hard-coded zones).
+            if AVAILABILITY_ZONES.name not in template.parameters:
+                template.add_parameter(value_parameter(AVAILABILITY_ZONES, list(named)))
+            zone_values = Ref(AVAILABILITY_ZONES.name)
 
         vpc = self.add(template, ec2.VPC(
             self.lid("VPC"),
@@ -175,19 +205,67 @@ class NetworkBuilder(Builder):
 
 
 class ExistingNetwork(Builder):
-    """``vpc.id`` given: no network stack; the ids flow on as values."""
+    """A VPC that exists already: no resources, its ids flow on as values.
+
+    Two sources of ids:
+
+    - the stack file's ``vpc.id`` and ``vpc.subnets.{public,private}.<name>.id``
+      (what :func:`network_for` picks for such a file; no ``NetworkStack`` then);
+    - your own, in your template: ``ExistingNetwork(config, vpc_id=Ref(my_vpc),
+      private_subnet_ids=[Ref(a), Ref(b)])`` (``Ref``s of your resources or
+      parameters, or literal ids). The stack file's ``vpc`` section is then not read.
+
+    Inputs: none.
+
+    Outputs:
+        - ``VpcId``: the VPC.
+        - ``PublicSubnetIds``: the public subnets (with your own ids: only when given).
+        - ``PrivateSubnetIds``: the private subnets (with your own ids: only when given).
+
+    Args:
+        config: the checked stack file.
+        vpc_id: your VPC's id (an expression or a literal); without it, the file's ``vpc.id``.
+        public_subnet_ids: your public subnets: a list, or a list-valued expression
+            (``Ref`` of a ``List<AWS::EC2::Subnet::Id>`` parameter).
+        private_subnet_ids: your private subnets, likewise.
+
+    Raises:
+        ValueError: neither ``vpc_id`` nor the file's ``vpc.id``; or subnets without ``vpc_id``.
+    """
 
     stack_id = NETWORK_STACK
 
+    def __init__(self, config: ClusterConfig, *, vpc_id: Any = None, public_subnet_ids: Any = None,
+                 private_subnet_ids: Any = None) -> None:
+        super().__init__(config)
+        if vpc_id is None and (public_subnet_ids is not None or private_subnet_ids is not None):
+            raise ValueError("ExistingNetwork: subnets of your own need vpc_id= too (the VPC they are in)")
+        if vpc_id is None and not config.vpc.id:
+            raise ValueError("ExistingNetwork: the stack file has no vpc.id; pass vpc_id= and the subnets of "
+                             "your own VPC, or use NetworkBuilder to create one")
+        self._given: dict[str, Any] | None = None
+        if vpc_id is not None:
+            self._given = {VPC_ID.name: vpc_id}
+            for port, ids in ((PUBLIC_SUBNET_IDS, public_subnet_ids), (PRIVATE_SUBNET_IDS, private_subnet_ids)):
+                if ids is not None:
+                    self._given[port.name] = ids
+
     @property
     def outputs(self) -> Sequence[Port]:
+        """``VpcId`` and the subnet lists (see the class docstring)."""
+        if self._given is not None:
+            return tuple(p for p in (VPC_ID, PUBLIC_SUBNET_IDS, PRIVATE_SUBNET_IDS) if p.name in self._given)
         return (VPC_ID, PUBLIC_SUBNET_IDS, PRIVATE_SUBNET_IDS)
 
     @property
     def creates_resources(self) -> bool:
+        """Always False: the VPC exists."""
         return False
 
     def build(self, template: Template, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """The ids, by port name; ``template`` is left as it is."""
+        if self._given is not None:
+            return dict(self._given)
         plans = plan_subnets(self.config)
         return {
             VPC_ID.name: self.config.vpc.id,
@@ -197,5 +275,6 @@ class ExistingNetwork(Builder):
 
 
 def network_for(config: ClusterConfig) -> Builder:
-    """The network strategy the stack file asks for."""
+    """The network strategy the stack file asks for: :class:`ExistingNetwork` with
+    ``vpc.id``, else :class:`NetworkBuilder`."""
     return ExistingNetwork(config) if config.vpc.id else NetworkBuilder(config)

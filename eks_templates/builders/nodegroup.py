@@ -129,7 +129,49 @@ def root_device(ng: ManagedNodeGroup) -> str:
 
 
 class NodegroupBuilder(Builder):
-    """One managed nodegroup (``managedNodeGroups[i]``) in its own stack."""
+    """One managed nodegroup (``managedNodeGroups[i]``): node role (``NodeInstanceRole``,
+    unless ``iam.instanceRoleARN``) with its add-on policies, the remoteAccess group
+    (``SSH``, with ``ssh.allow``), an imported key pair (``ssh.publicKey``), the launch
+    template and the ``AWS::EKS::Nodegroup`` ``ManagedNodeGroup``.
+
+    In the nested set it is its own child stack (``Nodegroup<Name>Stack``) with eksctl's
+    logical IDs. In a template shared with other builders (the flat template, yours) its
+    IDs start with ``Nodegroup<Name>`` (``NodegroupMyeksNodegroupNodeInstanceRole``,
+    ...; :attr:`eks_templates.builders.Builder.id_prefix` overrides it) and the launch
+    template is named ``<stack name>-<nodegroup name>``, so several nodegroups fit in one
+    template. ``<Name>`` is the nodegroup's name in PascalCase (``myeks-nodegroup`` ->
+    ``MyeksNodegroup``).
+
+    Inputs:
+        - ``ClusterName``: the cluster.
+        - ``ClusterSecurityGroupId``: the EKS-created cluster group, on every node.
+        - ``ClusterSharedNodeSecurityGroupId``: unless ``securityGroups.withShared: false``.
+        - ``PrivateSubnetIds`` (``privateNetworking: true``, the default) or
+          ``PublicSubnetIds``: unless the nodegroup lists its own ``subnets``.
+        - ``Nodegroup<Name>Scaling``: ``"desired,min,max"`` (a
+          ``CommaDelimitedList``), fed by the root parameter of :meth:`root_parameters`.
+        - ``VpcId``: only with ``ssh.allow`` (the remoteAccess group).
+        - ``ManagementHostSecurityGroupId``: with ``ssh.allow`` and ``bastion.enabled``.
+        - ``NodeKeyName``: with ``ssh.allow`` and no key of its own (the generated key).
+        - ``ClusterEndpoint``, ``CertificateAuthorityData``: only for a custom ``ami``
+          whose bootstrap must be told them.
+
+    Outputs:
+        - ``<Name>NodeInstanceRoleArn``: the node role.
+        - ``<Name>RemoteAccessSecurityGroupId``: only with ``ssh.allow``.
+
+    Root parameters: ``Nodegroup<Name>Scaling`` (default: the file's
+    ``desiredCapacity,minSize,maxSize``; ``scale`` changes it).
+
+    Options (stack file): every ``managedNodeGroups[]`` key the README lists (instance
+    types, AMI family and release, sizes, volumes, labels, taints, ``ssh``, ``iam``,
+    ``updateConfig``, launch-template and bootstrap options); ``bastion.enabled``;
+    ``metadata.version`` (the nodes' default version).
+
+    Args:
+        config: the checked stack file.
+        nodegroup: one of ``config.managed_node_groups``.
+    """
 
     description = "EKS managed nodegroup: node role, remoteAccess security group, launch template, nodegroup"
 
@@ -151,18 +193,22 @@ class NodegroupBuilder(Builder):
 
     @property
     def scaling_port(self) -> Port:
+        """The ``Nodegroup<Name>Scaling`` input (``"desired,min,max"``)."""
         return nodegroup_scaling_port(self.nodegroup.name)
 
     @property
     def subnet_port(self) -> Port:
+        """The subnets the nodes go in: private (``privateNetworking``) or public."""
         return PRIVATE_SUBNET_IDS if self.nodegroup.private_networking else PUBLIC_SUBNET_IDS
 
     @property
     def ssh_allowed(self) -> bool:
+        """``ssh.allow``: the nodegroup has a remoteAccess group and a key."""
         return self.nodegroup.ssh.allow
 
     @property
     def is_ubuntu(self) -> bool:
+        """An Ubuntu family: Canonical's image as a custom AMI (no ``AmiType``)."""
         return self.nodegroup.ami_family in UBUNTU_RELEASES
 
     @property
@@ -182,6 +228,8 @@ class NodegroupBuilder(Builder):
 
     @property
     def remote_access_port(self) -> Port:
+        """The ``<Name>RemoteAccessSecurityGroupId`` output (a root output unless more than
+        :data:`eks_templates.names.MAX_REMOTE_ACCESS_ROOT_OUTPUTS` nodegroups allow SSH)."""
         with_ssh = sum(1 for ng in self.config.managed_node_groups if ng.ssh.allow)
         return remote_access_sg_port(self.nodegroup.name, root_output=with_ssh <= MAX_REMOTE_ACCESS_ROOT_OUTPUTS)
 
@@ -409,7 +457,7 @@ class NodegroupBuilder(Builder):
         if user_data is not None:
             data["UserData"] = user_data
         props: dict[str, Any] = {
-            "LaunchTemplateName": Sub("${AWS::StackName}" + (f"-{ng.name}" if self.id_prefix else "")),
+            "LaunchTemplateName": Sub("${AWS::StackName}" + (f"-{ng.name}" if self.effective_id_prefix else "")),
             "LaunchTemplateData": ec2.LaunchTemplateData(**data),
         }
         if not ng.disable_imdsv1:
@@ -419,6 +467,7 @@ class NodegroupBuilder(Builder):
 
 
 def nodegroup_builders(config: ClusterConfig) -> list[NodegroupBuilder]:
+    """One :class:`NodegroupBuilder` per ``managedNodeGroups`` entry, in the file's order."""
     return [NodegroupBuilder(config, ng) for ng in config.managed_node_groups]
 
 

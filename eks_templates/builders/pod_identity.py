@@ -168,7 +168,17 @@ def association_ids(config: ClusterConfig) -> list[str]:
 
 class PodIdentityBuilder(Builder):
     """``iam.podIdentityAssociations``: roles and ``AWS::EKS::PodIdentityAssociation`` records,
-    in their own stack after the cluster, beside the nodegroups (see the module's docstring)."""
+    in their own stack after the cluster, beside the nodegroups (see the module's docstring).
+
+    Inputs:
+        - ``ClusterName``: the cluster the associations are in.
+
+    Outputs: none.
+
+    Options (stack file): ``iam.podIdentityAssociations[]`` (``namespace``,
+    ``serviceAccountName``, ``roleARN`` or the permissions of a role to create,
+    ``permissionsBoundaryARN``, ``tags``).
+    """
 
     stack_id = POD_IDENTITY_STACK
     description = "EKS Pod Identity: a role per service account and its pod identity association"

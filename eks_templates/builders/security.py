@@ -90,7 +90,25 @@ def egress(
 
 
 class SecurityGroupsBuilder(Builder):
-    """ControlPlaneSecurityGroup, ClusterSharedNodeSecurityGroup, ManagementHostSecurityGroup."""
+    """The cluster's own security groups and the rules between them (the notes, section 5):
+    ``ControlPlaneSecurityGroup``, ``ClusterSharedNodeSecurityGroup`` and, with a
+    management host, ``ManagementHostSecurityGroup`` (see the module's docstring), and the
+    nodes' generated SSH key pair when a nodegroup needs it.
+
+    Inputs:
+        - ``VpcId``: the VPC the groups are in.
+
+    Outputs:
+        - ``ControlPlaneSecurityGroupId``: on the control-plane ENIs.
+        - ``ClusterSharedNodeSecurityGroupId``: on every node.
+        - ``ManagementHostSecurityGroupId``: only with ``bastion.enabled``.
+        - ``NodeKeyName``, ``NodeKeyPairId``: only when a nodegroup has ``ssh.allow`` and
+          no key of its own (``ssh.publicKeyName``/``publicKey``/``publicKeyPath``): the
+          generated key pair, its private key in SSM ``/ec2/keypair/<id>``.
+
+    Options (stack file): ``bastion.enabled``, ``bastion.allowedCIDRs`` (SSH to the host;
+    none: Session Manager only), ``managedNodeGroups[].ssh``, ``metadata.tags``.
+    """
 
     stack_id = SECURITY_STACK
     description = "EKS cluster security groups: control plane, shared node, management host, and their rules"

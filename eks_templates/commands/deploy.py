@@ -68,8 +68,10 @@ def load(args: argparse.Namespace, *, warnings: bool = True) -> Any:
     get, kubeconfig) keeps them quiet: those commands do not act on what they warn about.
     ``--strict`` still fails on them."""
     from eks_templates.config import load_stack
+    from eks_templates.config.loader import CLI_PROJECT
 
-    return load_stack(args.stack, strict=args.strict, on_warning=_stderr if warnings else None)
+    return load_stack(args.stack, project_dir=CLI_PROJECT, strict=args.strict,
+                      on_warning=_stderr if warnings else None)
 
 
 def _stderr(line: str) -> None:

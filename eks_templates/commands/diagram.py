@@ -30,9 +30,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from eks_templates import diagram
     from eks_templates.config import load_stack
+    from eks_templates.config.loader import CLI_PROJECT
     from eks_templates.render import default_out_dir, render_set
 
-    config = load_stack(args.stack, strict=args.strict)
+    config = load_stack(args.stack, project_dir=CLI_PROJECT, strict=args.strict)
     rendered = render_set(config)
     to_stdout = args.out is not None and str(args.out) == "-"
     fmt = diagram.format_for(None if to_stdout else args.out, args.format)

@@ -32,9 +32,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from eks_templates import diff
     from eks_templates.config import load_stack
+    from eks_templates.config.loader import CLI_PROJECT
     from eks_templates.render import default_out_dir, latest_set, render_set
 
-    config = load_stack(args.stack, strict=args.strict)
+    config = load_stack(args.stack, project_dir=CLI_PROJECT, strict=args.strict)
     rendered = render_set(config)
     against = args.against or default_out_dir(rendered)
     old = diff.load_dir(against, latest_set(against))

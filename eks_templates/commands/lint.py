@@ -23,10 +23,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from eks_templates.config import load_stack
+    from eks_templates.config.loader import CLI_PROJECT
     from eks_templates.lint import lint_set
     from eks_templates.render import render_set
 
-    config = load_stack(args.stack, strict=args.strict)
+    config = load_stack(args.stack, project_dir=CLI_PROJECT, strict=args.strict)
     rendered = render_set(config, flat=args.flat)
     findings = lint_set(rendered, region=config.metadata.region)
     for finding in findings:

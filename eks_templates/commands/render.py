@@ -41,13 +41,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from eks_templates.config import load_stack, versions
+    from eks_templates.config.loader import CLI_PROJECT
     from eks_templates.errors import StdoutError, UserError
     from eks_templates.render import default_out_dir, render_set, stage_set
 
     if sys.stdout is None:  # started with stdout closed (`>&-`): the root template has nowhere to go
         raise UserError("stdout is closed; render prints the root template there: redirect it "
                         "(> cluster.json, or > /dev/null)")
-    config = load_stack(args.stack, strict=args.strict)
+    config = load_stack(args.stack, project_dir=CLI_PROJECT, strict=args.strict)
     rendered = render_set(config, fmt=args.format, flat=args.flat)
     out_dir = args.out_dir or default_out_dir(rendered)
     # The set goes to temporary files first; stdout next; only then are the files put in

@@ -40,12 +40,12 @@ def run(args: argparse.Namespace) -> int:
     from eks_templates.commands.deploy import load, make_context, make_options
     from eks_templates.config import versions
     from eks_templates.config.edit import set_versions
-    from eks_templates.config.loader import parse_config, resolve
+    from eks_templates.config.loader import CLI_PROJECT, parse_config, resolve
     from eks_templates.errors import UserError
 
     if args.stack is None:
         raise UserError("upgrade edits a stack file: name one (stacks/NAME.yaml or a path)")
-    path = resolve(args.stack)
+    path = resolve(args.stack, CLI_PROJECT)
     config = load(args)  # the file as it is must be valid
     current = config.metadata.version
     target = args.to or versions.next_minor(current)

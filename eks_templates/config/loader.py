@@ -1,7 +1,7 @@
 """Load a stack file: find it, parse the YAML, build the typed model, check it.
 
 Every problem becomes one line naming the field by its YAML path; all problems of a
-file are reported together as a :class:`~eks_templates.errors.StackFileError`.
+file are reported together as a :class:`eks_templates.errors.StackFileError`.
 """
 
 from __future__ import annotations
@@ -23,9 +23,11 @@ from eks_templates.config.problems import Problem, suggest, yaml_path
 from eks_templates.config.schema import Model, SchemaError, unwrap_optional
 from eks_templates.errors import StackFileError
 
-#: Where ``load_stack("name")`` looks for ``<name>.yaml``.
+#: Where ``load_stack("name", project_dir=...)`` looks for ``<name>.yaml``, inside the project.
 STACKS_DIR = Path("stacks")
 DEFAULT_SOURCE = "<built-in default: myeks>"
+#: The project of the command line: the directory it runs in (``stacks/`` there).
+CLI_PROJECT = Path(".")
 
 WarningSink = Callable[[str], None]
 
@@ -37,12 +39,43 @@ def _stderr(line: str) -> None:
 # --------------------------------------------------------------------------- finding the file
 
 
-def resolve(ref: str) -> Path:
-    """A stack name (``myeks`` -> ``stacks/myeks.yaml``) or a path to a file."""
+def is_stack_name(ref: str | os.PathLike[str]) -> bool:
+    """``ref`` names a stack (``myeks``) rather than a file: a string without a
+    directory part and without a ``.yaml``/``.yml`` suffix."""
+    if not isinstance(ref, str):
+        return False
     as_path = Path(ref)
-    if as_path.suffix in (".yaml", ".yml") or len(as_path.parts) > 1 or _exists(as_path):
-        return as_path
-    return STACKS_DIR / f"{ref}.yaml"
+    return as_path.suffix not in (".yaml", ".yml") and len(as_path.parts) == 1 and ref not in (".", "..")
+
+
+def resolve(ref: str | os.PathLike[str], project_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Where the stack file ``ref`` is.
+
+    - A path (a ``Path``, or a string with a directory part or a ``.yaml``/``.yml``
+      suffix) is taken as given (a relative one from the current directory, as
+      ``open`` takes it).
+    - A stack name (``myeks``) is ``<project_dir>/stacks/myeks.yaml`` (or a file of
+      that exact name in ``project_dir``); the project must be named: a library
+      caller passes ``project_dir``, the command line passes its working directory
+      (:data:`CLI_PROJECT`). A name is never looked up in the current directory
+      unless that is the project named.
+
+    Raises:
+        StackFileError: a stack name without ``project_dir``.
+    """
+    if not is_stack_name(ref):
+        return Path(ref)
+    name = str(ref)
+    if project_dir is None:
+        raise StackFileError([
+            f"{name}: a stack name needs the project whose stacks/ holds it: "
+            f"load_stack({name!r}, project_dir=...) reads <project_dir>/stacks/{name}.yaml; "
+            "or give the file's path"
+        ])
+    project = Path(project_dir)
+    if _exists(project / name):
+        return project / name
+    return project / STACKS_DIR / f"{name}.yaml"
 
 
 def _exists(path: Path) -> bool:
@@ -394,7 +427,14 @@ def parse_config(
     strict: bool = False,
     on_warning: WarningSink | None = _stderr,
 ) -> ClusterConfig:
-    """Text of a stack file -> a checked :class:`ClusterConfig`, or StackFileError."""
+    """Text of a stack file -> a checked :class:`ClusterConfig`, or StackFileError.
+
+    Args:
+        text: the stack file's YAML.
+        source: what the problem lines name as the file (``"inline"``, a path).
+        base: the directory ``ssh.publicKeyPath`` is relative to (default: the current one).
+        today, strict, on_warning: as for :func:`load_stack`.
+    """
     from eks_templates.config import validate  # the semantic rules
 
     if not text.strip():
@@ -429,23 +469,44 @@ def parse_config(
 
 
 def load_stack(
-    ref: str | None = None,
+    ref: str | os.PathLike[str] | None = None,
     *,
+    project_dir: str | os.PathLike[str] | None = None,
     today: _dt.date | None = None,
     strict: bool = False,
     on_warning: WarningSink | None = _stderr,
 ) -> ClusterConfig:
-    """Load ``stacks/<ref>.yaml``, the file at path ``ref``, or (``None``) the built-in default."""
+    """Load and check a stack file.
+
+    Args:
+        ref: the file's path (taken as given), a stack name (``"myeks"``: the
+            ``stacks/myeks.yaml`` of ``project_dir``), or ``None``: the built-in default
+            cluster (the notes' ``myeks``); :func:`eks_templates.config.resolve` says where it looks.
+        project_dir: the project whose ``stacks/`` a stack name is looked up in; needed
+            for a name, unused for a path.
+        today: the date the Kubernetes version checks use (default: today).
+        strict: warnings about the file are errors.
+        on_warning: called with each warning line (default: printed to stderr; ``None``:
+            dropped).
+
+    Returns:
+        The checked, frozen :class:`eks_templates.config.model.ClusterConfig`.
+
+    Raises:
+        StackFileError: the file is missing, unreadable or invalid; one line per
+            problem, naming the field by its YAML path.
+    """
     if ref is None:
         return parse_config(default_text(), DEFAULT_SOURCE, today=today, strict=strict, on_warning=on_warning)
-    path = resolve(ref)
+    path = resolve(ref, project_dir)
     source = str(path)
     try:
         text = files.read_text(path, limit=files.MAX_STACK_FILE_BYTES)
     except files.UnreadableFile as exc:
         if exc.errno == errno.ENOENT:
-            by_name = path == STACKS_DIR / f"{ref}.yaml"
-            known = sorted(p.stem for p in STACKS_DIR.glob("*.yaml")) if by_name and STACKS_DIR.is_dir() else []
+            stacks = path.parent
+            by_name = project_dir is not None and path == Path(project_dir) / STACKS_DIR / f"{ref}.yaml"
+            known = sorted(p.stem for p in stacks.glob("*.yaml")) if by_name and stacks.is_dir() else []
             hint = f"; stacks here: {', '.join(known)}" if known else ""
             raise StackFileError([f"{source}: no such stack file{hint}"]) from None
         raise StackFileError([f"{source}: cannot read the stack file: {exc}"]) from None

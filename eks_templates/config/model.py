@@ -283,6 +283,9 @@ class UpdateConfig(_Model):
 
 
 class ManagedNodeGroup(_Model):
+    """One ``managedNodeGroups[]`` entry (eksctl's keys in snake_case); what
+    :class:`eks_templates.NodegroupBuilder` builds from."""
+
     name: str
     instance_type: str | None = None
     instance_types: list[str] = field(default_factory=list)
@@ -353,6 +356,7 @@ class ManagedNodeGroup(_Model):
         return data
 
     def effective_version(self, cluster_version: str) -> str:
+        """The nodes' Kubernetes version: the nodegroup's ``version``, else the cluster's."""
         return self.version or cluster_version
 
     @property
@@ -366,6 +370,7 @@ class ManagedNodeGroup(_Model):
 
     @property
     def effective_instance_types(self) -> list[str]:
+        """``instanceTypes``, else ``[instanceType]``, else eksctl's default ``m5.large``."""
         if self.instance_types:
             return list(self.instance_types)
         return [self.instance_type or "m5.large"]
@@ -438,6 +443,11 @@ class Deploy(_Model):
 
 
 class ClusterConfig(_Model):
+    """A checked stack file: an eksctl ``ClusterConfig`` (``metadata``, ``vpc``,
+    ``managedNodeGroups``, ...) plus our ``bastion`` and ``deploy`` sections. Attributes are
+    the YAML keys in snake_case (``managed_node_groups``); frozen: builders only read it.
+    Made by :func:`eks_templates.load_stack` / :func:`eks_templates.parse_config`."""
+
     api_version: Literal["eksctl.io/v1alpha5"] = field(alias="apiVersion")
     kind: Literal["ClusterConfig"]
     metadata: Metadata

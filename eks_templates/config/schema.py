@@ -88,6 +88,7 @@ class Model:
 
     @classmethod
     def fields(cls) -> tuple[FieldSpec, ...]:
+        """The model's fields (name, YAML alias, type, default), in declaration order."""
         if cls.__dict__.get("_specs") is None:
             hints = typing.get_type_hints(cls)
             specs = []
@@ -141,6 +142,8 @@ class Model:
 
     @classmethod
     def model_validate(cls: type[M], data: Any) -> M:
+        """An instance from a mapping keyed by the fields' YAML aliases; :class:`SchemaError`
+        lists every problem (unknown keys, wrong types, missing fields) otherwise."""
         errors: list[dict[str, Any]] = []
         result = _validate(cls, data, (), errors)
         if errors:

@@ -41,8 +41,11 @@ def nodegroup(body: str = "", name: str = "ng") -> ClusterConfig:
 
 
 def build(builder: Builder, inputs: dict[str, Any] | None = None) -> tuple[Template, dict[str, Any]]:
-    """Build into an empty template; every input port gets a ``Ref`` of its name (as in a child)."""
+    """Build into an empty template; every input port gets a ``Ref`` of its name, and
+    the logical IDs are those of a child stack (no prefix), as in the nested set."""
     template = Template()
+    if builder.id_prefix is None:
+        builder.id_prefix = ""
     values = dict(inputs or {})
     for port in builder.inputs:
         values.setdefault(port.name, Ref(port.name))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from eks_templates.config import load_stack, parse_config
+from eks_templates.config import load_stack, parse_config, resolve
 from eks_templates.errors import StackFileError
 from tests.config.cases import SOURCE, TODAY, ng, outcome, stack_text
 
@@ -24,20 +24,62 @@ def test_missing_file(tmp_path: Path) -> None:
     assert caught.value.messages == [f"{tmp_path / 'nope.yaml'}: no such stack file"]
 
 
-def test_missing_stack_name_lists_the_stacks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_stack_name_lists_the_stacks(tmp_path: Path) -> None:
     (tmp_path / "stacks").mkdir()
     (tmp_path / "stacks" / "prod.yaml").write_text(stack_text())
-    monkeypatch.chdir(tmp_path)
     with pytest.raises(StackFileError) as caught:
-        load_stack("prd", today=TODAY)
-    assert caught.value.messages == ["stacks/prd.yaml: no such stack file; stacks here: prod"]
+        load_stack("prd", project_dir=tmp_path, today=TODAY)
+    assert caught.value.messages == [f"{tmp_path}/stacks/prd.yaml: no such stack file; stacks here: prod"]
 
 
-def test_a_stack_name_loads_stacks_name_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_stack_name_loads_stacks_name_yaml_of_the_project_named(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "prod.yaml").write_text(stack_text({"metadata": {"name": "prod"}}))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # the current directory plays no part
+    assert load_stack("prod", project_dir=tmp_path, today=TODAY).metadata.name == "prod"
+    assert load_stack("prod", project_dir=str(tmp_path), today=TODAY).metadata.name == "prod"
+
+
+def test_a_stack_name_without_a_project_is_an_error_even_where_stacks_exist(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The old loader read ``stacks/<name>.yaml`` of whatever directory the caller ran in."""
     (tmp_path / "stacks").mkdir()
     (tmp_path / "stacks" / "prod.yaml").write_text(stack_text({"metadata": {"name": "prod"}}))
     monkeypatch.chdir(tmp_path)
-    assert load_stack("prod", today=TODAY).metadata.name == "prod"
+    with pytest.raises(StackFileError) as caught:
+        load_stack("prod", today=TODAY)
+    assert caught.value.messages == [
+        "prod: a stack name needs the project whose stacks/ holds it: load_stack('prod', project_dir=...) "
+        "reads <project_dir>/stacks/prod.yaml; or give the file's path"]
+
+
+def test_a_path_resolves_as_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "clusters").mkdir()
+    (tmp_path / "clusters" / "prod.yaml").write_text(stack_text({"metadata": {"name": "prod"}}))
+    (tmp_path / "prod").write_text(stack_text({"metadata": {"name": "bare"}}))  # a file without a suffix
+    monkeypatch.chdir(tmp_path)
+    assert load_stack("clusters/prod.yaml", today=TODAY).metadata.name == "prod"  # relative: from here
+    assert load_stack(tmp_path / "clusters" / "prod.yaml", today=TODAY).metadata.name == "prod"  # a Path
+    assert load_stack(Path("prod"), today=TODAY).metadata.name == "bare"  # a Path is never a name
+    assert resolve("prod.yaml") == Path("prod.yaml")
+    assert resolve("prod", project_dir=tmp_path) == tmp_path / "prod"  # the CLI's `render FILE` in the project
+    assert resolve("staging", project_dir=tmp_path) == tmp_path / "stacks" / "staging.yaml"
+
+
+def test_the_cli_names_its_working_directory_as_the_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    from eks_templates.cli import main
+
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "prod.yaml").write_text(stack_text({"metadata": {"name": "prod"}}))
+    monkeypatch.chdir(tmp_path)
+    assert main(["render", "prd"]) == 2
+    assert capsys.readouterr().err == "stacks/prd.yaml: no such stack file; stacks here: prod\n"
+    assert main(["render", "prod", "--out-dir", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "root.json").is_file()
 
 
 def test_empty_file() -> None:
