@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "outputs": ("eks_templates.commands.outputs", "print a deployed stack's outputs"),
     "scale": ("eks_templates.commands.scale", "change a nodegroup's size through a change set"),
     "upgrade": ("eks_templates.commands.upgrade", "write the next Kubernetes version (and AMI releases) into the file"),
+    "drift": ("eks_templates.commands.drift", "find what was changed by hand since the deploy, and undo or adopt it"),
     "delete": ("eks_templates.commands.delete", "delete a deployed cluster stack"),
     "sandbox": ("eks_templates.commands.sandbox", "run a local AWS endpoint (moto) for rehearsals"),
 }

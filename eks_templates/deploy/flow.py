@@ -92,6 +92,8 @@ class Request:
     #: the templates the change set is made from, by change-set label (``myeks``,
     #: ``myeks/NodegroupNgStack``): which replaced resources keep a custom name
     templates: Mapping[str, Mapping[str, Any]] | None = None
+    #: CreateChangeSet's DeploymentMode (``REVERT_DRIFT``: drift --revert)
+    deployment_mode: str | None = None
 
 
 # --------------------------------------------------------------------------- small pieces
@@ -335,6 +337,7 @@ def run_change_set(
                 cfn, stack_name=req.stack_name, name=changeset.change_set_name(ctx.now()),
                 change_set_type=req.change_set_type, parameters=req.choices,
                 template_args=req.template_args, tags=req.tags, description=req.description,
+                deployment_mode=req.deployment_mode,
             )
     except NoChanges as exc:
         return _no_changes(ctx, req, str(exc), on_no_change)

@@ -53,11 +53,13 @@ def apply() -> None:
             pod_identity,
             refusals,
             rollback,
+            sg_inline_egress,
             ssm_public,
         )
 
         if not _applied:
             patches.install()
+            sg_inline_egress.install()
             refusals.install()
             changes.install()
             rollback.install()  # outermost: wraps the hooks the two above installed
