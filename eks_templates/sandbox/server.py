@@ -46,8 +46,10 @@ def apply() -> None:
             addon_config,
             changes,
             ec2_iam,
+            ec2_rules,
             eks,
             eks_api,
+            eks_updates,
             iam_managed_policies,
             patches,
             pod_identity,
@@ -59,6 +61,7 @@ def apply() -> None:
         if not _applied:
             patches.install()
             refusals.install()
+            ec2_rules.install()  # wraps the security-group create refusals.install() wrapped
             changes.install()
             rollback.install()  # outermost: wraps the hooks the two above installed
             ssm_public.install()
@@ -68,6 +71,7 @@ def apply() -> None:
             addon_config.install_api()
             ec2_iam.install_role_policy_json()
             eks_api.install()
+            eks_updates.install()
             _applied = True
         # moto builds its type map once from CloudFormationModel.__subclasses__() and caches
         # it; our classes exist now (their modules are imported above), so rebuild the map.
