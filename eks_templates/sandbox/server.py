@@ -45,6 +45,7 @@ def apply() -> None:
         from eks_templates.sandbox import (
             addon_config,
             changes,
+            drift,
             ec2_iam,
             ec2_rules,
             eks,
@@ -71,6 +72,7 @@ def apply() -> None:
             addon_config.install_api()
             ec2_iam.install_role_policy_json()
             eks_api.install()
+            drift.install()
             eks_updates.install()
             _applied = True
         # moto builds its type map once from CloudFormationModel.__subclasses__() and caches
