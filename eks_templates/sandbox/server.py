@@ -45,9 +45,12 @@ def apply() -> None:
         from eks_templates.sandbox import (
             addon_config,
             changes,
+            drift,
             ec2_iam,
+            ec2_rules,
             eks,
             eks_api,
+            eks_updates,
             iam_managed_policies,
             patches,
             pod_identity,
@@ -61,6 +64,7 @@ def apply() -> None:
             patches.install()
             sg_inline_egress.install()
             refusals.install()
+            ec2_rules.install()  # wraps the security-group create refusals.install() wrapped
             changes.install()
             rollback.install()  # outermost: wraps the hooks the two above installed
             ssm_public.install()
@@ -70,6 +74,8 @@ def apply() -> None:
             addon_config.install_api()
             ec2_iam.install_role_policy_json()
             eks_api.install()
+            drift.install()
+            eks_updates.install()
             _applied = True
         # moto builds its type map once from CloudFormationModel.__subclasses__() and caches
         # it; our classes exist now (their modules are imported above), so rebuild the map.
