@@ -56,13 +56,11 @@ def apply() -> None:
             pod_identity,
             refusals,
             rollback,
-            sg_inline_egress,
             ssm_public,
         )
 
         if not _applied:
             patches.install()
-            sg_inline_egress.install()
             refusals.install()
             ec2_rules.install()  # wraps the security-group create refusals.install() wrapped
             changes.install()
