@@ -93,22 +93,36 @@ def _path(path: str) -> str:
     return ".".join(p for p in path.strip("/").split("/") if p and not re.fullmatch(r"\d+", p))
 
 
-def merge(cfn: list[Finding], live: list[Finding]) -> list[Finding]:
-    """One finding per change: CloudFormation's property differences that a live
-    comparison reports too are dropped from its finding (and the finding, when nothing
-    is left); the live finding is then marked as seen by CloudFormation."""
+def merge(cfn: list[Finding], live: list[Finding], rule_groups: frozenset[tuple[str, str]] = frozenset()
+          ) -> list[Finding]:
+    """One finding per change.
+
+    - CloudFormation's property differences that a live comparison reports too are
+      dropped from its finding (and the finding, when nothing is left); the live finding
+      is then marked as seen by CloudFormation (a REVERT_DRIFT change set covers it).
+    - On a security group whose rules the live comparison read (``rule_groups``: stack
+      label and logical ID), CloudFormation's ``SecurityGroupIngress``/``Egress``
+      differences are dropped whatever they say: the live comparison knows every rule the
+      templates declare, also as separate resources, which CloudFormation counts as added
+      to the inline list of a group that has inline rules too.
+    """
     by_resource: dict[tuple[str, str], Finding] = {(f.stack, f.logical_id): f for f in cfn}
+    for key in rule_groups:
+        other = by_resource.get(key)
+        if other is not None and other.resource_type == drift_rules.GROUP_TYPE:
+            other.differences = [d for d in other.differences if not _path(d.path).startswith(SG_RULE_PATHS)]
     kept_live = []
     for finding in live:
         other = by_resource.get((finding.stack, finding.logical_id))
         if other is None:
             kept_live.append(finding)
             continue
-        if finding.source == "security-group-rules" and finding.status == "MISSING" and \
-                other.resource_type != drift_rules.GROUP_TYPE:
-            continue  # the separate rule resource's own DELETED/MODIFIED finding says it
-        covered: tuple[str, ...] = SG_RULE_PATHS if finding.source == "security-group-rules" else tuple(
-            d.path for d in finding.differences)
+        if finding.source == "security-group-rules":
+            if finding.status == "MISSING" and other.resource_type != drift_rules.GROUP_TYPE:
+                continue  # the separate rule resource's own DELETED/MODIFIED finding says it
+            kept_live.append(finding)
+            continue
+        covered = tuple(d.path for d in finding.differences)
         left = [d for d in other.differences if not any(_path(d.path).startswith(c) or c.startswith(_path(d.path))
                                                         for c in covered if _path(d.path))]
         if len(left) != len(other.differences):
@@ -142,13 +156,13 @@ def run(aws: Aws, name: str, timing: Timing, *, stack_arg: str, nodegroups: tupl
     ctx = drift_eks.Context(stack_arg=stack_arg, region=aws.region, nodegroups=nodegroups)
     cfn_found = [f for info in infos for f in cfn_findings(info, stack_arg)]
     eks_found = drift_eks.compare(infos, resolvers, live, ctx)
-    rule_found, groups_checked = drift_rules.compare(aws.client("ec2"), infos, resolvers, ctx)
+    rule_found, rule_groups = drift_rules.compare(aws.client("ec2"), infos, resolvers, ctx)
     order = {info.label: n for n, info in enumerate(infos)}
-    findings = sorted(merge(cfn_found, eks_found + rule_found),
+    findings = sorted(merge(cfn_found, eks_found + rule_found, rule_groups),
                       key=lambda f: (order.get(f.stack, len(order)), f.logical_id, f.status, f.summary))
     types = [str(spec.get("Type")) for info in infos for spec in (info.template.get("Resources") or {}).values()
              if isinstance(spec, dict)]
-    return Report(stack=name, region=aws.region, stacks=infos, findings=findings, groups_checked=groups_checked,
+    return Report(stack=name, region=aws.region, stacks=infos, findings=findings, groups_checked=len(rule_groups),
                   clusters=types.count(drift_eks.CLUSTER_TYPE), nodegroups=types.count(drift_eks.NODEGROUP_TYPE))
 
 

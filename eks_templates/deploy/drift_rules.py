@@ -28,7 +28,7 @@ from typing import Any
 
 from eks_templates.deploy.drift_cfn import StackInfo
 from eks_templates.deploy.drift_eks import CLUSTER_TYPE, Context
-from eks_templates.deploy.drift_model import REVERT_CHANGE_SET, REVERT_REVOKE, Finding, Resolver
+from eks_templates.deploy.drift_model import REVERT_REVOKE, Finding, Resolver
 from eks_templates.deploy.paging import items
 
 GROUP_TYPE = "AWS::EC2::SecurityGroup"
@@ -185,11 +185,12 @@ def _adopt(group: Group, rule: Rule, ctx: Context) -> str:
 
 
 def compare(ec2: Any, infos: list[StackInfo], resolvers: dict[str, Resolver], ctx: Context
-            ) -> tuple[list[Finding], int]:
-    """Undeclared live rules and declared rules that are gone; and how many groups were read."""
+            ) -> tuple[list[Finding], frozenset[tuple[str, str]]]:
+    """Undeclared live rules and declared rules that are gone; and the groups read
+    (stack label, logical ID)."""
     by_id = groups(infos, resolvers)
     if not by_id:
-        return [], 0
+        return [], frozenset()
     live: dict[str, dict[Rule, dict[str, Any]]] = {gid: {} for gid in by_id}
     ids = sorted(by_id)
     for start in range(0, len(ids), 200):  # a filter takes at most 200 values
@@ -223,9 +224,12 @@ def compare(ec2: Any, infos: list[StackInfo], resolvers: dict[str, Resolver], ct
                 stack=label, logical_id=logical, resource_type=GROUP_TYPE if logical == group.logical_id else (
                     EGRESS_TYPE if rule.egress else INGRESS_TYPE),
                 status="MISSING", summary=f"{rule.text()} is declared but not on {group_id}",
-                source="security-group-rules", physical_id=group_id, revert=REVERT_CHANGE_SET,
+                source="security-group-rules", physical_id=group_id,
+                not_revertible=("an inline rule: a REVERT_DRIFT change set on the group would also revoke the "
+                                "rules declared as separate resources, which CloudFormation counts as added to "
+                                "its inline list; run the undo command"),
                 undo=(f"aws ec2 authorize-security-group-{direction} --region {ctx.region} --group-id {group_id} "
                       f"--ip-permissions {shlex.quote(rule.ip_permissions())}"),
                 adopt=f"remove the access from the stack file, if it is no longer wanted; then deploy {ctx.stack_arg}",
             ))
-    return found, len(ids)
+    return found, frozenset((g.stack, g.logical_id) for g in by_id.values())

@@ -300,3 +300,20 @@ def test_cli_exit_2_without_credentials_and_for_an_unknown_stack(tmp_path: Any, 
     assert "stack myeks is not deployed in ap-northeast-2" in done.stderr and "Traceback" not in done.stderr
     done = run_cli("drift", "nosuchstack")
     assert done.returncode == 2 and "Traceback" not in done.stderr
+
+
+def test_cloudformations_rule_list_differences_on_a_group_read_live_are_dropped() -> None:
+    """A group with inline egress and separate egress resources: CloudFormation counts the
+    separate ones as ADD to the inline list (the sandbox models it); the live comparison
+    knows they are declared, so the group is not drift."""
+    group = Finding(stack="myeks/SecurityStack", logical_id="ManagementHostSecurityGroup",
+                    resource_type="AWS::EC2::SecurityGroup", status="MODIFIED", summary="2 properties changed",
+                    source="cloudformation", revert="change-set", cloudformation_sees=True, differences=[
+                        Difference("/SecurityGroupEgress/1", "null", '{"FromPort":443}', "ADD"),
+                        Difference("/Tags/0/Value", "a", "b")])
+    merged = drift.merge([group], [], frozenset({("myeks/SecurityStack", "ManagementHostSecurityGroup")}))
+    assert merged == [group] and [d.path for d in group.differences] == ["/Tags/0/Value"]
+    only_rules = Finding(stack="s", logical_id="G", resource_type="AWS::EC2::SecurityGroup", status="MODIFIED",
+                         summary="", source="cloudformation", differences=[
+                             Difference("/SecurityGroupIngress/0", "null", "{}", "ADD")])
+    assert drift.merge([only_rules], [], frozenset({("s", "G")})) == []
