@@ -144,7 +144,7 @@ def test_5_the_printed_remedies_bring_it_back_in_sync(run: Scenario) -> None:
     ok(run.cli(*adopt[3:], "--yes", "--poll", "0"))
     undo = by_kind[("ControlPlane", "MODIFIED")]["undo"]
     if shutil.which("aws"):
-        done = subprocess.run(shlex.split(undo) + ["--endpoint-url", run.url], env={
+        done = subprocess.run([*shlex.split(undo), "--endpoint-url", run.url], env={
             **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")}, **FAKE_CREDENTIALS},
             capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
