@@ -90,6 +90,17 @@ def _live_rules(stubs: Stubs, *extra: dict[str, Any]) -> None:
                               {"Filters": [{"Name": "group-id", "Values": [GROUP]}]})
 
 
+def _both_in_sync(stubs: Stubs) -> None:
+    """Both stacks' detections end DETECTION_COMPLETE / IN_SYNC with no drifted resource."""
+    cfn = stubs.cfn
+    for det, sid in (("d-root", STACK_ID), ("d-child", CHILD)):
+        cfn.add_response("detect_stack_drift", {"StackDriftDetectionId": det}, {"StackName": sid})
+    for det in ("d-root", "d-child"):
+        cfn.add_response("describe_stack_drift_detection_status", _status(det, "DETECTION_COMPLETE", "IN_SYNC"))
+    for _ in range(2):
+        cfn.add_response("describe_stack_resource_drifts", {"StackResourceDrifts": []})
+
+
 def _run(stubs: Stubs, clock: FakeClock | None = None) -> drift.Report:
     ctx = stubs.context(clock=clock)
     return drift.run(stubs.aws, STACK, ctx.timing, stack_arg=STACK, nodegroups=("ng",))
@@ -134,13 +145,7 @@ def test_detects_on_root_and_nested_stack_waits_with_backoff_and_reads_every_pag
 def test_undeclared_rule_is_reported_with_the_revoke_command_and_defaults_are_not() -> None:
     stubs = Stubs("cloudformation", "ec2", "eks")
     _tree(stubs)
-    cfn = stubs.cfn
-    for det, sid in (("d-root", STACK_ID), ("d-child", CHILD)):
-        cfn.add_response("detect_stack_drift", {"StackDriftDetectionId": det}, {"StackName": sid})
-    for det in ("d-root", "d-child"):
-        cfn.add_response("describe_stack_drift_detection_status", _status(det, "DETECTION_COMPLETE", "IN_SYNC"))
-    for _ in range(2):
-        cfn.add_response("describe_stack_resource_drifts", {"StackResourceDrifts": []})
+    _both_in_sync(stubs)
     # the notes' 3.1: authorize-security-group-ingress --protocol -1 --cidr 192.168.1.100/32
     _live_rules(stubs, {"SecurityGroupRuleId": "sgr-0eeeeeeeeeeeeeee5", "GroupId": GROUP, "IsEgress": False,
                         "IpProtocol": "-1", "FromPort": -1, "ToPort": -1, "CidrIpv4": "192.168.1.100/32"})
@@ -157,13 +162,7 @@ def test_undeclared_rule_is_reported_with_the_revoke_command_and_defaults_are_no
 def test_in_sync_is_exit_0() -> None:
     stubs = Stubs("cloudformation", "ec2", "eks")
     _tree(stubs)
-    cfn = stubs.cfn
-    for det, sid in (("d-root", STACK_ID), ("d-child", CHILD)):
-        cfn.add_response("detect_stack_drift", {"StackDriftDetectionId": det}, {"StackName": sid})
-    for det in ("d-root", "d-child"):
-        cfn.add_response("describe_stack_drift_detection_status", _status(det, "DETECTION_COMPLETE", "IN_SYNC"))
-    for _ in range(2):
-        cfn.add_response("describe_stack_resource_drifts", {"StackResourceDrifts": []})
+    _both_in_sync(stubs)
     _live_rules(stubs)
     report = _run(stubs)
     stubs.verify()
