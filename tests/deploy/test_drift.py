@@ -316,3 +316,39 @@ def test_cloudformations_rule_list_differences_on_a_group_read_live_are_dropped(
                          summary="", source="cloudformation", differences=[
                              Difference("/SecurityGroupIngress/0", "null", "{}", "ADD")])
     assert drift.merge([only_rules], [], frozenset({("s", "G")})) == []
+
+
+def test_no_more_detections_run_at_once_than_the_window() -> None:
+    from eks_templates.deploy.drift_cfn import StackInfo, detect
+
+    stubs = Stubs()
+    infos = [StackInfo(label=f"s{n}", stack_id=f"id-{n}", name=f"s{n}", status="UPDATE_COMPLETE", parameters={},
+                       template={}, resources={}) for n in (1, 2)]
+    cfn = stubs.cfn
+    for n in (1, 2):  # with a window of 1 the second starts only when the first has ended
+        cfn.add_response("detect_stack_drift", {"StackDriftDetectionId": f"d-{n}"}, {"StackName": f"id-{n}"})
+        cfn.add_response("describe_stack_drift_detection_status", _status(f"d-{n}", "DETECTION_COMPLETE", "IN_SYNC"),
+                         {"StackDriftDetectionId": f"d-{n}"})
+    for n in (1, 2):
+        cfn.add_response("describe_stack_resource_drifts", {"StackResourceDrifts": []}, {
+            "StackName": f"id-{n}", "StackResourceDriftStatusFilters": ["MODIFIED", "DELETED"]})
+    detect(stubs.aws.client("cloudformation"), infos, FakeClock().timing(), window=1)
+    stubs.verify()
+    assert [i.detection_status for i in infos] == ["DETECTION_COMPLETE", "DETECTION_COMPLETE"]
+
+
+def test_a_detection_that_never_ends_is_bounded() -> None:
+    from eks_templates.deploy.drift_cfn import StackInfo, detect
+
+    stubs = Stubs()
+    info = StackInfo(label="s", stack_id="id-1", name="s", status="UPDATE_COMPLETE", parameters={}, template={},
+                     resources={})
+    stubs.cfn.add_response("detect_stack_drift", {"StackDriftDetectionId": "d-1"})
+    clock = FakeClock()
+    for _ in range(5):
+        stubs.cfn.add_response("describe_stack_drift_detection_status", _status("d-1", "DETECTION_IN_PROGRESS"))
+    detect(stubs.aws.client("cloudformation"), [info], clock.timing(), timeout=20)
+    stubs.verify()  # no DescribeStackResourceDrifts for a detection that did not end
+    assert clock.slept == [1.0, 2.0, 4.0, 8.0, 15.0]  # doubling, capped at 3 x --poll
+    assert info.detection_status == "DETECTION_IN_PROGRESS"
+    assert "still running after 20 s" in info.detection_reason
