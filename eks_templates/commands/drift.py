@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         ctx.ui.say(to_json(report))
         return report.exit_code
     ctx.ui.say(format_report(report))
-    if not args.revert or report.in_sync:
+    if not args.revert or not report.findings:  # nothing to revert (in sync, or only stacks not checked)
         return report.exit_code
     from eks_templates.deploy.drift_revert import revert
 
