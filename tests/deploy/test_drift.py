@@ -352,3 +352,22 @@ def test_a_detection_that_never_ends_is_bounded() -> None:
     assert clock.slept == [1.0, 2.0, 4.0, 8.0, 15.0]  # doubling, capped at 3 x --poll
     assert info.detection_status == "DETECTION_IN_PROGRESS"
     assert "still running after 20 s" in info.detection_reason
+
+
+def test_revert_with_only_unchecked_stacks_reverts_nothing_and_exits_1(monkeypatch: pytest.MonkeyPatch,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    from eks_templates.commands import drift as command
+    from eks_templates.deploy import drift_revert
+    from eks_templates.deploy.drift_cfn import StackInfo
+
+    busy = StackInfo(label="myeks", stack_id=STACK_ID, name=STACK, status="UPDATE_COMPLETE", parameters={},
+                     template={}, resources={}, detection_status="DETECTION_FAILED", detection_reason="boom")
+    monkeypatch.setattr(drift, "run", lambda *a, **k: drift.Report(stack=STACK, region="ap-northeast-2",
+                                                                   stacks=[busy]))
+    monkeypatch.setattr(drift_revert, "revert", lambda *a, **k: pytest.fail("nothing to revert"))
+    parser = argparse.ArgumentParser()
+    command.configure(parser)
+    assert command.run(parser.parse_args(["myeks", "--revert", "--yes"])) == 1
+    assert "! drift detection DETECTION_FAILED: boom" in capsys.readouterr().out
