@@ -185,13 +185,14 @@ def _update_nodegroup_config(original: Any) -> Any:
                 from eks_templates.sandbox.eks import _scaling_config
 
                 merged = {**nodegroup.scaling_config, **{k: v for k, v in scaling.items() if v is not None}}
+                what = f"nodegroup {nodegroup_name}"
                 try:
                     _scaling_config({"MinSize": merged.get("minSize"), "MaxSize": merged.get("maxSize"),
-                                     "DesiredSize": merged.get("desiredSize")}, f"nodegroup {nodegroup_name}")
+                                     "DesiredSize": merged.get("desiredSize")}, what)
                 except SandboxResourceError as refusal:
                     raise InvalidParameterException(
                         clusterName=name, nodegroupName=nodegroup_name, fargateProfileName=None, addonName=None,
-                        message=str(refusal.message).removeprefix("InvalidParameterException: ")) from None
+                        message=str(refusal.message).removeprefix(f"InvalidParameterException: {what}: ")) from None
         result = original(self)
         update = (getattr(result, "result", None) or {}).get("update")
         if isinstance(update, dict):

@@ -428,3 +428,17 @@ def test_the_rendered_myeks_set_is_in_sync_in_every_nested_stack(aws: Clients, t
     assert {"ControlPlane", "ManagedNodeGroup"} <= {
         lid for stack in stacks.values()
         for lid, _ in detect(aws.cloudformation, stack)[1].items()}
+
+
+def test_a_detection_of_some_resources_checks_only_those(aws: Clients) -> None:
+    create(aws.cloudformation, "groups", _groups_template())
+    group = outputs(aws.cloudformation, "groups")["Inline"]
+    aws.ec2.delete_tags(Resources=[group], Tags=[{"Key": "Name"}])
+    status, drifts = detect(aws.cloudformation, "groups", LogicalResourceIds=["Separate"])
+    assert (status["StackDriftStatus"], status["DriftedStackResourceCount"]) == ("IN_SYNC", 0)
+    assert set(drifts) == {"Separate"}
+    # the stack as a whole was not checked: its status stays as it was
+    info = aws.cloudformation.describe_stacks(StackName="groups")["Stacks"][0]["DriftInformation"]
+    assert info["StackDriftStatus"] == "NOT_CHECKED" and "LastCheckTimestamp" in info
+    status, drifts = detect(aws.cloudformation, "groups")
+    assert status["StackDriftStatus"] == "DRIFTED" and set(drifts) == {"Inline", "Separate", "SeparateIngress"}
