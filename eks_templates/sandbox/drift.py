@@ -537,10 +537,13 @@ def _with_resource_drift(original: Callable[[CloudFormationResponse], Any],
         items = body.get(key)
         if items is None:
             return result
-        stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
+        stack_id = None
         for item in items if isinstance(items, list) else [items]:
             logical_id = item["LogicalResourceId"] if isinstance(item, dict) else item.logical_resource_id
-            info = resource_drift_information(self.cloudformation_backend, stack.stack_id, logical_id)
+            if stack_id is None or not isinstance(item, dict):  # a DTO knows its stack; a summary does not
+                stack_id = getattr(item, "stack_id", None) or self.cloudformation_backend.get_stack(
+                    self._get_param("StackName")).stack_id
+            info = resource_drift_information(self.cloudformation_backend, stack_id, logical_id)
             if isinstance(item, dict):
                 item["DriftInformation"] = info
             else:
