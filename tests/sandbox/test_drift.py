@@ -78,7 +78,7 @@ def test_a_fresh_deploy_is_in_sync_and_only_supported_types_are_checked(aws: Cli
         "NetworkStack": "IN_SYNC", "ControlPlaneStack": "IN_SYNC", "NodegroupNg1Stack": "IN_SYNC"}
 
     status, drifts = detect(cf, children["ControlPlaneStack"])
-    assert status["StackDriftStatus"] == "IN_SYNC"
+    assert status["StackDriftStatus"] == "IN_SYNC" and "DetectionStatusReason" not in status
     # IAM role, OIDC provider, add-on, access entry: not modelled, so not checked and not listed
     assert set(drifts) == {"ControlPlane", "ControlPlaneSecurityGroup", "IngressDefaultClusterToNodeSG"}
     assert {d["StackResourceDriftStatus"] for d in drifts.values()} == {"IN_SYNC"}
@@ -197,6 +197,24 @@ def test_a_rule_added_by_hand_to_a_group_with_inline_rules_is_an_add(aws: Client
     ]
     # the group's egress is not in the template: EC2's default allow-all rule is not compared
     assert "SecurityGroupEgress" not in json.loads(drifts["Inline"]["ActualProperties"])
+
+
+def test_a_rule_edited_by_hand_is_one_not_equal_at_its_template_index(aws: Clients) -> None:
+    """As CloudFormation reports an inline rule whose CIDR was edited (an AWS CLI session:
+    ``/SecurityGroupIngress/0/CidrIp`` NOT_EQUAL), not as a REMOVE and an ADD."""
+    template = _groups_template()
+    template["Resources"]["Inline"]["Properties"]["SecurityGroupIngress"].insert(
+        0, {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "0.0.0.0/0"})
+    create(aws.cloudformation, "groups", template)
+    group = outputs(aws.cloudformation, "groups")["Inline"]
+    rule = next(r for r in aws.ec2.describe_security_group_rules(
+        Filters=[{"Name": "group-id", "Values": [group]}])["SecurityGroupRules"] if r.get("FromPort") == 22)
+    aws.ec2.modify_security_group_rules(GroupId=group, SecurityGroupRules=[{
+        "SecurityGroupRuleId": rule["SecurityGroupRuleId"],
+        "SecurityGroupRule": {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIpv4": "152.110.48.104/32"}}])
+    _status, drifts = detect(aws.cloudformation, "groups")
+    assert differences(drifts["Inline"]) == [
+        ("NOT_EQUAL", "/SecurityGroupIngress/0/CidrIp", "0.0.0.0/0", "152.110.48.104/32")]
 
 
 def test_a_rule_added_by_hand_to_a_group_with_separate_rules_is_invisible(aws: Clients) -> None:
