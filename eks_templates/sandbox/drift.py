@@ -66,7 +66,7 @@ from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.responses import ActionResult
 from moto.moto_api._internal import mock_random
 
-from eks_templates.sandbox.drift_readers import DELETED, READERS, ReadFailure, rule_identity
+from eks_templates.sandbox.drift_readers import DELETED, NOT_READ, READERS, ReadFailure, rule_identity
 
 #: DescribeStackDriftDetectionStatus calls answered DETECTION_IN_PROGRESS per detection
 POLLS_IN_PROGRESS = 1
@@ -385,6 +385,9 @@ def _resource_drift(stack: Stack, logical_id: str, when: datetime.datetime) -> d
         drift["StackResourceDriftStatus"] = "DELETED"
         return drift
     actual = _normalize(actual, top, schema)
+    # what the sandbox cannot read is not compared (docs/sandbox.md lists it)
+    expected = _without({k: v for k, v in expected.items() if k in actual}, NOT_READ.get(resource_type, []))
+    drift["ExpectedProperties"] = json.dumps(expected, sort_keys=True, separators=(",", ":"))
     comparison = _Comparison(schema)
     shown = comparison.compare(expected, {k: v for k, v in actual.items() if k in expected}, top, "")
     drift["ActualProperties"] = json.dumps(shown, sort_keys=True, separators=(",", ":"))
