@@ -42,10 +42,17 @@ from moto.eks.responses import EKSResponse
 from moto.moto_api._internal import mock_random
 
 from eks_templates.sandbox._common import SandboxResourceError
+from eks_templates.sandbox.eks import (
+    _AUTH_MODES,
+    _LOG_TYPES,
+    _access_config,
+    _control_plane_log_group,
+    _logging_config,
+    _parse_version,
+    _scaling_config,
+)
 
 _installed = False
-_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
-_AUTH_MODES = ("CONFIG_MAP", "API_AND_CONFIG_MAP", "API")
 
 
 def _updates(cluster: Cluster) -> dict[str, dict[str, Any]]:
@@ -125,12 +132,7 @@ def _logging_update(name: str, cluster: Cluster, given: dict[str, Any]) -> tuple
             (enabled.add if entry.get("enabled") else enabled.discard)(log_type)
     if enabled == before:
         raise _invalid(name, "No changes needed for the logging config provided")
-    on = [t for t in _LOG_TYPES if t in enabled]
-    off = [t for t in _LOG_TYPES if t not in enabled]
-    cluster.logging = {"clusterLogging": [entry for entry in ({"types": on, "enabled": True},
-                                                              {"types": off, "enabled": False}) if entry["types"]]}
-    from eks_templates.sandbox.eks import _control_plane_log_group
-
+    cluster.logging = _logging_config({"ClusterLogging": {"EnabledTypes": [t for t in _LOG_TYPES if t in enabled]}})
     _, _, _, region, account, _ = str(cluster.arn).split(":", 5)
     _control_plane_log_group(account, region, cluster.name, cluster.logging)  # EKS makes the group, as at create
     return "LoggingUpdate", [("ClusterLogging", cluster.logging)]
@@ -157,8 +159,6 @@ def _update_cluster_config(self: EKSResponse) -> ActionResult:
         vars(cluster)["deletion_protection"] = bool(value)
         kind, params = "DeletionProtectionUpdate", [("DeletionProtection", _text(bool(value)))]
     elif key == "accessConfig":
-        from eks_templates.sandbox.eks import _access_config
-
         mode = str((value or {}).get("authenticationMode") or "")
         current = _access_config(cluster)["authenticationMode"]
         if mode not in _AUTH_MODES or _AUTH_MODES.index(mode) <= _AUTH_MODES.index(current):
@@ -182,16 +182,15 @@ def _update_nodegroup_config(original: Any) -> Any:
             cluster = _cluster(self, name)
             nodegroup = cluster.nodegroups.get(nodegroup_name)
             if nodegroup is not None:
-                from eks_templates.sandbox.eks import _scaling_config
-
                 merged = {**nodegroup.scaling_config, **{k: v for k, v in scaling.items() if v is not None}}
+                what = f"nodegroup {nodegroup_name}"
                 try:
                     _scaling_config({"MinSize": merged.get("minSize"), "MaxSize": merged.get("maxSize"),
-                                     "DesiredSize": merged.get("desiredSize")}, f"nodegroup {nodegroup_name}")
+                                     "DesiredSize": merged.get("desiredSize")}, what)
                 except SandboxResourceError as refusal:
                     raise InvalidParameterException(
                         clusterName=name, nodegroupName=nodegroup_name, fargateProfileName=None, addonName=None,
-                        message=str(refusal.message).removeprefix("InvalidParameterException: ")) from None
+                        message=str(refusal.message).removeprefix(f"InvalidParameterException: {what}: ")) from None
         result = original(self)
         update = (getattr(result, "result", None) or {}).get("update")
         if isinstance(update, dict):
@@ -230,8 +229,6 @@ def _nodegroup_params(response: EKSResponse) -> list[dict[str, str]]:
 
 
 def _update_cluster_version(self: EKSResponse) -> ActionResult:
-    from eks_templates.sandbox.eks import _parse_version
-
     name = self._get_param("name")
     cluster = _cluster(self, name)
     version = str(self._get_param("version") or "")

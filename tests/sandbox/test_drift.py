@@ -78,7 +78,7 @@ def test_a_fresh_deploy_is_in_sync_and_only_supported_types_are_checked(aws: Cli
         "NetworkStack": "IN_SYNC", "ControlPlaneStack": "IN_SYNC", "NodegroupNg1Stack": "IN_SYNC"}
 
     status, drifts = detect(cf, children["ControlPlaneStack"])
-    assert status["StackDriftStatus"] == "IN_SYNC"
+    assert status["StackDriftStatus"] == "IN_SYNC" and "DetectionStatusReason" not in status
     # IAM role, OIDC provider, add-on, access entry: not modelled, so not checked and not listed
     assert set(drifts) == {"ControlPlane", "ControlPlaneSecurityGroup", "IngressDefaultClusterToNodeSG"}
     assert {d["StackResourceDriftStatus"] for d in drifts.values()} == {"IN_SYNC"}
@@ -197,6 +197,24 @@ def test_a_rule_added_by_hand_to_a_group_with_inline_rules_is_an_add(aws: Client
     ]
     # the group's egress is not in the template: EC2's default allow-all rule is not compared
     assert "SecurityGroupEgress" not in json.loads(drifts["Inline"]["ActualProperties"])
+
+
+def test_a_rule_edited_by_hand_is_one_not_equal_at_its_template_index(aws: Clients) -> None:
+    """As CloudFormation reports an inline rule whose CIDR was edited (an AWS CLI session:
+    ``/SecurityGroupIngress/0/CidrIp`` NOT_EQUAL), not as a REMOVE and an ADD."""
+    template = _groups_template()
+    template["Resources"]["Inline"]["Properties"]["SecurityGroupIngress"].insert(
+        0, {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "0.0.0.0/0"})
+    create(aws.cloudformation, "groups", template)
+    group = outputs(aws.cloudformation, "groups")["Inline"]
+    rule = next(r for r in aws.ec2.describe_security_group_rules(
+        Filters=[{"Name": "group-id", "Values": [group]}])["SecurityGroupRules"] if r.get("FromPort") == 22)
+    aws.ec2.modify_security_group_rules(GroupId=group, SecurityGroupRules=[{
+        "SecurityGroupRuleId": rule["SecurityGroupRuleId"],
+        "SecurityGroupRule": {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIpv4": "152.110.48.104/32"}}])
+    _status, drifts = detect(aws.cloudformation, "groups")
+    assert differences(drifts["Inline"]) == [
+        ("NOT_EQUAL", "/SecurityGroupIngress/0/CidrIp", "0.0.0.0/0", "152.110.48.104/32")]
 
 
 def test_a_rule_added_by_hand_to_a_group_with_separate_rules_is_invisible(aws: Clients) -> None:
@@ -390,12 +408,15 @@ def test_drift_detection_through_the_server(remote: Clients) -> None:
 # -- the real templates ---------------------------------------------------------------------------
 
 
-def test_the_rendered_myeks_set_is_in_sync_in_every_nested_stack(aws: Clients, tmp_path: Path) -> None:
-    """A fresh deploy of what `render` writes reports no drift, except the one CloudFormation
-    itself reports for these templates: the management host's group sets its HTTPS egress
-    inline *and* has two egress rules as separate resources; CloudFormation compares the
-    inline list with all the group's rules, so the separate two are ADDs."""
-    subprocess.run([sys.executable, "-m", "eks_templates", "render", "myeks", "--out-dir", str(tmp_path)],
+@pytest.mark.parametrize("stack", ["myeks", "automode"])
+def test_the_rendered_set_is_in_sync_in_every_nested_stack(aws: Clients, tmp_path: Path, stack: str) -> None:
+    """A fresh deploy of what `render` writes reports no drift (``automode``: the cluster's
+    Auto Mode settings, which the sandbox does not keep, are not compared), except the one
+    CloudFormation itself reports for these templates: the management host's group (a
+    bastion: ``myeks``) sets its HTTPS egress inline *and* has two egress rules as separate
+    resources; CloudFormation compares the inline list with all the group's rules, so the
+    separate two are ADDs."""
+    subprocess.run([sys.executable, "-m", "eks_templates", "render", stack, "--out-dir", str(tmp_path)],
                    cwd=REPO, check=True, capture_output=True, text=True)
     root = json.loads((tmp_path / "root.json").read_text())
     for resource in root["Resources"].values():
@@ -403,17 +424,19 @@ def test_the_rendered_myeks_set_is_in_sync_in_every_nested_stack(aws: Clients, t
             props = resource["Properties"]
             child = json.loads((tmp_path / props["TemplateURL"]).read_text())
             props["TemplateURL"] = t.upload(aws.s3, f"rendered/{props['TemplateURL']}", child)
-    deploy(aws.cloudformation, "myeks", root)
+    deploy(aws.cloudformation, stack, root)
 
-    stacks = {"myeks": "myeks", **physical_ids(aws.cloudformation, "myeks")}
+    stacks = {"root": stack, **physical_ids(aws.cloudformation, stack)}
     found: dict[str, dict[str, str]] = {}
-    for logical, stack in stacks.items():
-        status, drifts = detect(aws.cloudformation, stack)
+    checked: set[str] = set()
+    for logical, name in stacks.items():
+        status, drifts = detect(aws.cloudformation, name)
         assert status["DetectionStatus"] == "DETECTION_COMPLETE", logical
+        checked |= set(drifts)
         found[logical] = {k: d["StackResourceDriftStatus"] for k, d in drifts.items()
                           if d["StackResourceDriftStatus"] != "IN_SYNC"}
-        if logical == "SecurityStack":
-            host = drifts["ManagementHostSecurityGroup"]
+        host = drifts.get("ManagementHostSecurityGroup")
+        if host is not None:
             assert [(kind, path) for kind, path, _e, _a in differences(host)] == [
                 ("ADD", "/SecurityGroupEgress/1"), ("ADD", "/SecurityGroupEgress/2")]
             added = [json.loads(a) for _k, _p, _e, a in differences(host)]
@@ -421,10 +444,23 @@ def test_the_rendered_myeks_set_is_in_sync_in_every_nested_stack(aws: Clients, t
                 "Management host to the private API endpoint (443)",
                 "Management host to nodes and pods, all traffic (notes 3.1)"}
             assert {"EgressManagementHostToControlPlane", "EgressManagementHostToNodes"} <= set(drifts)
-        else:
-            assert status["StackDriftStatus"] == "IN_SYNC", (logical, found[logical])
-    assert found["SecurityStack"] == {"ManagementHostSecurityGroup": "MODIFIED"}
-    assert all(not v for k, v in found.items() if k != "SecurityStack")
-    assert {"ControlPlane", "ManagedNodeGroup"} <= {
-        lid for stack in stacks.values()
-        for lid, _ in detect(aws.cloudformation, stack)[1].items()}
+            found[logical].pop("ManagementHostSecurityGroup")
+        if not found[logical]:
+            assert status["StackDriftStatus"] == ("DRIFTED" if host is not None else "IN_SYNC"), logical
+    assert found == {logical: {} for logical in stacks}
+    assert {"ControlPlane", "ManagedNodeGroup" if stack == "myeks" else "ControlPlaneSecurityGroup"} <= checked
+    assert ("ManagementHostSecurityGroup" in checked) == (stack == "myeks")
+
+
+def test_a_detection_of_some_resources_checks_only_those(aws: Clients) -> None:
+    create(aws.cloudformation, "groups", _groups_template())
+    group = outputs(aws.cloudformation, "groups")["Inline"]
+    aws.ec2.delete_tags(Resources=[group], Tags=[{"Key": "Name"}])
+    status, drifts = detect(aws.cloudformation, "groups", LogicalResourceIds=["Separate"])
+    assert (status["StackDriftStatus"], status["DriftedStackResourceCount"]) == ("IN_SYNC", 0)
+    assert set(drifts) == {"Separate"}
+    # the stack as a whole was not checked: its status stays as it was
+    info = aws.cloudformation.describe_stacks(StackName="groups")["Stacks"][0]["DriftInformation"]
+    assert info["StackDriftStatus"] == "NOT_CHECKED" and "LastCheckTimestamp" in info
+    status, drifts = detect(aws.cloudformation, "groups")
+    assert status["StackDriftStatus"] == "DRIFTED" and set(drifts) == {"Inline", "Separate", "SeparateIngress"}

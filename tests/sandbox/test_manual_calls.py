@@ -59,7 +59,7 @@ def test_revoke_matches_a_rule_without_its_description(aws: Clients) -> None:
     assert _rules(aws, nodes) == []
     aws.ec2.authorize_security_group_ingress(GroupId=nodes, IpPermissions=[
         {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": host, "Description": "one"}]}])
-    with pytest.raises(ClientError, match="InvalidPermission.Duplicate"):  # the description does not make it new
+    with pytest.raises(ClientError, match=r"InvalidPermission\.Duplicate"):  # the description does not make it new
         aws.ec2.authorize_security_group_ingress(GroupId=nodes, IpPermissions=[
             {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": host, "Description": "two"}]}])
 
@@ -68,7 +68,7 @@ def test_authorize_is_all_or_nothing(aws: Clients) -> None:
     nodes, _host = _groups(aws)
     aws.ec2.authorize_security_group_ingress(GroupId=nodes, IpPermissions=[
         {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}])
-    with pytest.raises(ClientError, match="InvalidPermission.Duplicate"):
+    with pytest.raises(ClientError, match=r"InvalidPermission\.Duplicate"):
         aws.ec2.authorize_security_group_ingress(GroupId=nodes, IpPermissions=[
             {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "192.168.1.100/32"}]},
             {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "10.0.0.0/16"}]},
@@ -112,7 +112,8 @@ def test_a_template_group_gets_its_inline_rules_and_loses_the_default_egress(aws
     assert {(r["IpProtocol"], r.get("Description"), r.get("CidrIpv6")) for r in ingress} == {
         ("-1", "all from peer", None), ("tcp", None, "2001:db8::/32")}
     peer = _rules(aws, out["Peer"])
-    assert [(r["ReferencedGroupInfo"]["GroupId"], r["Description"]) for r in peer] == [(out["Host"], "API from the host")]
+    assert [(r["ReferencedGroupInfo"]["GroupId"], r["Description"]) for r in peer] == [
+        (out["Host"], "API from the host")]
     # the group without egress rules keeps EC2's default
     assert [r.get("CidrIpv4") for r in _rules(aws, out["Peer"], egress=True)] == ["0.0.0.0/0"]
 
@@ -184,7 +185,7 @@ def test_update_nodegroup_config_keeps_the_scaling_within_its_bounds(aws: Client
     with pytest.raises(ClientError) as refused:
         aws.eks.update_nodegroup_config(clusterName="myeks", nodegroupName="ng-1", scalingConfig={"desiredSize": 5})
     assert refused.value.response["Error"]["Code"] == "InvalidParameterException"
-    assert "Desired capacity 5 can't be greater than max size 4" in refused.value.response["Error"]["Message"]
+    assert refused.value.response["Error"]["Message"] == "Desired capacity 5 can't be greater than max size 4"
     with pytest.raises(ClientError, match="Minimum capacity 3 can't be greater than desired size 2"):
         aws.eks.update_nodegroup_config(clusterName="myeks", nodegroupName="ng-1", scalingConfig={"minSize": 3})
     scaling = aws.eks.describe_nodegroup(clusterName="myeks", nodegroupName="ng-1")["nodegroup"]["scalingConfig"]
@@ -201,7 +202,7 @@ def test_update_nodegroup_config_keeps_the_scaling_within_its_bounds(aws: Client
 
 def test_update_cluster_version_goes_one_minor_up(aws: Clients) -> None:
     _cluster(aws)
-    with pytest.raises(ClientError, match="Unsupported Kubernetes minor version update from 1.33 to 1.35"):
+    with pytest.raises(ClientError, match=r"Unsupported Kubernetes minor version update from 1\.33 to 1\.35"):
         aws.eks.update_cluster_version(name="myeks", version="1.35")
     update = aws.eks.update_cluster_version(name="myeks", version="1.34")["update"]
     assert update["type"] == "VersionUpdate"
