@@ -91,6 +91,10 @@ plan: setup require-stack ## show the change set a deploy would execute, then de
 outputs: setup require-stack ## print a deployed stack's outputs
 	$(PY) -m eks_templates outputs $(STACK) $(ARGS)
 
+.PHONY: drift
+drift: setup require-stack ## what was changed by hand since the deploy; exit 1 if drifted [ARGS="--revert --yes" / --json]
+	$(PY) -m eks_templates drift $(STACK) $(ARGS)
+
 scale: setup require-stack ## NODEGROUP=name NODES=n [MIN=n MAX=n]: resize through a change set
 	$(PY) -m eks_templates scale $(strip $(STACK) $(NODEGROUP) --nodes $(NODES) $(if $(MIN),--min $(MIN)) $(if $(MAX),--max $(MAX)) $(ARGS))
 

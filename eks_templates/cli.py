@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "outputs": ("eks_templates.commands.outputs", "print a deployed stack's outputs"),
     "scale": ("eks_templates.commands.scale", "change a nodegroup's size through a change set"),
     "upgrade": ("eks_templates.commands.upgrade", "write the next Kubernetes version (and AMI releases) into the file"),
+    "drift": ("eks_templates.commands.drift", "find what was changed by hand since the deploy, and undo or adopt it"),
     "delete": ("eks_templates.commands.delete", "delete a deployed cluster stack"),
     "get": ("eks_templates.commands.get", "list deployed clusters, or a stack's nodegroups (EKS and the stack)"),
     "kubeconfig": ("eks_templates.commands.kubeconfig", "write or merge the cluster into a kubeconfig"),

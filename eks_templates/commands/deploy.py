@@ -100,6 +100,7 @@ def make_options(args: argparse.Namespace, command: str) -> Any:
         wait=getattr(args, "wait", True),
         resume_command=resume_command(args, command),
         force=getattr(args, "force_upgrade", False),
+        stack_arg=getattr(args, "stack", ""),
     )
 
 

@@ -83,6 +83,7 @@ def create(
     template_args: dict[str, Any],
     tags: Sequence[dict[str, str]] | None = None,
     description: str = "",
+    deployment_mode: str | None = None,
 ) -> ChangeSetRef:
     """create_change_set with nested stacks and every capability our templates need.
 
@@ -106,6 +107,8 @@ def create(
         args["Tags"] = list(tags)
     if description:
         args["Description"] = description[:1024]
+    if deployment_mode:  # REVERT_DRIFT: a drift-aware change set (drift --revert)
+        args["DeploymentMode"] = deployment_mode
     try:
         response = cfn.create_change_set(**args)
     except ClientError as exc:

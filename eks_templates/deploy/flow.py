@@ -57,6 +57,8 @@ class Options:
     diagram: Path | None = None
     #: an upgrade goes ahead past upgrade insights in ERROR (the cluster's Force)
     force: bool = False
+    #: the stack file as the command line named it (for commands printed to the user)
+    stack_arg: str = ""
 
 
 def _utcnow() -> _dt.datetime:
@@ -95,6 +97,8 @@ class Request:
     #: what this run changed outside the stack before the change set (the template
     #: bucket created, templates uploaded): ``plan`` says so instead of "nothing was changed"
     made_before: Sequence[str] = ()
+    #: CreateChangeSet's DeploymentMode (``REVERT_DRIFT``: drift --revert)
+    deployment_mode: str | None = None
 
 
 # --------------------------------------------------------------------------- small pieces
@@ -344,6 +348,7 @@ def run_change_set(
                 cfn, stack_name=req.stack_name, name=changeset.change_set_name(ctx.now()),
                 change_set_type=req.change_set_type, parameters=req.choices,
                 template_args=req.template_args, tags=req.tags, description=req.description,
+                deployment_mode=req.deployment_mode,
             )
     except NoChanges as exc:
         return _no_changes(ctx, req, str(exc), on_no_change)
@@ -433,6 +438,11 @@ def deploy(ctx: Context, cfg: ClusterConfig, opts: Options, *, plan_only: bool =
     rendered_by_caller = rendered
     rendered = render_and_lint(cfg, rendered)
     state = settle(ctx, name, opts, mode="plan" if plan_only else "deploy")
+    if state.kind is Kind.UPDATE and state.stack:  # drift found since the last deploy (deploy/drift_status.py)
+        from eks_templates.deploy.drift_status import mention
+
+        for line in mention(ctx.cfn, state.stack, opts.stack_arg or name):
+            ui.say(line)
     if rendered_by_caller is None and state.kind is Kind.UPDATE:
         # a newer metadata.version than the live cluster's: ordered steps (deploy/upgrade.py)
         from eks_templates.deploy import upgrade

@@ -15,6 +15,7 @@ does not implement it; that is reported as a warning, not a failure.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from eks_templates.deploy.paging import items
@@ -36,17 +37,36 @@ def allow_all_policy() -> dict[str, Any]:
     return {"Statement": [{"Effect": "Allow", "Action": "Update:*", "Principal": "*", "Resource": "*"}]}
 
 
-def stack_tree(cfn: Any, stack: str, *, _depth: int = 0) -> list[str]:
-    """``stack`` and all its nested stacks (physical IDs), parents first."""
-    found = [stack]
+@dataclass(frozen=True)
+class StackNode:
+    """One stack of a tree: where it is (``root`` or ``root/ChildLogicalId[/...]``, as the
+    change-set view labels it), its physical ID and its ListStackResources summaries."""
+
+    label: str
+    stack_id: str
+    resources: tuple[dict[str, Any], ...] = ()
+
+
+def walk_stacks(cfn: Any, stack: str, *, label: str | None = None, _depth: int = 0) -> list[StackNode]:
+    """``stack`` and all its nested stacks, parents first, each with its resources
+    (one ListStackResources per stack)."""
+    label = label or stack
     if _depth >= 5:
-        return found
-    for summary in items(cfn.list_stack_resources, "StackResourceSummaries", StackName=stack):
+        return [StackNode(label, stack)]
+    summaries = tuple(items(cfn.list_stack_resources, "StackResourceSummaries", StackName=stack))
+    found = [StackNode(label, stack, summaries)]
+    for summary in summaries:
         physical = summary.get("PhysicalResourceId")
         if summary.get("ResourceType") == STACK_TYPE and physical and \
                 not str(summary.get("ResourceStatus", "")).startswith("DELETE"):
-            found += stack_tree(cfn, str(physical), _depth=_depth + 1)
+            found += walk_stacks(cfn, str(physical), label=f"{label}/{summary.get('LogicalResourceId')}",
+                                 _depth=_depth + 1)
     return found
+
+
+def stack_tree(cfn: Any, stack: str) -> list[str]:
+    """``stack`` and all its nested stacks (physical IDs), parents first."""
+    return [node.stack_id for node in walk_stacks(cfn, stack)]
 
 
 def _current(cfn: Any, stack: str) -> dict[str, Any] | None:

@@ -89,7 +89,9 @@ class Ec2SecurityGroupEgress(SandboxModel, CloudFormationModel):
             "to_port": props.get("ToPort"),
             "ip_ranges": ip_ranges,
             "source_groups": (
-                [{"GroupId": props["DestinationSecurityGroupId"]}] if props.get("DestinationSecurityGroupId") else []
+                [{"GroupId": props["DestinationSecurityGroupId"],
+                  **({"Description": props["Description"]} if props.get("Description") else {})}]
+                if props.get("DestinationSecurityGroupId") else []
             ),
             "prefix_list_ids": (
                 [{"PrefixListId": props["DestinationPrefixListId"]}] if props.get("DestinationPrefixListId") else []
@@ -117,11 +119,12 @@ class Ec2SecurityGroupEgress(SandboxModel, CloudFormationModel):
         if all(new.get(k) == old.get(k) for k in cls.RULE_KEYS):
             group = ec2_backends[account_id][region_name].get_security_group_from_id(original_resource.group_id)
             for rule in group.egress_rules if group else []:
-                if rule.id == original_resource.rule_id and rule.ip_range:
+                if rule.id == original_resource.rule_id:
+                    described = rule.ip_range or rule.source_group  # a CIDR, or a destination group
                     if new.get("Description"):
-                        rule.ip_range["Description"] = new["Description"]
+                        described["Description"] = new["Description"]
                     else:
-                        rule.ip_range.pop("Description", None)
+                        described.pop("Description", None)
             original_resource.props = new
             return original_resource
         return cls._replace(original_resource, new_resource_name, new, account_id, region_name)

@@ -47,9 +47,12 @@ def apply() -> None:
         from eks_templates.sandbox import (
             addon_config,
             changes,
+            drift,
             ec2_iam,
+            ec2_rules,
             eks,
             eks_api,
+            eks_updates,
             iam_managed_policies,
             patches,
             pod_identity,
@@ -62,6 +65,7 @@ def apply() -> None:
         if not _applied:
             patches.install()
             refusals.install()
+            ec2_rules.install()  # wraps the security-group create refusals.install() wrapped
             changes.install()
             rollback.install()  # outermost: wraps the hooks the two above installed
             stack_identity.install()  # ParentId/RootId, tags and LastUpdatedTime; wraps rollback's execute
@@ -72,6 +76,8 @@ def apply() -> None:
             addon_config.install_api()
             ec2_iam.install_role_policy_json()
             eks_api.install()
+            drift.install()
+            eks_updates.install()
             _applied = True
         # moto builds its type map once from CloudFormationModel.__subclasses__() and caches
         # it; our classes exist now (their modules are imported above), so rebuild the map.
