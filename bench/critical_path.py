@@ -388,8 +388,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chains", action="store_true", help="print each layout's critical chain")
     args = parser.parse_args(argv)
 
+    from eks_templates.config import load_stack
+
     base = default_cluster()
     clusters = [("default (myeks, 1 nodegroup)", base), ("myeks with 4 nodegroups", default_cluster(4))]
+    clusters += [(f"stacks/{path.name}", load_stack(str(path), on_warning=None))
+                 for path in sorted((REPO / "stacks").glob("*.yaml")) if path.stem != "myeks"]
     print(f"create wall-clock, modeled (per-stack overhead {args.overhead:g} s):")
     print("\n".join(rows(clusters, args.overhead)))
     for other in sorted({0.0, 30.0} - {args.overhead}):
