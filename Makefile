@@ -79,6 +79,10 @@ docs: setup ## the library's API reference (pdoc) into build/docs/; fails on a p
 bench: setup ## benchmarks: prints ratios, writes nothing unless ARGS=--write
 	$(PY) bench/run.py $(ARGS)
 
+.PHONY: critical-path
+critical-path: setup ## the create's modeled wall-clock: ours / eksctl's layout / the floor (bench/critical_path.py)
+	$(PY) bench/critical_path.py $(ARGS)
+
 require-stack:
 	@test -n "$(STACK)" || { echo "STACK is required, e.g. make $(MAKECMDGOALS) STACK=myeks" >&2; exit 2; }
 

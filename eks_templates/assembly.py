@@ -1,8 +1,10 @@
 """Assembly: put the builders' resources into templates.
 
 - :func:`nested` makes the root template with one ``AWS::CloudFormation::Stack``
-  per builder; each child's inputs are Parameters fed by ``Fn::GetAtt [Producer,
-  Outputs.X]`` (or by a root parameter, or by a literal), its outputs are Outputs.
+  per group of builders of the stack plan (:mod:`eks_templates.stack_plan`); a
+  child's inputs from elsewhere are Parameters fed by ``Fn::GetAtt [Producer,
+  Outputs.X]`` (or by a root parameter, or by a literal), its outputs are Outputs;
+  builders sharing a child are wired inside it as in the flat template.
 - :func:`flat` puts every builder's resources into one template, through
   :func:`compose`, which adds builders to any template (a caller's own too).
 
@@ -22,6 +24,7 @@ from eks_templates.builders import Builder, cluster_builders
 from eks_templates.builders.base import value_parameter
 from eks_templates.config.model import ClusterConfig
 from eks_templates.names import Port
+from eks_templates.stack_plan import DEFAULT_PLAN, StackPlan
 
 TEMPLATE_FORMAT_VERSION = "2010-09-09"
 
@@ -86,8 +89,6 @@ def _root_outputs(builders: Sequence[Builder]) -> list[Port]:
 
 @dataclass
 class NestedSet:
-    """What :func:`nested` makes: the root template and the child templates it nests."""
-
     root: Template
     #: child stack logical ID -> child template, in dependency order
     children: dict[str, Template] = field(default_factory=dict)
@@ -102,14 +103,18 @@ def nested(
     builders: Sequence[Builder] | None = None,
     *,
     template_url: Callable[[str], str] = child_file_name,
+    plan: StackPlan = DEFAULT_PLAN,
 ) -> NestedSet:
-    """The root template with one child stack per builder that creates resources.
+    """The root template with one child stack per group of the stack ``plan``
+    (:mod:`eks_templates.stack_plan`). Builders sharing a child are wired inside it
+    (``Ref``/``GetAtt``); a value from another child is a parameter of this one.
 
     Args:
         config: the checked stack file.
         builders: default :func:`eks_templates.builders.cluster_builders` of ``config``.
         template_url: a child stack's ``TemplateURL`` from its logical ID (default: the
             relative file name the rendered set uses; ``deploy`` passes S3 addresses).
+        plan: which builders share a child stack (default: the critical-path plan).
 
     Returns:
         The root and the child templates (:class:`NestedSet`); children keep eksctl's
@@ -128,42 +133,57 @@ def nested(
         for port, value in builder.render_values():
             sources[port.name] = _Source("value", value)
 
+    layout = plan.layout(builders)
+    groups = plan.groups(builders)
+    built: set[str] = set()
     for builder in builders:
         if not builder.creates_resources:
             values = builder.build(Template(), {})
             for port in builder.outputs:
                 sources[port.name] = _Source("value", values[port.name])
             continue
-        child = Template(Description=f"EKS cluster {config.metadata.name}: {builder.description}")
+        stack_id = layout[builder.child_id]
+        if stack_id in built:
+            continue
+        built.add(stack_id)
+        members = groups[stack_id]
+        child = Template(Description=f"EKS cluster {config.metadata.name}: "
+                                     + "; ".join(member.description for member in members))
         child.set_version(TEMPLATE_FORMAT_VERSION)
         parameters: dict[str, Any] = {}
-        inputs: dict[str, Any] = {}
-        for port in builder.inputs:
+
+        def from_outside(port: Port, member: Builder, child: Template = child,
+                         parameters: dict[str, Any] = parameters) -> Any:
             if port.name not in sources:
-                raise KeyError(f"{builder.child_id} needs {port.name!r}, which no earlier builder provides")
+                raise KeyError(f"{member.child_id} needs {port.name!r}, which no earlier builder provides")
             child.add_parameter(_parameter(port))
-            inputs[port.name] = Ref(port.name)
             parameters[port.name] = sources[port.name].for_parameter(port)
-        values = _build_in_own_template(builder, child, inputs)
-        for port in builder.outputs:
-            value = values[port.name]
-            child.add_output(Output(
-                port.name,
-                Description=port.description,
-                Value=Join(",", value) if port.kind == "list" else value,
-            ))
-            sources[port.name] = _Source("child", stack_id=builder.child_id)
+            return Ref(port.name)
+
+        values = _build_together(child, members, from_outside, prefixed=len(members) > 1)
+        for member in members:
+            for port in member.outputs:
+                value = values[port.name]
+                child.add_output(Output(
+                    port.name,
+                    Description=port.description,
+                    Value=Join(",", value) if port.kind == "list" else value,
+                ))
+                sources[port.name] = _Source("child", stack_id=stack_id)
         stack_props: dict[str, Any] = {
-            "TemplateURL": template_url(builder.child_id),
+            "TemplateURL": template_url(stack_id),
             "Metadata": suppression_metadata({"W3002": W3002_REASON}),
         }
         if parameters:
             stack_props["Parameters"] = parameters
-        waits_for = [stack_id for stack_id in builder.after if stack_id in result.children]
+        waits_for: list[str] = []
+        for after in (layout.get(other, other) for member in members for other in member.after):
+            if after in result.children and after != stack_id and after not in waits_for:
+                waits_for.append(after)
         if waits_for:
             stack_props["DependsOn"] = waits_for
-        root.add_resource(cloudformation.Stack(builder.child_id, **stack_props))
-        result.children[builder.child_id] = child
+        root.add_resource(cloudformation.Stack(stack_id, **stack_props))
+        result.children[stack_id] = child
 
     for port in _root_outputs(builders):
         root.add_output(Output(port.name, Description=port.description,
@@ -171,18 +191,34 @@ def nested(
     return result
 
 
+def _build_together(template: Template, builders: Sequence[Builder],
+                    from_outside: Callable[[Port, Builder], Any], *, prefixed: bool) -> dict[str, Any]:
+    """Build ``builders`` into one child template, in order: an input produced by an
+    earlier builder of the group is that builder's expression (``Ref``/``GetAtt`` inside
+    the template); any other comes from ``from_outside(port, builder)``. Returns every
+    value by port name. Every child stack is built by this.
+
+    ``prefixed``: each builder's logical IDs get its :attr:`Builder.flat_id_prefix`
+    (two nodegroups in one template must not collide); otherwise none (a builder alone
+    in its child keeps eksctl's IDs). Each builder's own ``id_prefix`` is put back
+    afterwards."""
+    values: dict[str, Any] = {}
+    for builder in builders:
+        inputs = {}
+        for port in builder.inputs:
+            if port.name not in values:
+                values[port.name] = from_outside(port, builder)
+            inputs[port.name] = values[port.name]
+        prefix, builder.id_prefix = builder.id_prefix, builder.flat_id_prefix if prefixed else ""
+        try:
+            values.update(builder.build(template, inputs))
+        finally:
+            builder.id_prefix = prefix
+    return values
+
+
 def _parameter(port: Port) -> Parameter:
     return Parameter(port.name, Type=port.param_type, Description=port.description)
-
-
-def _build_in_own_template(builder: Builder, template: Template, inputs: dict[str, Any]) -> dict[str, Any]:
-    """``builder.build`` into its own child template: eksctl's logical IDs (no prefix),
-    the builder's own ``id_prefix`` as it was afterwards."""
-    prefix, builder.id_prefix = builder.id_prefix, ""
-    try:
-        return builder.build(template, inputs)
-    finally:
-        builder.id_prefix = prefix
 
 
 # --------------------------------------------------------------------------- flat

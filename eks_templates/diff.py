@@ -9,7 +9,7 @@ CloudFormation carries out as delete + create).
 
 Changes travel: a replaced VPC gets a new id, so every subnet whose ``VpcId`` refers
 to it is replaced too, and so is every resource in another child template that
-receives the VPC id through the root's ``Fn::GetAtt [NetworkStack, Outputs.VpcId]``.
+receives the VPC id through the root's ``Fn::GetAtt [ControlPlaneStack, Outputs.VpcId]``.
 :func:`compare` follows ``Ref``, ``Fn::GetAtt`` and ``Fn::Sub`` references within a
 template, through child outputs and the parameters the root passes to each child,
 until nothing more changes.

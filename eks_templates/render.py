@@ -22,6 +22,7 @@ from eks_templates import assembly
 from eks_templates.config.files import reason
 from eks_templates.config.model import ClusterConfig
 from eks_templates.errors import UserError
+from eks_templates.stack_plan import DEFAULT_PLAN, StackPlan
 
 Format = Literal["json", "yaml"]
 ROOT = "root"
@@ -55,14 +56,16 @@ def dumps(template: Template | dict[str, Any], fmt: Format = "json") -> str:
     return str(yaml.safe_dump(data, sort_keys=True, default_flow_style=False, width=120, allow_unicode=True))
 
 
-def render_set(config: ClusterConfig, *, fmt: Format = "json", flat: bool = False) -> RenderedSet:
+def render_set(config: ClusterConfig, *, fmt: Format = "json", flat: bool = False,
+               plan: StackPlan | None = None) -> RenderedSet:
     """Render the cluster: nested (root + one file per child) or one flat template.
+    ``plan`` chooses which builders share a child (default: :data:`~eks_templates.stack_plan.DEFAULT_PLAN`).
 
     A template that would pass a CloudFormation quota (troposphere stops at 500
     resources, 200 parameters, 200 outputs) is a :class:`UserError`, not a crash.
     """
     try:
-        return _render_set(config, fmt=fmt, flat=flat)
+        return _render_set(config, fmt=fmt, flat=flat, plan=plan or DEFAULT_PLAN)
     except ValueError as exc:
         if not str(exc).startswith("Maximum"):
             raise
@@ -71,11 +74,12 @@ def render_set(config: ClusterConfig, *, fmt: Format = "json", flat: bool = Fals
         raise UserError(f"{config.stack_name}: {exc} in one template, CloudFormation's quota{hint}") from None
 
 
-def _render_set(config: ClusterConfig, *, fmt: Format, flat: bool) -> RenderedSet:
+def _render_set(config: ClusterConfig, *, fmt: Format, flat: bool, plan: StackPlan) -> RenderedSet:
     if flat:
         name = f"{FLAT}.{fmt}"
         return RenderedSet(config.stack_name, name, {name: dumps(assembly.flat(config), fmt)}, fmt)
-    result = assembly.nested(config, template_url=lambda stack_id: assembly.child_file_name(stack_id, fmt))
+    result = assembly.nested(config, template_url=lambda stack_id: assembly.child_file_name(stack_id, fmt),
+                             plan=plan)
     root_name = f"{ROOT}.{fmt}"
     files = {root_name: dumps(result.root, fmt)}
     for stack_id, child in result.children.items():

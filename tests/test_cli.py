@@ -13,9 +13,9 @@ def test_render_with_no_arguments_prints_the_default_root(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     root = json.loads(result.stdout)
     assert root["AWSTemplateFormatVersion"] == "2010-09-09"
-    assert "NetworkStack" in root["Resources"]
+    assert "ControlPlaneStack" in root["Resources"]  # network, groups, control plane (stack_plan)
     children = sorted(p.name for p in (tmp_path / "build" / "myeks").iterdir())
-    assert "root.json" in children and "NetworkStack.json" in children
+    assert "root.json" in children and "ControlPlaneStack.json" in children
     assert (tmp_path / "build" / "myeks" / "root.json").read_text() == result.stdout
     assert "Traceback" not in result.stderr
 
@@ -42,7 +42,7 @@ def test_render_yaml_format(tmp_path: Path):
     result = run_cli("render", "--format", "yaml", "--out-dir", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("AWSTemplateFormatVersion: '2010-09-09'")
-    assert (tmp_path / "NetworkStack.yaml").exists()
+    assert (tmp_path / "ControlPlaneStack.yaml").exists()
 
 
 def test_bad_file_exits_2_without_traceback_or_output(tmp_path: Path):

@@ -126,10 +126,10 @@ def test_svg_has_every_security_group_rule_and_subnet(stack: Path):
 def test_svg_check_would_see_a_missing_rule():
     """The structural check is not blind: an SVG drawn without one rule fails it."""
     rendered, drawn = _draw(REPO / "stacks" / "myeks.yaml")
-    drawn.edges = [e for e in drawn.edges if e.id != "rule:SecurityStack/IngressNodeToControlPlaneSG"]
+    drawn.edges = [e for e in drawn.edges if e.id != "rule:ControlPlaneStack/IngressNodeToControlPlaneSG"]
     index = _svg_index(diagram.output(drawn, "svg"))
     missing = [w for w, _ in _template_facts(rendered)["rules"] if svg_id(f"rule:{w}", "e-") not in index]
-    assert missing == ["SecurityStack/IngressNodeToControlPlaneSG"]
+    assert missing == ["ControlPlaneStack/IngressNodeToControlPlaneSG"]
 
 
 # --------------------------------------------------------------------------- rules become edges
@@ -139,17 +139,17 @@ def test_a_new_rule_in_the_templates_is_a_new_edge():
     rendered, before = _draw(REPO / "stacks" / "myeks.yaml")
     ts = TemplateSet.from_files(rendered.files, rendered.root)
     templates = copy.deepcopy(ts.templates)
-    templates["SecurityStack"]["Resources"]["IngressOfficeToControlPlane"] = {
+    templates["ControlPlaneStack"]["Resources"]["IngressOfficeToControlPlane"] = {
         "Type": "AWS::EC2::SecurityGroupIngress",
         "Properties": {"GroupId": {"Ref": "ControlPlaneSecurityGroup"}, "IpProtocol": "tcp", "FromPort": 8443,
                        "ToPort": 8443, "CidrIp": "10.1.0.0/16"},
     }
     after = diagram.build(TemplateSet(templates), "myeks")
     added = {e.id for e in after.edges} - {e.id for e in before.edges}
-    assert added == {"rule:SecurityStack/IngressOfficeToControlPlane"}
+    assert added == {"rule:ControlPlaneStack/IngressOfficeToControlPlane"}
     edge = next(e for e in after.edges if e.id in added)
     assert (edge.src, edge.dst, edge.label, edge.danger) == (
-        "cidr:10.1.0.0/16", "SecurityStack/ControlPlaneSecurityGroup", "tcp 8443", False)
+        "cidr:10.1.0.0/16", "ControlPlaneStack/ControlPlaneSecurityGroup", "tcp 8443", False)
     assert after.node("cidr:10.1.0.0/16") is not None
 
 
@@ -169,16 +169,16 @@ def test_open_ingress_stands_out():
     rendered, _ = _draw(REPO / "stacks" / "myeks.yaml")
     ts = TemplateSet.from_files(rendered.files, rendered.root)
     templates = copy.deepcopy(ts.templates)
-    templates["SecurityStack"]["Resources"]["IngressWorldSSH"] = {
+    templates["ControlPlaneStack"]["Resources"]["IngressWorldSSH"] = {
         "Type": "AWS::EC2::SecurityGroupIngress",
         "Properties": {"GroupId": {"Ref": "ManagementHostSecurityGroup"}, "IpProtocol": "tcp", "FromPort": 22,
                        "ToPort": 22, "CidrIp": "0.0.0.0/0"},
     }
     drawn = diagram.build(TemplateSet(templates), "myeks")
-    edge = next(e for e in drawn.edges if e.id == "rule:SecurityStack/IngressWorldSSH")
+    edge = next(e for e in drawn.edges if e.id == "rule:ControlPlaneStack/IngressWorldSSH")
     assert edge.danger and edge.src == "cidr:0.0.0.0/0"
     dot = diagram.to_dot(drawn)
-    line = next(x for x in dot.splitlines() if "e-rule_SecurityStack_IngressWorldSSH" in x)
+    line = next(x for x in dot.splitlines() if "e-rule_ControlPlaneStack_IngressWorldSSH" in x)
     assert 'color="#e53e3e"' in line and 'penwidth="3"' in line
     node = drawn.node("cidr:0.0.0.0/0")
     assert node is not None and node.danger
@@ -208,8 +208,7 @@ def test_the_picture_of_the_notes_cluster():
     host = drawn.node("BastionStack/ManagementHost")
     assert host is not None and "subnet: public 2a" in host.lines and "public IP address" in host.lines
     stacks = {g.label for g in drawn.groups if g.kind == "stack"}
-    assert stacks == {"myeks (root stack)", "NetworkStack", "SecurityStack", "ControlPlaneStack", "BastionStack",
-                      "NodegroupMyeksNodegroupStack"}
+    assert stacks == {"myeks (root stack)", "ControlPlaneStack", "BastionStack", "NodegroupMyeksNodegroupStack"}
 
 
 def test_existing_vpc_draws_the_given_subnets():

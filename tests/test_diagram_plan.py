@@ -36,7 +36,7 @@ def _new() -> TemplateSet:
 def _old(new: TemplateSet) -> TemplateSet:
     """The deployed set: one rule more (a VPN range to the API), one rule less."""
     templates = copy.deepcopy(new.templates)
-    security = templates["SecurityStack"]["Resources"]
+    security = templates["ControlPlaneStack"]["Resources"]
     security["IngressLegacyVpn"] = {
         "Type": "AWS::EC2::SecurityGroupIngress",
         "Properties": {"GroupId": {"Ref": "ControlPlaneSecurityGroup"}, "IpProtocol": "tcp", "FromPort": 443,
@@ -57,10 +57,10 @@ def _view() -> ChangeSetView:
     stack = "AWS::CloudFormation::Stack"
     return ChangeSetView(
         label=STACK, arn="arn:cs/root", stack_name=STACK,
-        changes=[_rc("Modify", "SecurityStack", stack, "False", ChangeSetId="arn:cs/sec"),
+        changes=[_rc("Modify", "ControlPlaneStack", stack, "False", ChangeSetId="arn:cs/sec"),
                  _rc("Modify", "NodegroupMyeksNodegroupStack", stack, "False", ChangeSetId="arn:cs/ng")],
         nested=[
-            ChangeSetView(label=f"{STACK}/SecurityStack", arn="arn:cs/sec", stack_name="myeks-SecurityStack-1",
+            ChangeSetView(label=f"{STACK}/ControlPlaneStack", arn="arn:cs/sec", stack_name="myeks-ControlPlaneStack-1",
                           changes=[_rc("Add", "IngressManagementHostToNodes", "AWS::EC2::SecurityGroupIngress"),
                                    _rc("Remove", "IngressLegacyVpn", "AWS::EC2::SecurityGroupIngress")]),
             ChangeSetView(label=f"{STACK}/NodegroupMyeksNodegroupStack", arn="arn:cs/ng",
@@ -79,27 +79,28 @@ def test_the_change_set_marks_added_removed_and_replaced():
     new = _new()
     drawn = overlay(new, _view(), STACK, _old(new))
     assert _changes(drawn) == {
-        "rule:SecurityStack/IngressManagementHostToNodes": "added",
-        "rule:SecurityStack/IngressLegacyVpn": "removed",
+        "rule:ControlPlaneStack/IngressManagementHostToNodes": "added",
+        "rule:ControlPlaneStack/IngressLegacyVpn": "removed",
         "cidr:10.9.0.0/16": "removed",
         "NodegroupMyeksNodegroupStack/ManagedNodeGroup": "replaced",
         # the replaced nodegroup wears its groups anew
         "wears:NodegroupMyeksNodegroupStack/ManagedNodeGroup:ControlPlaneStack/ControlPlane.ClusterSecurityGroup":
             "replaced",
         "wears:NodegroupMyeksNodegroupStack/ManagedNodeGroup:NodegroupMyeksNodegroupStack/SSH": "replaced",
-        "wears:NodegroupMyeksNodegroupStack/ManagedNodeGroup:SecurityStack/ClusterSharedNodeSecurityGroup":
+        "wears:NodegroupMyeksNodegroupStack/ManagedNodeGroup:ControlPlaneStack/ClusterSharedNodeSecurityGroup":
             "replaced",
     }
-    removed = next(e for e in drawn.edges if e.id == "rule:SecurityStack/IngressLegacyVpn")
-    assert (removed.src, removed.dst, removed.label) == ("cidr:10.9.0.0/16", "SecurityStack/ControlPlaneSecurityGroup",
-                                                         "tcp 443")
+    removed = next(e for e in drawn.edges if e.id == "rule:ControlPlaneStack/IngressLegacyVpn")
+    assert (removed.src, removed.dst, removed.label) == (
+        "cidr:10.9.0.0/16", "ControlPlaneStack/ControlPlaneSecurityGroup", "tcp 443")
     dot = diagram.to_dot(drawn)
-    line = next(x for x in dot.splitlines() if "e-rule_SecurityStack_IngressLegacyVpn" in x)
+    line = next(x for x in dot.splitlines() if "e-rule_ControlPlaneStack_IngressLegacyVpn" in x)
     assert "<S>tcp 443</S>" in line and "- removed" in line and 'style="dashed"' in line
     line = next(x for x in dot.splitlines() if 'id="n-NodegroupMyeksNodegroupStack_ManagedNodeGroup"' in x)
     assert "! REPLACED" in line
     svg = ET.fromstring(diagram.output(drawn, "svg"))
-    edge = next(g for g in svg.iter(f"{SVG}g") if g.get("id") == svg_id("rule:SecurityStack/IngressLegacyVpn", "e-"))
+    legacy = svg_id("rule:ControlPlaneStack/IngressLegacyVpn", "e-")
+    edge = next(g for g in svg.iter(f"{SVG}g") if g.get("id") == legacy)
     struck = [t for t in edge.iter(f"{SVG}text") if t.get("text-decoration") == "line-through"]
     assert [t.text for t in struck] == ["tcp 443"]
     mermaid = diagram.to_mermaid(drawn)
@@ -108,10 +109,10 @@ def test_the_change_set_marks_added_removed_and_replaced():
 
 def test_a_removal_without_its_deployed_template_is_still_drawn():
     drawn = overlay(_new(), _view(), STACK, None)
-    node = drawn.node("removed:SecurityStack/IngressLegacyVpn")
-    assert node is not None and node.change == "removed" and node.group == "stack:SecurityStack"
+    node = drawn.node("removed:ControlPlaneStack/IngressLegacyVpn")
+    assert node is not None and node.change == "removed" and node.group == "stack:ControlPlaneStack"
     assert node.lines == ("IngressLegacyVpn", "AWS::EC2::SecurityGroupIngress")
-    assert _changes(drawn)["rule:SecurityStack/IngressManagementHostToNodes"] == "added"
+    assert _changes(drawn)["rule:ControlPlaneStack/IngressManagementHostToNodes"] == "added"
 
 
 class FakeCfn:
@@ -136,27 +137,27 @@ class FakeCfn:
 def test_deployed_templates_reads_root_and_the_touched_nested_stacks():
     new = _new()
     old = _old(new)
-    cfn = FakeCfn({STACK: old.templates[""], "myeks-SecurityStack-1": old.templates["SecurityStack"],
+    cfn = FakeCfn({STACK: old.templates[""], "myeks-ControlPlaneStack-1": old.templates["ControlPlaneStack"],
                    "myeks-NodegroupMyeksNodegroupStack-1": old.templates["NodegroupMyeksNodegroupStack"]})
     got = deployed_templates(cfn, _view(), STACK, new.templates, create=False)
     assert got is not None
-    assert sorted(cfn.asked) == [STACK, "myeks-NodegroupMyeksNodegroupStack-1", "myeks-SecurityStack-1"]
-    assert "IngressLegacyVpn" in got.resources("SecurityStack")
-    assert got.templates["NetworkStack"] == new.templates["NetworkStack"]  # untouched: the new one stands for it
+    assert sorted(cfn.asked) == [STACK, "myeks-ControlPlaneStack-1", "myeks-NodegroupMyeksNodegroupStack-1"]
+    assert "IngressLegacyVpn" in got.resources("ControlPlaneStack")
+    assert got.templates["BastionStack"] == new.templates["BastionStack"]  # untouched: the new one stands for it
     assert deployed_templates(cfn, _view(), STACK, new.templates, create=True) is None
 
 
 def test_without_nested_change_sets_the_templates_are_compared():
-    """A root change set that only says "Modify SecurityStack" (moto's, or one made without
+    """A root change set that only says "Modify ControlPlaneStack" (moto's, or one made without
     IncludeNestedStacks): the resources' changes come from the two templates."""
     new = _new()
     view = ChangeSetView(label=STACK, arn="arn:cs/root", stack_name=STACK, changes=[
-        _rc("Modify", "SecurityStack", "AWS::CloudFormation::Stack", "False", PhysicalResourceId="arn:sec")])
-    cfn = FakeCfn({STACK: new.templates[""], "arn:sec": _old(new).templates["SecurityStack"]})
+        _rc("Modify", "ControlPlaneStack", "AWS::CloudFormation::Stack", "False", PhysicalResourceId="arn:sec")])
+    cfn = FakeCfn({STACK: new.templates[""], "arn:sec": _old(new).templates["ControlPlaneStack"]})
     old = deployed_templates(cfn, view, STACK, new.templates, create=False)
     drawn = overlay(new, view, STACK, old, region="ap-northeast-2")
-    assert _changes(drawn) == {"rule:SecurityStack/IngressManagementHostToNodes": "added",
-                               "rule:SecurityStack/IngressLegacyVpn": "removed", "cidr:10.9.0.0/16": "removed"}
+    assert _changes(drawn) == {"rule:ControlPlaneStack/IngressManagementHostToNodes": "added",
+                               "rule:ControlPlaneStack/IngressLegacyVpn": "removed", "cidr:10.9.0.0/16": "removed"}
 
 
 def _stack_file(tmp_path: Path, source: str, name: str) -> Path:
@@ -194,7 +195,7 @@ def test_plan_diagram_against_the_sandbox(tmp_path: Path, endpoint: str):
         "+ added tcp 443 public API"
     assert texts[svg_id("BastionStack/ManagementHost", "n-")].startswith("! REPLACED")
     assert texts[svg_id("ControlPlaneStack/ControlPlane", "n-")].startswith("~ modified")
-    assert "~" not in texts[svg_id("SecurityStack/ControlPlaneSecurityGroup", "n-")]  # unchanged: unmarked
+    assert "~" not in texts[svg_id("ControlPlaneStack/ControlPlaneSecurityGroup", "n-")]  # unchanged: unmarked
     cfn = boto3.client("cloudformation", region_name="ap-northeast-2", endpoint_url=endpoint)
     summaries = cfn.list_change_sets(StackName=name)["Summaries"]
     # only the deploy's executed change set is left: the plan's was deleted

@@ -253,7 +253,7 @@ def test_diff_command_exit_codes(tmp_path: Path) -> None:
     stack.write_text(stack.read_text().replace("cidr: 192.168.0.0/16", "cidr: 10.0.0.0/16"))
     changed = run_cli("diff", str(stack), "--against", str(tmp_path / "before"))
     assert changed.returncode == 1, changed.stderr
-    assert ('NetworkStack.json: VPC (AWS::EC2::VPC) is REPLACED: CidrBlock "192.168.0.0/16" -> "10.0.0.0/16"'
+    assert ('ControlPlaneStack.json: VPC (AWS::EC2::VPC) is REPLACED: CidrBlock "192.168.0.0/16" -> "10.0.0.0/16"'
             in changed.stdout.splitlines())
     assert "Traceback" not in changed.stderr
 

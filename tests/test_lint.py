@@ -28,7 +28,7 @@ def _default() -> RenderedSet:
 def test_cfn_lint_checks_the_root_to_child_parameter_contract():
     rendered = _default()
     root = json.loads(rendered.files[rendered.root])
-    root["Resources"]["NetworkStack"]["Properties"]["Parameters"]["NoSuchParameter"] = "x"
+    root["Resources"]["ControlPlaneStack"]["Properties"]["Parameters"]["NoSuchParameter"] = "x"
     files = {**rendered.files, rendered.root: json.dumps(root, indent=2)}
     findings = lint_set(RenderedSet(rendered.stack_name, rendered.root, files))
     assert any(f.rule == "E3043" and "NoSuchParameter" in f.message for f in findings)
@@ -37,7 +37,7 @@ def test_cfn_lint_checks_the_root_to_child_parameter_contract():
 def test_a_suppression_without_a_reason_is_a_finding():
     rendered = _default()
     root = json.loads(rendered.files[rendered.root])
-    del root["Resources"]["NetworkStack"]["Metadata"]["EksTemplates"]
+    del root["Resources"]["ControlPlaneStack"]["Metadata"]["EksTemplates"]
     findings = suppression_findings("root.json", json.dumps(root))
     assert [f.rule for f in findings] == ["S1001"]
     assert "W3002" in findings[0].message
@@ -54,8 +54,8 @@ def test_quota_checks():
 
 def test_hard_coded_zone_would_be_reported():
     rendered = _default()
-    child = json.loads(rendered.files["NetworkStack.json"])
+    child = json.loads(rendered.files["ControlPlaneStack.json"])
     child["Resources"]["SubnetPublicAPNORTHEAST2A"]["Properties"]["AvailabilityZone"] = "ap-northeast-2a"
-    files = {**rendered.files, "NetworkStack.json": json.dumps(child, indent=2)}
+    files = {**rendered.files, "ControlPlaneStack.json": json.dumps(child, indent=2)}
     findings = lint_set(RenderedSet(rendered.stack_name, rendered.root, files), region="ap-northeast-2")
     assert any(f.rule == "W3010" for f in findings)

@@ -52,7 +52,7 @@ def test_nested_flat_and_yaml_renders_do_not_erase_each_other(tmp_path: Path, my
     write_set(render_set(myeks, fmt="yaml", flat=True), tmp_path)
     now = _snapshot(tmp_path)
     assert {name: now[name] for name in nested.files} == {name: first[name] for name in nested.files}
-    assert {"flat.json", "flat.yaml", "root.yaml", "NetworkStack.yaml"} <= set(now)
+    assert {"flat.json", "flat.yaml", "root.yaml", "ControlPlaneStack.yaml"} <= set(now)
     assert sorted(read_manifest(tmp_path)) == ["flat.json", "flat.yaml", "nested.json", "nested.yaml"]
     assert latest_set(tmp_path) == ["flat.yaml"]
 
@@ -80,10 +80,10 @@ def test_an_identical_file_from_an_older_render_is_adopted(tmp_path: Path, myeks
 
 def test_an_edited_template_is_not_overwritten(tmp_path: Path, myeks) -> None:
     write_set(render_set(myeks), tmp_path)
-    edited = tmp_path / "NetworkStack.json"
+    edited = tmp_path / "ControlPlaneStack.json"
     edited.write_text(edited.read_text().replace("VPC", "MyVPC"))
     keep = edited.read_bytes()
-    with pytest.raises(UserError, match=r"NetworkStack\.json: changed since a render wrote it"):
+    with pytest.raises(UserError, match=r"ControlPlaneStack\.json: changed since a render wrote it"):
         write_set(render_set(myeks), tmp_path)
     assert edited.read_bytes() == keep
     assert not list(tmp_path.glob(".*.tmp"))

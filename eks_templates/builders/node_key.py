@@ -6,8 +6,8 @@ its private half in SSM Parameter Store as the SecureString ``/ec2/keypair/<KeyP
 (and deletes it with the key pair) — CloudFormation template reference,
 ``AWS::EC2::KeyPair``; EC2 user guide, "Create a key pair using AWS CloudFormation".
 
-One key for the whole cluster, not one per nodegroup, and it lives in the
-``SecurityStack``:
+One key for the whole cluster, not one per nodegroup, and it is made by the security
+groups' builder (in ``ControlPlaneStack`` with the default stack plan):
 
 - the management host installs one private key as ``~/.ssh/id_rsa``, and
   ``ssh ec2-user@<node>`` (notes 3.1-3.5) then works on the nodes of every such
@@ -15,8 +15,8 @@ One key for the whole cluster, not one per nodegroup, and it lives in the
 - its role may read exactly one parameter, whatever the number of nodegroups (a
   statement per nodegroup would grow the role's policy and the bastion stack's
   parameters with every nodegroup: 200 would not fit);
-- the ``BastionStack`` already waits for the ``SecurityStack`` (its security group), so
-  it gets the key's id without waiting for any nodegroup to become ACTIVE.
+- the ``BastionStack`` already waits for the child with the security groups (its
+  security group), so it gets the key's id without waiting for any nodegroup to become ACTIVE.
 
 The key pair has no ``Tags``: every property of ``AWS::EC2::KeyPair`` is create-only
 (cfn-lint's schema), and CloudFormation cannot replace a resource with a custom name

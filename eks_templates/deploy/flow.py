@@ -19,6 +19,7 @@ from eks_templates.deploy import (
     aws_errors,
     changeset,
     in_flight,
+    layout,
     package,
     policy,
     preflight,
@@ -438,6 +439,10 @@ def deploy(ctx: Context, cfg: ClusterConfig, opts: Options, *, plan_only: bool =
     rendered_by_caller = rendered
     rendered = render_and_lint(cfg, rendered)
     state = settle(ctx, name, opts, mode="plan" if plan_only else "deploy")
+    updating = state.kind is Kind.UPDATE
+    deployed = deployed_template(ctx.cfn, name) if updating else None
+    # resources moving between child stacks would be created again: refuse (deploy/layout.py)
+    layout.refuse_other_layout(name, deployed, template_dict(rendered.files[rendered.root]) or {})
     if state.kind is Kind.UPDATE and state.stack:  # drift found since the last deploy (deploy/drift_status.py)
         from eks_templates.deploy.drift_status import mention
 
@@ -450,7 +455,6 @@ def deploy(ctx: Context, cfg: ClusterConfig, opts: Options, *, plan_only: bool =
         steps = upgrade.plan(ctx, cfg, force=opts.force)
         if steps is not None:
             return upgrade.run(ctx, cfg, opts, steps, plan_only=plan_only)
-    cfn = ctx.cfn
     aws = ctx.aws
 
     bucket = cfg.deploy.bucket or package.default_bucket(aws.account_id(), aws.region)
@@ -461,8 +465,6 @@ def deploy(ctx: Context, cfg: ClusterConfig, opts: Options, *, plan_only: bool =
                                                 endpoint=endpoint),
     )
     new_root = json.loads(pkg.root_text)
-    updating = state.kind is Kind.UPDATE
-    deployed = deployed_template(cfn, name) if updating else None
     live = live_parameters(state.stack) if updating else {}
     choices = deploy_choices(new_root, scaling_keys=scaling_keys(cfg), deployed_root=deployed, live=live)
     tags = stack_tags(cfg)

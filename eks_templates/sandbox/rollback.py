@@ -53,6 +53,7 @@ _REPLACED = "_eks_templates_sandbox_replaced"
 _FAILED = "_eks_templates_sandbox_failed"
 _CREATING = "_eks_templates_sandbox_creating"
 _DELETING = "_eks_templates_sandbox_deleting"
+_DELETE_ERRORS = "_eks_templates_delete_errors"
 _RECORDED = "_eks_templates_sandbox_recorded"
 _TOUCHED = "_eks_templates_sandbox_touched"
 _ERRORS = "_eks_templates_sandbox_errors"
@@ -247,7 +248,13 @@ def _delete_resource(original: Callable[..., None]) -> Callable[..., None]:
         if id(parsed_resource) not in started:  # retried deletes report once
             started.add(id(parsed_resource))
             resource_event(stack, logical_id, resource_type, "DELETE_IN_PROGRESS", _physical_id(parsed_resource))
-        original(self, parsed_resource, resource_json)
+        try:
+            original(self, parsed_resource, resource_json)
+        except Exception as exc:
+            # each resource's DELETE_FAILED carries its own reason (as CloudFormation's events
+            # do), not the last error of the stack's delete (two resources failing in one stack)
+            vars(self).setdefault(_DELETE_ERRORS, {})[id(parsed_resource)] = exc
+            raise
         started.discard(id(parsed_resource))
         resource_event(stack, logical_id, resource_type, "DELETE_COMPLETE", _physical_id(parsed_resource))
 
@@ -261,12 +268,14 @@ def _resource_map_delete(original: Callable[[ResourceMap], None]) -> Callable[[R
         except Exception as exc:
             _forget_deleted(self)
             stack = stack_of(self)
+            errors: dict[int, BaseException] = vars(self).get(_DELETE_ERRORS, {})
             for logical_id, parsed in list(self._parsed_resources.items()):
                 if id(parsed) in vars(self).get(_DELETING, set()):
                     resource_type = str((self._resource_json_map.get(logical_id) or {}).get("Type", ""))
                     resource_event(stack, logical_id, resource_type, "DELETE_FAILED", _physical_id(parsed),
-                                   reason_of(exc))
+                                   reason_of(errors.get(id(parsed), exc)))
             vars(self).pop(_DELETING, None)
+            vars(self).pop(_DELETE_ERRORS, None)
             raise
         _forget_deleted(self)
 

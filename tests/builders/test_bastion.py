@@ -221,16 +221,17 @@ def test_no_key_read_without_a_generated_key():
 
 
 def test_the_key_pair_id_flows_from_the_security_stack_not_from_a_nodegroup():
-    """The BastionStack gets the key's id from the SecurityStack it already waits for: it is
-    not held back until a nodegroup is ACTIVE, and there is no cycle."""
+    """The BastionStack gets the key's id from the child with the security groups
+    (ControlPlaneStack) it already waits for: it is not held back until a nodegroup is
+    ACTIVE, and there is no cycle."""
     root = templates(rendered(config(SSH_NODEGROUP)))["root.json"]
     stacks = root["Resources"]
     assert stacks["BastionStack"]["Properties"]["Parameters"]["NodeKeyPairId"] == {
-        "Fn::GetAtt": ["SecurityStack", "Outputs.NodeKeyPairId"]}
+        "Fn::GetAtt": ["ControlPlaneStack", "Outputs.NodeKeyPairId"]}
     assert stacks["NodegroupNgStack"]["Properties"]["Parameters"]["NodeKeyName"] == {
-        "Fn::GetAtt": ["SecurityStack", "Outputs.NodeKeyName"]}
+        "Fn::GetAtt": ["ControlPlaneStack", "Outputs.NodeKeyName"]}
     assert "NodegroupNgStack" not in json.dumps(stacks["BastionStack"])
-    assert root["Outputs"]["NodeKeyPairId"]["Value"] == {"Fn::GetAtt": ["SecurityStack", "Outputs.NodeKeyPairId"]}
+    assert root["Outputs"]["NodeKeyPairId"]["Value"] == {"Fn::GetAtt": ["ControlPlaneStack", "Outputs.NodeKeyPairId"]}
 
 
 def test_flat_template_wires_the_generated_key_directly():

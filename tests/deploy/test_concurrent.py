@@ -50,7 +50,8 @@ def _assert_one_cluster(endpoint: str) -> None:
     roots = [s for s in live if s["StackName"] == NAME]
     assert len(roots) == 1, roots
     assert roots[0]["StackStatus"] == "CREATE_COMPLETE"
-    networks = [s for s in live if s["StackName"].startswith(f"{NAME}-NetworkStack-")]
+    # the VPC is in the child with the control plane (stack_plan)
+    networks = [s for s in live if s["StackName"].startswith(f"{NAME}-ControlPlaneStack-")]
     assert len(networks) == 1, [s["StackName"] for s in networks]
     vpcs = [v for v in _client(endpoint, "ec2").describe_vpcs()["Vpcs"] if not v.get("IsDefault")]
     assert len(vpcs) == 1, vpcs

@@ -235,7 +235,8 @@ def test_5_a_failed_delete_says_what_holds_it_and_the_second_delete_leaves_nothi
 
     assert f"delete of {STACK} failed: the stack is DELETE_FAILED" in out
     vpc_line = next(line for line in out.splitlines() if "(AWS::EC2::VPC) DELETE_FAILED" in line)
-    assert vpc_line.startswith(f"error:   {STACK}/NetworkStack: VPC (AWS::EC2::VPC) DELETE_FAILED: DependencyViolation")
+    assert vpc_line.startswith(
+        f"error:   {STACK}/ControlPlaneStack: VPC (AWS::EC2::VPC) DELETE_FAILED: DependencyViolation")
     assert f"delete {STACK}` again" in out
     assert root(run.client("cloudformation"))["StackStatus"] == "DELETE_FAILED"
 

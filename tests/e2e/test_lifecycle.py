@@ -207,8 +207,7 @@ def test_1_make_plan_shows_the_create_and_changes_nothing(life: Lifecycle) -> No
     out = ok(life.make("plan", f"STACK={STACK}"))
     assert f"-m eks_templates plan {STACK}" in out  # make echoes the recipe it ran
     assert f"for stack {STACK} (CREATE)" in out
-    for child in ("NetworkStack", "SecurityStack", "ControlPlaneStack", "NodegroupMyeksNodegroupStack",
-                  "BastionStack"):
+    for child in ("ControlPlaneStack", "NodegroupMyeksNodegroupStack", "BastionStack"):
         assert f"+ Add     {child}" in out
     assert f"+ {SCALING}: 2,2,2" in out and "Plan only: the change set was deleted" in out
     cfn = life.client("cloudformation")
@@ -224,7 +223,7 @@ def test_2_deploy_creates_the_cluster_and_its_nodegroup(life: Lifecycle) -> None
     cfn, eks = life.client("cloudformation"), life.client("eks")
     assert root_stack(cfn)["StackStatus"] == "CREATE_COMPLETE"
     live = stacks(cfn)
-    assert len(live) == 6  # the root and its five children
+    assert len(live) == 4  # the root and its three children (network and groups are in ControlPlaneStack)
     assert {v["status"] for v in live.values()} == {"CREATE_COMPLETE"}
 
     assert eks.list_clusters()["clusters"] == [STACK]
@@ -308,7 +307,7 @@ def test_4_deploy_again_does_nothing(life: Lifecycle) -> None:
     cfn, s3 = life.client("cloudformation"), life.client("s3")
     bucket = f"eks-templates-123456789012-{REGION}"
     objects = template_objects(s3, bucket)
-    assert len(objects) == 5  # the five children (the root goes as TemplateBody)
+    assert len(objects) == 3  # the three children (the root goes as TemplateBody)
     change_sets = cfn.list_change_sets(StackName=STACK)["Summaries"]
     before, described = stacks(cfn), root_stack(cfn)
 
@@ -398,6 +397,10 @@ def test_7_private_endpoint_and_management_host_applied_in_place(life: Lifecycle
     after = stacks(cfn)
     assert after[control_plane]["resources"] == before[control_plane]["resources"]
     assert after[control_plane]["status"] == "UPDATE_COMPLETE"
+    # only the stacks that change are touched: the nodegroup's stack is not updated
+    changed = {name for name in after if after[name]["events"] != before[name]["events"]}
+    assert changed == {STACK, control_plane, child_name(cfn, "BastionStack")}
+    assert "NodegroupMyeksNodegroupStack" not in out
     assert scaling(eks) == (3, 2, 3)
 
     # 4.3: the management host is a new instance in a private subnet, without a public address

@@ -38,7 +38,7 @@ def _render(stack: str, out_dir: Path) -> dict:
 def test_rendered_cluster_deploys_scales_and_deletes(aws: Clients, tmp_path: Path, stack: str) -> None:
     root = _render(stack, tmp_path)
     children = [name for name, res in root["Resources"].items() if res["Type"] == "AWS::CloudFormation::Stack"]
-    assert "NetworkStack" in children
+    assert "ControlPlaneStack" in children  # the network is in it (stack_plan)
     for name in children:
         props = root["Resources"][name]["Properties"]
         child = json.loads((tmp_path / props["TemplateURL"]).read_text())

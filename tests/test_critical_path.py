@@ -1,0 +1,128 @@
+"""The create's critical path, modeled from the rendered templates (bench/critical_path.py):
+no clock, only the dependency graph and the table of creation times."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from eks_templates.config import load_stack
+from eks_templates.render import render_set
+from eks_templates.stack_plan import ONE_PER_BUILDER
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _load_model() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("critical_path", REPO / "bench" / "critical_path.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("critical_path", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+cp = _load_model()
+
+
+@pytest.fixture(scope="module")
+def default_config():
+    return load_stack(None, on_warning=None)
+
+
+@pytest.fixture(scope="module")
+def rendered(default_config):
+    return render_set(default_config)
+
+
+def test_rendered_default_set_is_within_five_percent_of_the_floor(default_config, rendered):
+    ours = cp.nested_create(rendered.files, rendered.root)
+    flat = json.loads(render_set(default_config, flat=True).files["flat.json"])
+    floor = cp.floor_create(flat)
+    assert ours.seconds <= 1.05 * floor.seconds, (ours.seconds, floor.seconds, ours.chain)
+    # the floor's chain is the one EKS imposes: the control plane, then a nodegroup
+    assert [lid for lid in floor.chain if lid.split(" > ")[-1] == "ControlPlane"]
+    assert floor.chain[-1].endswith("ManagedNodeGroup")
+
+
+def test_the_earlier_layout_was_slower_and_outside_the_goal(default_config):
+    before = cp.compare(default_config, plan=ONE_PER_BUILDER)
+    now = cp.compare(default_config)
+    assert before.ours_over_floor > 1.05  # network, then security, then the control plane
+    assert now.ours.seconds < before.ours.seconds
+    # the NAT gateway no longer precedes the control plane
+    assert any(step.endswith("NATGateway") for step in before.ours.chain)
+    assert not any(step.endswith("NATGateway") for step in now.ours.chain)
+
+
+def test_ours_is_not_slower_than_eksctl_without_per_stack_overhead(default_config):
+    """With CloudFormation's per-stack overhead (an estimate) at 0, the layouts compare on
+    the graph alone: ours starts every resource no later than eksctl's would. (With the
+    estimated 15 s, ours pays one stack more than eksctl: the root.)"""
+    result = cp.compare(default_config, overhead=0.0)
+    assert result.ours.seconds <= result.eksctl.seconds
+    estimated = cp.compare(default_config)
+    assert estimated.ours.seconds - estimated.eksctl.seconds <= cp.STACK_OVERHEAD
+
+
+def test_several_nodegroups_run_beside_each_other():
+    one = cp.compare(cp.default_cluster(1))
+    four = cp.compare(cp.default_cluster(4))
+    assert four.ours.seconds == one.ours.seconds
+    assert four.ours_over_floor <= 1.05
+
+
+def _with_extra_dependency(files: dict[str, str], name: str, resource: str, on: str) -> dict[str, str]:
+    template = json.loads(files[name])
+    body = template["Resources"][resource]
+    depends = body.get("DependsOn") or []
+    body["DependsOn"] = sorted({*([depends] if isinstance(depends, str) else depends), on})
+    return {**files, name: json.dumps(template)}
+
+
+def test_the_model_reads_the_real_graph_a_depends_on_makes_it_longer(rendered):
+    """The chain is the templates' own: make the cluster wait for the NAT gateway and the
+    modeled create grows by exactly what the NAT gateway's chain adds."""
+    before = cp.nested_create(rendered.files, rendered.root)
+    files = _with_extra_dependency(rendered.files, "ControlPlaneStack.json", "ControlPlane", "NATGateway")
+    after = cp.nested_create(files, rendered.root)
+    assert after.seconds > before.seconds
+    assert "ControlPlaneStack > NATGateway" in after.chain
+    # in the root: the nodegroup waiting for the management host's stack as well
+    root = _with_extra_dependency(rendered.files, "root.json", "NodegroupMyeksNodegroupStack", "BastionStack")
+    assert cp.nested_create(root, rendered.root).seconds > before.seconds
+
+
+def test_references_found_in_ref_getatt_sub_and_depends_on():
+    template = {"Resources": {
+        "A": {"Type": "AWS::EC2::VPC"},
+        "B": {"Type": "AWS::EC2::Subnet", "Properties": {"VpcId": {"Ref": "A"}}},
+        "C": {"Type": "AWS::EC2::Subnet", "Properties": {"X": {"Fn::GetAtt": ["B", "Id"]}}},
+        "D": {"Type": "AWS::EC2::Subnet", "Properties": {"X": {"Fn::Sub": "${C}-${AWS::Region}-${A.CidrBlock}"}}},
+        "E": {"Type": "AWS::EC2::Subnet", "DependsOn": "D", "Properties": {"X": {"Ref": "AWS::StackName"}}},
+    }}
+    assert cp.dependencies(template) == {"A": set(), "B": {"A"}, "C": {"B"}, "D": {"C", "A"}, "E": {"D"}}
+    assert cp.floor_create(template, overhead=0.0).seconds == 25.0  # five 5-second resources in a row
+
+
+def test_every_timing_names_its_source_or_says_estimate():
+    for resource_type, timing in cp.CREATION_TIMES.items():
+        assert timing.seconds > 0, resource_type
+        assert timing.source.startswith("estimate: ") or any(
+            word in timing.source for word in ("EKS", "Workshop", "pulumi", ".com")), resource_type
+    assert cp.CREATION_TIMES["AWS::EKS::Cluster"].seconds >= 600  # "between 10 and 15 minutes"
+
+
+def test_every_resource_type_of_the_rendered_stacks_is_in_the_table():
+    types: set[str] = set()
+    for stack in sorted((REPO / "stacks").glob("*.yaml")):
+        rendered = render_set(load_stack(str(stack), on_warning=None))
+        for text in rendered.files.values():
+            types |= {body["Type"] for body in json.loads(text)["Resources"].values()}
+    missing = types - set(cp.CREATION_TIMES) - {cp.STACK_TYPE}
+    assert not missing
