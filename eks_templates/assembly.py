@@ -11,6 +11,7 @@ modes cannot disagree about what connects to what.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,11 +53,13 @@ class _Source:
     kind: str  # "root" (root-template expression), "child" (a child stack's output), "value" (literal)
     value: Any = None
     stack_id: str = ""
+    #: the output's name in the child template (the port's own name unless the builder renames it)
+    output: str = ""
 
     def for_parameter(self, port: Port) -> Any:
         """The value of ``port`` in the root: a child stack's ``Parameters`` or a root output."""
         if self.kind == "child":
-            return GetAtt(self.stack_id, f"Outputs.{port.name}")
+            return GetAtt(self.stack_id, f"Outputs.{self.output or port.name}")
         if port.kind == "list":
             if isinstance(self.value, list) and all(isinstance(v, str) for v in self.value):
                 return ",".join(self.value)
@@ -87,6 +90,16 @@ class NestedSet:
     root: Template
     #: child stack logical ID -> child template, in dependency order
     children: dict[str, Template] = field(default_factory=dict)
+    #: child stack logical ID -> the child stack whose template file it uses: itself, or
+    #: the first child (in dependency order) with a byte-identical template
+    shares: dict[str, str] = field(default_factory=dict)
+    #: the first of each group's template as a dict (``Template.to_dict``), made once
+    _dicts: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+
+    def files(self) -> dict[str, dict[str, Any]]:
+        """The child templates to write, one per distinct template: the logical ID of the
+        first child stack that uses it -> the template as a dict, in dependency order."""
+        return {stack_id: self._dicts[stack_id] for stack_id in self.children if self.shares[stack_id] == stack_id}
 
 
 def child_file_name(stack_id: str, fmt: str = "json") -> str:
@@ -99,7 +112,11 @@ def nested(
     *,
     template_url: Callable[[str], str] = child_file_name,
 ) -> NestedSet:
-    """The root template with one child stack per builder that creates resources."""
+    """The root template with one child stack per builder that creates resources.
+
+    Children whose templates come out byte-identical (nodegroups of the same shape:
+    what tells them apart is passed by the root, :meth:`Builder.name_values`) share one
+    template: each one's ``TemplateURL`` is ``template_url`` of the first of them."""
     builders = list(cluster_builders(config) if builders is None else builders)
     root = _root_template(config, "root stack")
     result = NestedSet(root)
@@ -113,6 +130,7 @@ def nested(
         for port, value in builder.render_values():
             sources[port.name] = _Source("value", value)
 
+    stacks: list[tuple[str, dict[str, Any]]] = []
     for builder in builders:
         if not builder.creates_resources:
             values = builder.build(Template(), {})
@@ -126,34 +144,55 @@ def nested(
         for port in builder.inputs:
             if port.name not in sources:
                 raise KeyError(f"{builder.child_id} needs {port.name!r}, which no earlier builder provides")
+            local = builder.child_port(port)
+            child.add_parameter(_parameter(local))
+            inputs[port.name] = Ref(local.name)
+            parameters[local.name] = sources[port.name].for_parameter(port)
+        for port, value in builder.name_values():
             child.add_parameter(_parameter(port))
             inputs[port.name] = Ref(port.name)
-            parameters[port.name] = sources[port.name].for_parameter(port)
+            parameters[port.name] = _Source("value", value).for_parameter(port)
         values = builder.build(child, inputs)
         for port in builder.outputs:
             value = values[port.name]
+            local = builder.child_port(port)
             child.add_output(Output(
-                port.name,
-                Description=port.description,
+                local.name,
+                Description=local.description,
                 Value=Join(",", value) if port.kind == "list" else value,
             ))
-            sources[port.name] = _Source("child", stack_id=builder.child_id)
-        stack_props: dict[str, Any] = {
-            "TemplateURL": template_url(builder.child_id),
-            "Metadata": suppression_metadata({"W3002": W3002_REASON}),
-        }
+            sources[port.name] = _Source("child", stack_id=builder.child_id, output=local.name)
+        stack_props: dict[str, Any] = {"Metadata": suppression_metadata({"W3002": W3002_REASON})}
         if parameters:
             stack_props["Parameters"] = parameters
         waits_for = [stack_id for stack_id in builder.after if stack_id in result.children]
         if waits_for:
             stack_props["DependsOn"] = waits_for
-        root.add_resource(cloudformation.Stack(builder.child_id, **stack_props))
+        stacks.append((builder.child_id, stack_props))
         result.children[builder.child_id] = child
+
+    _share_templates(result)
+    for stack_id, stack_props in stacks:
+        root.add_resource(cloudformation.Stack(
+            stack_id, TemplateURL=template_url(result.shares[stack_id]), **stack_props))
 
     for port in _root_outputs(builders):
         root.add_output(Output(port.name, Description=port.description,
                                Value=sources[port.name].for_parameter(port)))
     return result
+
+
+def _share_templates(result: NestedSet) -> None:
+    """Group the children by their template's bytes: each child shares the template of
+    the first child (in dependency order) whose template is identical to its own. The
+    grouping depends on the templates alone, so it is the same on every render."""
+    first: dict[str, str] = {}
+    for stack_id, child in result.children.items():
+        data = child.to_dict()
+        owner = first.setdefault(json.dumps(data, sort_keys=True, separators=(",", ":")), stack_id)
+        result.shares[stack_id] = owner
+        if owner == stack_id:
+            result._dicts[stack_id] = data
 
 
 def _parameter(port: Port) -> Parameter:

@@ -55,7 +55,8 @@ def dumps(template: Template | dict[str, Any], fmt: Format = "json") -> str:
 
 
 def render_set(config: ClusterConfig, *, fmt: Format = "json", flat: bool = False) -> RenderedSet:
-    """Render the cluster: nested (root + one file per child) or one flat template.
+    """Render the cluster: nested (root + one file per distinct child template: nodegroups
+    of the same shape share one) or one flat template.
 
     A template that would pass a CloudFormation quota (troposphere stops at 500
     resources, 200 parameters, 200 outputs) is a :class:`UserError`, not a crash.
@@ -77,7 +78,7 @@ def _render_set(config: ClusterConfig, *, fmt: Format, flat: bool) -> RenderedSe
     result = assembly.nested(config, template_url=lambda stack_id: assembly.child_file_name(stack_id, fmt))
     root_name = f"{ROOT}.{fmt}"
     files = {root_name: dumps(result.root, fmt)}
-    for stack_id, child in result.children.items():
+    for stack_id, child in result.files().items():  # one file per distinct child template
         files[assembly.child_file_name(stack_id, fmt)] = dumps(child, fmt)
     return RenderedSet(config.stack_name, root_name, files, fmt)
 
