@@ -14,6 +14,7 @@ modes cannot disagree about what connects to what.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,11 +58,13 @@ class _Source:
     kind: str  # "root" (root-template expression), "child" (a child stack's output), "value" (literal)
     value: Any = None
     stack_id: str = ""
+    #: the output's name in the child template (the port's own name unless the builder renames it)
+    output: str = ""
 
     def for_parameter(self, port: Port) -> Any:
         """The value of ``port`` in the root: a child stack's ``Parameters`` or a root output."""
         if self.kind == "child":
-            return GetAtt(self.stack_id, f"Outputs.{port.name}")
+            return GetAtt(self.stack_id, f"Outputs.{self.output or port.name}")
         if port.kind == "list":
             if isinstance(self.value, list) and all(isinstance(v, str) for v in self.value):
                 return ",".join(self.value)
@@ -92,6 +95,16 @@ class NestedSet:
     root: Template
     #: child stack logical ID -> child template, in dependency order
     children: dict[str, Template] = field(default_factory=dict)
+    #: child stack logical ID -> the child stack whose template file it uses: itself, or
+    #: the first child (in dependency order) with a byte-identical template
+    shares: dict[str, str] = field(default_factory=dict)
+    #: the first of each group's template as a dict (``Template.to_dict``), made once
+    _dicts: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+
+    def files(self) -> dict[str, dict[str, Any]]:
+        """The child templates to write, one per distinct template: the logical ID of the
+        first child stack that uses it -> the template as a dict, in dependency order."""
+        return {stack_id: self._dicts[stack_id] for stack_id in self.children if self.shares[stack_id] == stack_id}
 
 
 def child_file_name(stack_id: str, fmt: str = "json") -> str:
@@ -116,6 +129,10 @@ def nested(
             relative file name the rendered set uses; ``deploy`` passes S3 addresses).
         plan: which builders share a child stack (default: the critical-path plan).
 
+    Children whose templates come out byte-identical (nodegroups of the same shape:
+    what tells them apart is passed by the root, :meth:`Builder.name_values`) share one
+    template: each one's ``TemplateURL`` is ``template_url`` of the first of them.
+
     Returns:
         The root and the child templates (:class:`NestedSet`); children keep eksctl's
         logical IDs, whatever the builders' ``id_prefix``.
@@ -133,6 +150,7 @@ def nested(
         for port, value in builder.render_values():
             sources[port.name] = _Source("value", value)
 
+    stacks: list[tuple[str, dict[str, Any]]] = []
     layout = plan.layout(builders)
     groups = plan.groups(builders)
     built: set[str] = set()
@@ -147,33 +165,41 @@ def nested(
             continue
         built.add(stack_id)
         members = groups[stack_id]
+        alone = len(members) == 1
         child = Template(Description=f"EKS cluster {config.metadata.name}: "
                                      + "; ".join(member.description for member in members))
         child.set_version(TEMPLATE_FORMAT_VERSION)
         parameters: dict[str, Any] = {}
 
         def from_outside(port: Port, member: Builder, child: Template = child,
-                         parameters: dict[str, Any] = parameters) -> Any:
+                         parameters: dict[str, Any] = parameters, alone: bool = alone) -> Any:
             if port.name not in sources:
                 raise KeyError(f"{member.child_id} needs {port.name!r}, which no earlier builder provides")
-            child.add_parameter(_parameter(port))
-            parameters[port.name] = sources[port.name].for_parameter(port)
-            return Ref(port.name)
+            local = member.child_port(port) if alone else port
+            child.add_parameter(_parameter(local))
+            parameters[local.name] = sources[port.name].for_parameter(port)
+            return Ref(local.name)
 
-        values = _build_together(child, members, from_outside, prefixed=len(members) > 1)
+        # a builder alone in its child gets its names as parameters and its own port names
+        # (so that nodegroups of one shape render one template); in a shared child, literals
+        names: dict[str, dict[str, Any]] = {}
+        if alone:
+            for port, value in builder.name_values():
+                child.add_parameter(_parameter(port))
+                names.setdefault(builder.child_id, {})[port.name] = Ref(port.name)
+                parameters[port.name] = _Source("value", value).for_parameter(port)
+        values = _build_together(child, members, from_outside, prefixed=not alone, names=names)
         for member in members:
             for port in member.outputs:
                 value = values[port.name]
+                local = member.child_port(port) if alone else port
                 child.add_output(Output(
-                    port.name,
-                    Description=port.description,
+                    local.name,
+                    Description=local.description,
                     Value=Join(",", value) if port.kind == "list" else value,
                 ))
-                sources[port.name] = _Source("child", stack_id=stack_id)
-        stack_props: dict[str, Any] = {
-            "TemplateURL": template_url(stack_id),
-            "Metadata": suppression_metadata({"W3002": W3002_REASON}),
-        }
+                sources[port.name] = _Source("child", stack_id=stack_id, output=local.name)
+        stack_props: dict[str, Any] = {"Metadata": suppression_metadata({"W3002": W3002_REASON})}
         if parameters:
             stack_props["Parameters"] = parameters
         waits_for: list[str] = []
@@ -182,8 +208,13 @@ def nested(
                 waits_for.append(after)
         if waits_for:
             stack_props["DependsOn"] = waits_for
-        root.add_resource(cloudformation.Stack(stack_id, **stack_props))
+        stacks.append((stack_id, stack_props))
         result.children[stack_id] = child
+
+    _share_templates(result)
+    for stack_id, stack_props in stacks:
+        root.add_resource(cloudformation.Stack(
+            stack_id, TemplateURL=template_url(result.shares[stack_id]), **stack_props))
 
     for port in _root_outputs(builders):
         root.add_output(Output(port.name, Description=port.description,
@@ -192,7 +223,8 @@ def nested(
 
 
 def _build_together(template: Template, builders: Sequence[Builder],
-                    from_outside: Callable[[Port, Builder], Any], *, prefixed: bool) -> dict[str, Any]:
+                    from_outside: Callable[[Port, Builder], Any], *, prefixed: bool,
+                    names: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
     """Build ``builders`` into one child template, in order: an input produced by an
     earlier builder of the group is that builder's expression (``Ref``/``GetAtt`` inside
     the template); any other comes from ``from_outside(port, builder)``. Returns every
@@ -201,7 +233,8 @@ def _build_together(template: Template, builders: Sequence[Builder],
     ``prefixed``: each builder's logical IDs get its :attr:`Builder.flat_id_prefix`
     (two nodegroups in one template must not collide); otherwise none (a builder alone
     in its child keeps eksctl's IDs). Each builder's own ``id_prefix`` is put back
-    afterwards."""
+    afterwards. ``names``: extra inputs by builder :attr:`Builder.child_id` (the
+    parameters of :meth:`Builder.name_values`)."""
     values: dict[str, Any] = {}
     for builder in builders:
         inputs = {}
@@ -209,12 +242,26 @@ def _build_together(template: Template, builders: Sequence[Builder],
             if port.name not in values:
                 values[port.name] = from_outside(port, builder)
             inputs[port.name] = values[port.name]
+        inputs.update((names or {}).get(builder.child_id, {}))
         prefix, builder.id_prefix = builder.id_prefix, builder.flat_id_prefix if prefixed else ""
         try:
             values.update(builder.build(template, inputs))
         finally:
             builder.id_prefix = prefix
     return values
+
+
+def _share_templates(result: NestedSet) -> None:
+    """Group the children by their template's bytes: each child shares the template of
+    the first child (in dependency order) whose template is identical to its own. The
+    grouping depends on the templates alone, so it is the same on every render."""
+    first: dict[str, str] = {}
+    for stack_id, child in result.children.items():
+        data = child.to_dict()
+        owner = first.setdefault(json.dumps(data, sort_keys=True, separators=(",", ":")), stack_id)
+        result.shares[stack_id] = owner
+        if owner == stack_id:
+            result._dicts[stack_id] = data
 
 
 def _parameter(port: Port) -> Parameter:

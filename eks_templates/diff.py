@@ -14,8 +14,10 @@ receives the VPC id through the root's ``Fn::GetAtt [ControlPlaneStack, Outputs.
 template, through child outputs and the parameters the root passes to each child,
 until nothing more changes.
 
-Templates are compared per file (the root and each child, matched by file stem, so a
-JSON render can be compared with a YAML one). No AWS calls, no clock.
+Templates are compared per stack (the root and each child stack, with the template its
+``TemplateURL`` names: nodegroups of the same shape share one file; matched by stack,
+so a JSON render can be compared with a YAML one, and a render where each nodegroup
+had a file of its own with one where they share). No AWS calls, no clock.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from eks_templates import nesting
 from eks_templates.errors import UserError
 
 Template = dict[str, Any]
@@ -238,8 +241,34 @@ def _resolve(value: Any, env: Mapping[str, Any]) -> Any:
             delimiter, text = args
             if isinstance(delimiter, str) and isinstance(text, str):
                 return text.split(delimiter)
+        if key == "Fn::Sub":
+            return _resolve_sub(arg, env)
         return {key: args}
     return {k: _resolve(v, env) for k, v in value.items()}
+
+
+def _resolve_sub(arg: Any, env: Mapping[str, Any]) -> Any:
+    """``Fn::Sub`` with each ``${Name}`` whose value is a known string put in: the text
+    itself when nothing is left to substitute (``${!x}`` is then ``${x}``), else the
+    ``Fn::Sub`` of what is left (``${AWS::StackName}``, a resource's attribute)."""
+    if isinstance(arg, str):
+        text, variables = arg, {}
+    elif isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str) and isinstance(arg[1], dict):
+        text, variables = arg
+    else:
+        return {"Fn::Sub": _resolve(arg, env)}
+    values = {k: _resolve(v, env) for k, v in variables.items()}
+    known = {**{k: v for k, v in env.items() if k not in values}, **values}
+
+    def put(match: re.Match[str]) -> str:
+        value = known.get(match[1]) if match[2] is None else None
+        return value if isinstance(value, str) else match[0]
+
+    text = _SUB_NAME.sub(put, text)
+    rest = {k: v for k, v in values.items() if not isinstance(v, str) and "${" + k + "}" in text}
+    if re.search(r"\$\{(?!!)", text) is None:
+        return text.replace("${!", "${")
+    return {"Fn::Sub": [text, rest] if rest else text}
 
 
 def _parameter_value(declared: Any, value: Any) -> Any:
@@ -305,16 +334,27 @@ class _State:
         return True
 
 
+def _by_stack(templates: Mapping[str, Template], root: str) -> tuple[dict[str, Template], dict[str, str]]:
+    """A set keyed by stack: the root's stem -> the root, each child stack's logical ID
+    -> the template it runs (a shared file under each of its stacks); and how each is
+    named in a report (its file; ``Stack (file)`` for a stack that runs another's)."""
+    root_name = next((n for n in templates if Path(n).stem == Path(root).stem), root)
+    root_t = templates.get(root_name)
+    if root_t is None:
+        return {Path(n).stem: t for n, t in templates.items()}, {Path(n).stem: n for n in templates}
+    out = {Path(root_name).stem: root_t}
+    shown = {Path(root_name).stem: root_name}
+    for stack_id, (name, template) in nesting.by_stack(templates, root_name, root_t).items():
+        out[stack_id] = template
+        shown[stack_id] = nesting.shown(stack_id, name)
+    return out, shown
+
+
 def _child_stems(root: Template, stems: set[str]) -> dict[str, str]:
-    """Logical ID of each nested stack in ``root`` -> the stem of its template file."""
-    out = {}
-    for logical_id, resource in (root.get("Resources") or {}).items():
-        if not isinstance(resource, dict) or resource.get("Type") != STACK_TYPE:
-            continue
-        url = (resource.get("Properties") or {}).get("TemplateURL")
-        stem = Path(url).stem if isinstance(url, str) else logical_id
-        out[logical_id] = stem if stem in stems else logical_id
-    return out
+    """Logical ID of each nested stack in ``root`` -> its key in a set keyed by stack
+    (:func:`_by_stack`): the logical ID itself."""
+    return {lid: lid for lid, r in (root.get("Resources") or {}).items()
+            if isinstance(r, dict) and r.get("Type") == STACK_TYPE}
 
 
 def _why_changed(
@@ -324,9 +364,9 @@ def _why_changed(
     known_new = _resolve(value_new, state.env_new.get(stem, {}))
     if _is_literal(known_old) and _is_literal(known_new):
         return None if known_old == known_new else f"{_show(known_old)} -> {_show(known_new)}"
-    if value_old != value_new:
+    if known_old != known_new:  # a parameter of a known, equal value is no change (a name passed by the root)
         return f"{_show(value_old)} -> {_show(value_new)}"
-    for name, attr in references(value_new):
+    for name, attr in references(known_new):  # what is left once known parameters are put in
         if name in state.tainted.get(stem, ()):
             origin = state.origins.get((stem, name))
             if origin is not None:
@@ -363,11 +403,9 @@ def compare(
 ) -> list[Change]:
     """Every resource the new render would replace or delete, root first, then each
     child file in name order; within a file in logical-ID order."""
-    old_by_stem = {Path(name).stem: t for name, t in old.items()}
-    new_by_stem = {Path(name).stem: t for name, t in new.items()}
-    names = {Path(name).stem: name for name in new} | {
-        Path(name).stem: name for name in old if Path(name).stem not in {Path(n).stem for n in new}
-    }
+    old_by_stem, old_names = _by_stack(old, root)
+    new_by_stem, names = _by_stack(new, root)
+    names = {**old_names, **names}
     root_stem = Path(root).stem
     stems = set(old_by_stem) | set(new_by_stem)
     children = _child_stems(new_by_stem.get(root_stem, {}), stems)
@@ -401,8 +439,7 @@ def compare(
             rtype = old_res[rid].get("Type", "?")
             detail = "removed from the template"
             if rtype == STACK_TYPE:
-                child = Path(str((old_res[rid].get("Properties") or {}).get("TemplateURL", rid))).stem
-                count = len((old_by_stem.get(child) or {}).get("Resources") or {})
+                count = len((old_by_stem.get(rid) or {}).get("Resources") or {})
                 detail += f"; the nested stack and its {count} resource(s) are deleted" if count else ""
             record(stem, rid, rtype, "remove", detail)
         for rid in sorted(set(old_res) & set(new_res)):

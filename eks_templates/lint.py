@@ -1,6 +1,11 @@
 """Lint a rendered set: cfn-lint over every template in one process (the root-to-child
 parameter contract included, since cfn-lint follows relative ``TemplateURL``s), our
 CloudFormation quota checks, and the rule that every suppression carries its reason.
+
+Each distinct template is linted once: nodegroups of the same shape share one child
+template, and cfn-lint reads the root with one stack per shared template where the
+stacks are alike (:mod:`eks_templates.lint_root`); the quota and suppression checks read
+every template as rendered, the whole root included.
 """
 
 from __future__ import annotations
@@ -99,8 +104,27 @@ def cfn_lint_findings(directory: Path, files: list[str], region: str) -> list[Fi
     return findings
 
 
+def for_cfn_lint(rendered: RenderedSet) -> RenderedSet:
+    """The set as cfn-lint reads it: the root with one stack per shared child template
+    where the stacks sharing it are alike (:func:`eks_templates.lint_root.collapse`)."""
+    from eks_templates.lint_root import collapse
+    from eks_templates.render import FLAT, dumps
+
+    if rendered.root == f"{FLAT}.{rendered.fmt}":
+        return rendered
+    root, moved = collapse(json_or_yaml(rendered.files[rendered.root]))
+    if not moved:
+        return rendered
+    return RenderedSet(rendered.stack_name, rendered.root,
+                       {**rendered.files, rendered.root: dumps(root, rendered.fmt)}, rendered.fmt)
+
+
 def lint_set(rendered: RenderedSet, *, region: str = "us-east-1", directory: Path | None = None) -> list[Finding]:
     """All findings for a rendered set, sorted; an empty list means it is clean.
+
+    ``directory``: where the set cfn-lint reads is written (:func:`for_cfn_lint`: its
+    root may leave out stacks alike to another), else a temporary directory. A cfn-lint
+    finding's line in the root is a line of that root.
 
     ``region`` must be one the region table knows (cfn-lint raises for any other):
     a stack file's region is checked when it is loaded, a library caller's here."""
@@ -116,12 +140,13 @@ def lint_set(rendered: RenderedSet, *, region: str = "us-east-1", directory: Pat
     for name, text in rendered.files.items():
         findings += quota_findings(name, text)
         findings += suppression_findings(name, text)
+    linted = for_cfn_lint(rendered)
     if directory is not None:
-        write_set(rendered, directory)
-        findings += cfn_lint_findings(directory, sorted(rendered.files), region)
+        write_set(linted, directory)
+        findings += cfn_lint_findings(directory, sorted(linted.files), region)
     else:
         with tempfile.TemporaryDirectory(prefix="eks-templates-lint-") as tmp:
-            write_set(rendered, Path(tmp))
-            findings += cfn_lint_findings(Path(tmp), sorted(rendered.files), region)
+            write_set(linted, Path(tmp))
+            findings += cfn_lint_findings(Path(tmp), sorted(linted.files), region)
     interrupts.checkpoint()  # a Ctrl-C that cfn-lint's regex finalizers swallowed (interrupts.py)
     return sorted(set(findings))

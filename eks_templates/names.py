@@ -192,6 +192,26 @@ def remote_access_sg_port(nodegroup_name: str, *, root_output: bool = True) -> P
     )
 
 
+# Inside a nodegroup's stack the values that carry the nodegroup's name in the root
+# (its scaling parameter, its outputs) have one name for every nodegroup, and the name
+# itself is a parameter: nodegroups of the same shape render byte-identical child
+# templates, which the assembly writes once (``assembly.nested``).
+
+NODEGROUP_NAME = Port(
+    "NodegroupName", "String",
+    "The nodegroup's name (passed by the root: one template serves every nodegroup of the same shape)",
+)
+NODEGROUP_SCALING = Port(
+    "NodegroupScaling", "CommaDelimitedList",
+    "The nodegroup's desired,min,max nodes (the root's Nodegroup<Name>Scaling parameter, changed by `scale`)",
+    "list",
+)
+NODEGROUP_ROLE_ARN = Port("NodeInstanceRoleArn", "String", "The nodegroup's node IAM role")
+NODEGROUP_REMOTE_ACCESS_SG_ID = Port(
+    "RemoteAccessSecurityGroupId", SG_ID, "The nodegroup's remoteAccess security group: SSH to its nodes",
+)
+
+
 def nodegroup_role_port(nodegroup_name: str) -> Port:
     """The node IAM role of a managed nodegroup (not a root output: 200 nodegroups
     must fit the root's 200 outputs together with the cluster's)."""

@@ -58,8 +58,9 @@ def dumps(template: Template | dict[str, Any], fmt: Format = "json") -> str:
 
 def render_set(config: ClusterConfig, *, fmt: Format = "json", flat: bool = False,
                plan: StackPlan | None = None) -> RenderedSet:
-    """Render the cluster: nested (root + one file per child) or one flat template.
-    ``plan`` chooses which builders share a child (default: :data:`~eks_templates.stack_plan.DEFAULT_PLAN`).
+    """Render the cluster: nested (root + one file per distinct child template: nodegroups
+    of the same shape share one) or one flat template. ``plan`` chooses which builders
+    share a child (default: :data:`~eks_templates.stack_plan.DEFAULT_PLAN`).
 
     A template that would pass a CloudFormation quota (troposphere stops at 500
     resources, 200 parameters, 200 outputs) is a :class:`UserError`, not a crash.
@@ -82,7 +83,7 @@ def _render_set(config: ClusterConfig, *, fmt: Format, flat: bool, plan: StackPl
                              plan=plan)
     root_name = f"{ROOT}.{fmt}"
     files = {root_name: dumps(result.root, fmt)}
-    for stack_id, child in result.children.items():
+    for stack_id, child in result.files().items():  # one file per distinct child template
         files[assembly.child_file_name(stack_id, fmt)] = dumps(child, fmt)
     return RenderedSet(config.stack_name, root_name, files, fmt)
 

@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from eks_templates.config import load_stack
 from eks_templates.diff import load_dir
@@ -90,7 +91,12 @@ def test_an_edited_template_is_not_overwritten(tmp_path: Path, myeks) -> None:
 
 
 def test_stale_children_go_edited_ones_stay_with_a_warning(tmp_path: Path) -> None:
-    three = load_stack(str(stack_with_nodegroups(3, tmp_path, "c")), on_warning=None)
+    path = stack_with_nodegroups(3, tmp_path, "c")
+    data = yaml.safe_load(path.read_text())
+    for group, kind in zip(data["managedNodeGroups"], ("t3.medium", "t3.large", "t3.xlarge"), strict=True):
+        group["instanceType"] = kind  # three shapes: three nodegroup templates (one shape would share one)
+    path.write_text(yaml.safe_dump(data))
+    three = load_stack(str(path), on_warning=None)
     one = load_stack(str(stack_with_nodegroups(1, tmp_path, "c")), on_warning=None)
     out = tmp_path / "out"
     write_set(render_set(three), out)

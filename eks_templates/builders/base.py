@@ -98,6 +98,20 @@ class Builder:
         nested root, declared as defaulted template parameters in the flat template."""
         return ()
 
+    def name_values(self) -> Sequence[tuple[Port, Any]]:
+        """What tells this instance apart from others of its kind by name alone (a
+        nodegroup's name). In the nested root each is a parameter of the child, passed as a
+        literal by the root, so that instances alike in all else render byte-identical
+        child templates (which the assembly writes once). Not in a flat template nor in a
+        library caller's ``inputs``: without the input, ``build`` writes the literal."""
+        return ()
+
+    def child_port(self, port: Port) -> Port:
+        """``port`` (an input or output) as this builder's child template names it: the
+        same port, unless its name in the root carries the instance's name (a nodegroup's
+        scaling parameter and outputs), which the child's must not (see :meth:`name_values`)."""
+        return port
+
     @property
     def flat_id_prefix(self) -> str:
         """Prefix for logical IDs when this builder shares a template with others (the

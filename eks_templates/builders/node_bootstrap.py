@@ -42,10 +42,15 @@ def _literal(text: str) -> str:
     return text.replace("${", "${!")
 
 
-def node_labels(ng: ManagedNodeGroup) -> dict[str, str]:
-    """The labels EKS gives a managed node, plus the file's (a custom AMI's kubelet must be told)."""
+#: the Fn::Sub variable of the nodegroup's name in user data (its stack's NodegroupName parameter)
+NODEGROUP_NAME_VARIABLE = "${NodegroupName}"
+
+
+def node_labels(ng: ManagedNodeGroup, name: str | None = None) -> dict[str, str]:
+    """The labels EKS gives a managed node, plus the file's (a custom AMI's kubelet must be
+    told); ``name``: the nodegroup's name as the text shall carry it (default: the literal)."""
     return dict(sorted({
-        "eks.amazonaws.com/nodegroup": ng.name,
+        "eks.amazonaws.com/nodegroup": ng.name if name is None else name,
         "eks.amazonaws.com/capacityType": "SPOT" if ng.spot else "ON_DEMAND",
         **ng.labels,
     }.items()))
@@ -58,7 +63,7 @@ def _taint_list(ng: ManagedNodeGroup) -> str:
 # --------------------------------------------------------------------------- bootstrap.sh (AL2, Ubuntu)
 
 
-def bootstrap_sh(config: ClusterConfig, ng: ManagedNodeGroup) -> str:
+def bootstrap_sh(config: ClusterConfig, ng: ManagedNodeGroup, name: str | None = None) -> str:
     """``/etc/eks/bootstrap.sh`` for a custom AMI (Fn::Sub text: ``${ClusterName}``,
     ``${Endpoint}``, ``${CertificateAuthority}``), with the node's labels and taints and
     ``maxPodsPerNode``.
@@ -71,7 +76,7 @@ def bootstrap_sh(config: ClusterConfig, ng: ManagedNodeGroup) -> str:
     :mod:`eks_templates.config.service_network`) from the instance metadata at boot.
     (CloudFormation has no attribute for the cluster's IPv4 service CIDR: the
     AWS::EKS::Cluster schema makes only ``KubernetesNetworkConfig.ServiceIpv6Cidr`` read-only.)"""
-    kubelet = "--node-labels=" + ",".join(f"{k}={v}" for k, v in node_labels(ng).items())
+    kubelet = "--node-labels=" + ",".join(f"{k}={v}" for k, v in node_labels(ng, name).items())
     if ng.taints:
         kubelet += " --register-with-taints=" + _taint_list(ng)
     max_pods: list[str] = []
@@ -116,7 +121,7 @@ def bootstrap_sh(config: ClusterConfig, ng: ManagedNodeGroup) -> str:
 # --------------------------------------------------------------------------- nodeadm (AL2023)
 
 
-def node_config(config: ClusterConfig, ng: ManagedNodeGroup) -> dict[str, Any] | None:
+def node_config(config: ClusterConfig, ng: ManagedNodeGroup, name: str | None = None) -> dict[str, Any] | None:
     """The NodeConfig this tool writes: the whole cluster section for a custom AMI
     (eksctl's ``createMinimalNodeConfig``), ``maxPods`` when given; None when EKS's own
     NodeConfig needs nothing added."""
@@ -131,7 +136,7 @@ def node_config(config: ClusterConfig, ng: ManagedNodeGroup) -> dict[str, Any] |
             "cidr": str(network),  # known: rules.nodegroup_options refuses a custom AL2023 AMI without it
         }
         kubelet_config["clusterDNS"] = [cluster_dns_ip(config)]
-        flags = ["--node-labels=" + ",".join(f"{k}={v}" for k, v in node_labels(ng).items())]
+        flags = ["--node-labels=" + ",".join(f"{k}={v}" for k, v in node_labels(ng, name).items())]
         if ng.taints:
             flags.append("--register-with-taints=" + _taint_list(ng))
         spec["kubelet"] = {"flags": flags}
@@ -159,7 +164,7 @@ def _toml_key(key: str) -> str:
     return key if key.replace("-", "").replace("_", "").isalnum() else json.dumps(key)
 
 
-def bottlerocket_settings(config: ClusterConfig, ng: ManagedNodeGroup) -> str | None:
+def bottlerocket_settings(config: ClusterConfig, ng: ManagedNodeGroup, name: str | None = None) -> str | None:
     """Bottlerocket's TOML user data: the cluster's settings for a custom AMI, ``max-pods``."""
     kubernetes: dict[str, Any] = {}
     labels: dict[str, str] = {}
@@ -173,7 +178,7 @@ def bottlerocket_settings(config: ClusterConfig, ng: ManagedNodeGroup) -> str | 
         dns = cluster_dns_ip(config)
         if dns is not None:
             kubernetes["cluster-dns-ip"] = dns
-        labels = node_labels(ng)
+        labels = node_labels(ng, name)
         taints = {t.key: f"{t.value or ''}:{t.effect}" for t in ng.taints}
     if ng.max_pods_per_node is not None:
         kubernetes["max-pods"] = ng.max_pods_per_node
@@ -201,21 +206,23 @@ def mime(parts: list[tuple[str, str]]) -> str:
     return "\n".join(out)
 
 
-def user_data_text(config: ClusterConfig, ng: ManagedNodeGroup) -> str | None:
-    """The launch template's user data as Fn::Sub text, or None when there is none."""
+def user_data_text(config: ClusterConfig, ng: ManagedNodeGroup, name: str | None = None) -> str | None:
+    """The launch template's user data as Fn::Sub text, or None when there is none;
+    ``name``: the nodegroup's name as the text carries it (default: the literal; its stack
+    passes :data:`NODEGROUP_NAME_VARIABLE`)."""
     if ng.ami_family == "Bottlerocket":
-        return bottlerocket_settings(config, ng)
+        return bottlerocket_settings(config, ng, name)
     scripts = [("#!/bin/bash\n" + _literal(command)) for command in ng.pre_bootstrap_commands]
     parts: list[tuple[str, str]] = [(SHELL_TYPE, s) for s in scripts]
     if ng.ami_family == "AmazonLinux2023":
-        generated = node_config(config, ng)
+        generated = node_config(config, ng, name)
         if generated is not None:
             parts.insert(0, (NODECONFIG_TYPE, "---\n" + yaml.safe_dump(generated, sort_keys=False)))
         if ng.override_bootstrap_command is not None:
             parts.append((NODECONFIG_TYPE, _literal(ng.override_bootstrap_command)))
     elif custom_bootstrap(ng):
         bootstrap = (_literal(ng.override_bootstrap_command) if ng.override_bootstrap_command is not None
-                     else bootstrap_sh(config, ng))
+                     else bootstrap_sh(config, ng, name))
         if not parts and ng.ami is None:
             return bootstrap  # Ubuntu with nothing added: the script alone, as before
         parts.append((SHELL_TYPE, bootstrap))
@@ -231,11 +238,14 @@ def reads_cluster_endpoint(config: ClusterConfig, ng: ManagedNodeGroup) -> bool:
 
 
 def user_data(config: ClusterConfig, ng: ManagedNodeGroup, cluster_name: Any, endpoint: Any,
-              certificate_authority: Any) -> Base64 | None:
-    text = user_data_text(config, ng)
+              certificate_authority: Any, nodegroup_name: Any = None) -> Base64 | None:
+    """The user data; ``nodegroup_name``: an expression of the nodegroup's name (its stack's
+    ``NodegroupName`` parameter), else the text carries the literal name."""
+    text = user_data_text(config, ng, None if nodegroup_name is None else NODEGROUP_NAME_VARIABLE)
     if text is None:
         return None
-    variables = {"ClusterName": cluster_name, "Endpoint": endpoint, "CertificateAuthority": certificate_authority}
+    variables = {"ClusterName": cluster_name, "Endpoint": endpoint, "CertificateAuthority": certificate_authority,
+                 "NodegroupName": nodegroup_name}
     used = {k: v for k, v in variables.items() if "${" + k + "}" in text}
     return Base64(Sub(text, **used)) if used else Base64(text.replace("${!", "${"))
 

@@ -6,6 +6,13 @@ One builder instance per nodegroup, each its own child stack
 (``Nodegroup<Name>Stack``); in a flat template its logical IDs carry
 ``Nodegroup<Name>`` in front so two nodegroups do not collide.
 
+In a child stack the nodegroup's name is the parameter ``NodegroupName`` (passed by the
+root, :meth:`NodegroupBuilder.name_values`), and every text that carries it is an
+``Fn::Sub`` of it; the child's parameters and outputs have the same names for every
+nodegroup (:meth:`NodegroupBuilder.child_port`). So nodegroups of the same shape render
+byte-identical child templates, and the set holds one file per shape. Without the
+``NodegroupName`` input (flat, a library caller's template) the name is a literal.
+
 Scaling comes from one root parameter per nodegroup (``names.nodegroup_scaling_parameter``,
 ``"desired,min,max"``, Default = the stack file's values) that ``scale`` changes; the
 nodegroup reads it with ``Fn::Select``.
@@ -44,6 +51,10 @@ from eks_templates.names import (
     MANAGEMENT_HOST_SG_ID,
     MAX_REMOTE_ACCESS_ROOT_OUTPUTS,
     NODE_KEY_NAME,
+    NODEGROUP_NAME,
+    NODEGROUP_REMOTE_ACCESS_SG_ID,
+    NODEGROUP_ROLE_ARN,
+    NODEGROUP_SCALING,
     PRIVATE_SUBNET_IDS,
     PUBLIC_SUBNET_IDS,
     SHARED_NODE_SG_ID,
@@ -250,7 +261,28 @@ class NodegroupBuilder(Builder):
             Description=f"Nodegroup {ng.name}: desired,min,max nodes (the stack file's values; `scale` changes them)",
         )),)
 
+    def name_values(self) -> Sequence[tuple[Port, Any]]:
+        return ((NODEGROUP_NAME, self.nodegroup.name),)
+
+    def child_port(self, port: Port) -> Port:
+        local = {self.scaling_port.name: NODEGROUP_SCALING,
+                 nodegroup_role_port(self.nodegroup.name).name: NODEGROUP_ROLE_ARN,
+                 self.remote_access_port.name: NODEGROUP_REMOTE_ACCESS_SG_ID}
+        return local.get(port.name, port)
+
     # -- build
+
+    def _named(self, inputs: Mapping[str, Any], text: str) -> Any:
+        """``text`` (``Fn::Sub`` syntax) with ``${NodegroupName}`` as the nodegroup's name:
+        an ``Fn::Sub`` of the ``NodegroupName`` input when there is one, else the literal
+        name (a plain string when nothing else is left to substitute)."""
+        name = inputs.get(NODEGROUP_NAME.name)
+        if name is None or isinstance(name, str):
+            text = text.replace("${" + NODEGROUP_NAME.name + "}", name or self.nodegroup.name)
+            return Sub(text) if "${" in text else text
+        if isinstance(name, Ref) and name.to_dict() == {"Ref": NODEGROUP_NAME.name}:
+            return Sub(text)
+        return Sub(text, **{NODEGROUP_NAME.name: name})
 
     def build(self, template: Template, inputs: Mapping[str, Any]) -> dict[str, Any]:
         self.resources = {}
@@ -261,7 +293,7 @@ class NodegroupBuilder(Builder):
         scaling = self.require(inputs, self.scaling_port)
         props: dict[str, Any] = {
             "ClusterName": self.require(inputs, CLUSTER_NAME),
-            "NodegroupName": ng.name,
+            "NodegroupName": inputs.get(NODEGROUP_NAME.name, ng.name),
             "NodeRole": role_arn,
             "Subnets": node_bootstrap.subnet_ids(self.config, ng) or self.require(inputs, self.subnet_port),
             "ScalingConfig": eks.ScalingConfig(
@@ -353,8 +385,8 @@ class NodegroupBuilder(Builder):
         logical_id = self.lid("SSH")
         group = self.add(template, ec2.SecurityGroup(
             logical_id,
-            GroupDescription=f"SSH to the nodes of nodegroup {ng.name} from the management host "
-                             "and ssh.sourceSecurityGroupIds only",
+            GroupDescription=self._named(inputs, "SSH to the nodes of nodegroup ${NodegroupName} from the "
+                                                 "management host and ssh.sourceSecurityGroupIds only"),
             # No GroupName: CloudFormation names the group, as every other group here. A name
             # built from the stack name breaks where EC2 refuses it (CreateSecurityGroup: at most
             # 255 characters, never starting with "sg-"), and nothing reads the name.
@@ -364,13 +396,13 @@ class NodegroupBuilder(Builder):
         if self.config.bastion.enabled:
             self.add(template, ingress(
                 self.lid("SSHIngressManagementHost"), Ref(group),
-                f"SSH to nodegroup {ng.name} from the management host",
+                self._named(inputs, "SSH to nodegroup ${NodegroupName} from the management host"),
                 ports=(22, 22), source_group=self.require(inputs, MANAGEMENT_HOST_SG_ID),
             ))
         for i, source in enumerate(ng.ssh.source_security_group_ids, start=1):
             self.add(template, ingress(
                 self.lid(f"SSHIngressSource{i}"), Ref(group),
-                f"SSH to nodegroup {ng.name} from {source} (ssh.sourceSecurityGroupIds)",
+                self._named(inputs, f"SSH to nodegroup ${{NodegroupName}} from {source} (ssh.sourceSecurityGroupIds)"),
                 ports=(22, 22), source_group=source,
             ))
         return group
@@ -386,7 +418,7 @@ class NodegroupBuilder(Builder):
         if ssh.public_key:
             key = self.add(template, ec2.KeyPair(
                 self.lid("KeyPair"),
-                KeyName=Sub("${AWS::StackName}-" + self.nodegroup.name),
+                KeyName=self._named(inputs, "${AWS::StackName}-${NodegroupName}"),
                 PublicKeyMaterial=ssh.public_key.strip(),
                 **tag_props(self.tags()),
             ))
@@ -418,7 +450,7 @@ class NodegroupBuilder(Builder):
         groups = node_bootstrap.node_security_groups(
             ng, self.require(inputs, CLUSTER_SG_ID), inputs.get(SHARED_NODE_SG_ID.name),
             Ref(remote_access) if remote_access is not None else None)
-        node_name = f"{self.config.metadata.name}-{ng.name}-Node"
+        node_name = self._named(inputs, f"{self.config.metadata.name}-${{NodegroupName}}-Node")
         instance_tags = Tags(self.tags({**ng.tags, "Name": node_name}))
         data: dict[str, Any] = {
             "BlockDeviceMappings": devices,
@@ -447,13 +479,16 @@ class NodegroupBuilder(Builder):
                 self.lid("UbuntuImageId"),
                 Type="AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>",
                 Default=ubuntu_image_parameter_path(self.config, ng),
-                Description=f"Canonical's Ubuntu EKS image for nodegroup {ng.name} (public SSM parameter)",
+                Description="Canonical's Ubuntu EKS image for "
+                            + (f"nodegroup {ng.name}" if NODEGROUP_NAME.name not in inputs else "the nodegroup")
+                            + " (public SSM parameter)",
             )
             template.add_parameter(image)
             data["ImageId"] = Ref(image)
         user_data = node_bootstrap.user_data(
             self.config, ng, self.require(inputs, CLUSTER_NAME),
-            inputs.get(CLUSTER_ENDPOINT.name), inputs.get(CERTIFICATE_AUTHORITY_DATA.name))
+            inputs.get(CLUSTER_ENDPOINT.name), inputs.get(CERTIFICATE_AUTHORITY_DATA.name),
+            nodegroup_name=inputs.get(NODEGROUP_NAME.name))
         if user_data is not None:
             data["UserData"] = user_data
         props: dict[str, Any] = {
@@ -461,8 +496,11 @@ class NodegroupBuilder(Builder):
             "LaunchTemplateData": ec2.LaunchTemplateData(**data),
         }
         if not ng.disable_imdsv1:
+            # Metadata takes no intrinsic functions: the reason names no nodegroup, so that it
+            # is the same text in the template that nodegroups of one shape share
             props["Metadata"] = checkov_skips({"CKV_AWS_79": (
-                f"managedNodeGroups {ng.name}: disableIMDSv1 is false in the stack file, so IMDSv1 stays on")})
+                "managedNodeGroups: disableIMDSv1 is false in the stack file for this nodegroup, "
+                "so IMDSv1 stays on")})
         return self.add(template, ec2.LaunchTemplate(self.lid("LaunchTemplate"), **props))
 
 

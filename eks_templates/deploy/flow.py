@@ -128,17 +128,21 @@ def deployed_template(cfn: Any, stack: str) -> dict[str, Any] | None:
 
 def templates_by_label(stack_name: str, rendered: RenderedSet) -> dict[str, dict[str, Any]]:
     """The rendered templates under the labels the change-set view gives them: the
-    root as ``stack_name``, each child as ``stack_name/<its logical ID>`` (a child's
-    file is named after its logical ID in the root)."""
-    from pathlib import PurePath
+    root as ``stack_name``, each child stack as ``stack_name/<its logical ID>`` with the
+    file its ``TemplateURL`` names (nodegroups of one shape share a file)."""
+    from eks_templates.nesting import by_stack
 
-    out: dict[str, dict[str, Any]] = {}
-    for file_name, text in rendered.files.items():
-        template = template_dict(text)
-        if template is None:
-            continue
-        label = stack_name if file_name == rendered.root else f"{stack_name}/{PurePath(file_name).stem}"
-        out[label] = template
+    root = template_dict(rendered.files[rendered.root])
+    if root is None:
+        return {}
+    out: dict[str, dict[str, Any]] = {stack_name: root}
+    parsed: dict[str, dict[str, Any] | None] = {}
+    for stack_id, (file_name, text) in by_stack(rendered.files, rendered.root, root).items():
+        if file_name not in parsed:
+            parsed[file_name] = template_dict(text)
+        template = parsed[file_name]
+        if template is not None:
+            out[f"{stack_name}/{stack_id}"] = template
     return out
 
 

@@ -106,6 +106,20 @@ def _resource(templates: Mapping[str, Mapping[str, Any]] | None, label: str, log
     return resource if isinstance(resource, Mapping) else None
 
 
+def _given(templates: Mapping[str, Mapping[str, Any]] | None, label: str, value: Any) -> Any:
+    """``value``, or for a ``Ref`` of a parameter of the nested stack ``label`` the literal
+    its parent passes (a nodegroup's name: the template is shared by every nodegroup of
+    its shape, the name is its stack's ``NodegroupName`` parameter). Still a custom name:
+    CloudFormation resolves it before it creates the replacement."""
+    if not (isinstance(value, Mapping) and list(value) == ["Ref"] and "/" in label):
+        return value
+    parent, child = label.rsplit("/", 1)
+    stack = _resource(templates, parent, child)
+    given = ((stack or {}).get("Properties") or {}).get("Parameters") or {}
+    passed = given.get(value["Ref"]) if isinstance(given, Mapping) else None
+    return passed if isinstance(passed, str) else value
+
+
 def _renamed(replacement: Replacement, name_property: str) -> bool:
     return any(cause in (name_property, f"Properties.{name_property}") for cause in replacement.causes)
 
@@ -124,6 +138,7 @@ def blocked(view: ChangeSetView, templates: Mapping[str, Mapping[str, Any]] | No
             value = (resource.get("Properties") or {}).get(prop)
             if value is None:
                 continue  # CloudFormation names it: replaceable
+            value = _given(templates, rep.label, value)
             shown = repr(value) if isinstance(value, str) else "(set by an expression)"
         elif rep.resource_type in ALWAYS_NAMED:
             shown = "(fixed by the template)"

@@ -331,7 +331,7 @@ class _Builder:
         for stack, logical_id, props in ts.of_type("AWS::EC2::SecurityGroup"):
             node_id = rid(stack, logical_id)
             lines = [logical_id]
-            desc = str(props.get("GroupDescription") or "")
+            desc = str(ts.value(stack, props.get("GroupDescription")) or "")  # an Fn::Sub of the nodegroup's name
             if desc:
                 lines.append(_wrap(desc, 44))
             # AWS::EC2::SecurityGroup: "the default rule is removed only when you specify one or

@@ -14,11 +14,13 @@ is the security group made in another. Nothing here reads AWS.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
+_SUB_VARIABLE = re.compile(r"\$\{([^}]+)\}")
 #: the root template's key in a :class:`TemplateSet`
 ROOT = ""
 STACK_TYPE = "AWS::CloudFormation::Stack"
@@ -49,11 +51,17 @@ class TemplateSet:
 
     @classmethod
     def from_files(cls, files: Mapping[str, str], root: str) -> TemplateSet:
-        """From a :class:`~eks_templates.render.RenderedSet`'s files (child files are named after their logical ID)."""
-        out: dict[str, dict[str, Any]] = {}
-        for name, text in files.items():
-            key = ROOT if name == root else PurePath(name).stem
-            out[key] = _load(text)
+        """From a :class:`~eks_templates.render.RenderedSet`'s files: each child stack with
+        the file its ``TemplateURL`` names (nodegroups of one shape share a file); a flat
+        template under ``ROOT``."""
+        from eks_templates.nesting import by_stack
+
+        if root not in files:
+            return cls({PurePath(name).stem: _load(text) for name, text in files.items()})
+        out: dict[str, dict[str, Any]] = {ROOT: _load(files[root])}
+        parsed: dict[str, dict[str, Any]] = {}
+        for stack_id, (name, text) in by_stack(files, root, out[ROOT]).items():
+            out[stack_id] = parsed[name] if name in parsed else parsed.setdefault(name, _load(text))
         return cls(out)
 
     @classmethod
@@ -120,10 +128,27 @@ class TemplateSet:
                 items = items.split(",")
             return items[index] if isinstance(items, list) and 0 <= index < len(items) else "?"
         if fn == "Fn::Sub":
-            return arg if isinstance(arg, str) else arg[0]
+            return self._sub(stack, arg, d)
         if fn == "Fn::GetAZs":
             return {"Fn::GetAZs": arg}
         return {fn: self.value(stack, arg, d)}
+
+    def _sub(self, stack: str, arg: Any, depth: int) -> Any:
+        """``Fn::Sub`` text with each ``${Name}`` (a variable of its own, or a parameter) put in
+        where it comes out as text; the others (``${AWS::StackName}``, attributes) stay."""
+        text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1] if len(arg) > 1 else {})
+        if not isinstance(text, str):
+            return "?"
+
+        def put(match: re.Match[str]) -> str:
+            name = match[1]
+            if name.startswith("!") or "." in name or name.startswith("AWS::"):
+                return match[0]
+            node = variables[name] if isinstance(variables, dict) and name in variables else {"Ref": name}
+            value = self.value(stack, node, depth)
+            return value if isinstance(value, str) and value != "?" else match[0]
+
+        return _SUB_VARIABLE.sub(put, text)
 
     def _ref(self, stack: str, name: str, depth: int) -> Any:
         if name.startswith("AWS::"):

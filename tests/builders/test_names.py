@@ -75,28 +75,66 @@ API_RULES = {
 }
 
 
-def resolve(value: Any, stack_name: str) -> Any:
-    """``Fn::Sub`` strings with only pseudo parameters in them, as the literal they become."""
+def resolve(value: Any, stack_name: str, given: dict[str, str] | None = None) -> Any:
+    """``Fn::Sub`` strings with only pseudo parameters in them, as the literal they become;
+    ``given``: the literal parameters the root passes the stack (a nodegroup's name), put
+    in for their ``Ref`` and ``${...}`` as well."""
+    given = given or {}
     if isinstance(value, dict):
+        if set(value) == {"Ref"} and value["Ref"] in given:
+            return given[value["Ref"]]
         if set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
             text = value["Fn::Sub"].replace("${AWS::StackName}", stack_name)
-            for name, literal in PSEUDO.items():
+            for name, literal in {**PSEUDO, **{"${" + k + "}": v for k, v in given.items()}}.items():
                 text = text.replace(name, literal)
-            return text if "${" not in text else value
-        return {k: resolve(v, stack_name) for k, v in value.items()}
+            return text if "${" not in text else {"Fn::Sub": text}
+        return {k: resolve(v, stack_name, given) for k, v in value.items()}
     if isinstance(value, list):
-        return [resolve(v, stack_name) for v in value]
+        return [resolve(v, stack_name, given) for v in value]
     return value
+
+
+def _literal_parameters(root: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Child file -> the name its (first) stack gets from the root (``NodegroupName``)."""
+    from eks_templates.names import NODEGROUP_NAME
+    from eks_templates.nesting import child_files
+
+    out: dict[str, dict[str, str]] = {}
+    for stack_id, file in child_files(root).items():
+        given = root["Resources"][stack_id]["Properties"].get("Parameters") or {}
+        out.setdefault(file, {k: v for k, v in given.items() if k == NODEGROUP_NAME.name})
+    return out
+
+
+def _drop_unused(templates: dict[str, dict[str, Any]], root_name: str) -> None:
+    """A parameter the resolving left unused: out of the child and of what the root passes it."""
+    root = templates[root_name]
+    for file, template in templates.items():
+        if file == root_name:
+            continue
+        text = json.dumps({k: v for k, v in template.items() if k != "Parameters"})
+        unused = [p for p in template.get("Parameters") or {}
+                  if f'{{"Ref": "{p}"}}' not in text and "${" + p + "}" not in text]
+        for name in unused:
+            del template["Parameters"][name]
+        for resource in root["Resources"].values():
+            if (resource.get("Properties") or {}).get("TemplateURL") == file:
+                for name in unused:
+                    resource["Properties"]["Parameters"].pop(name, None)
 
 
 def resolved_sets(tmp: Path, flat: bool, stack_name: str = LONGEST_STACK_NAME) -> dict[str, dict[str, Any]]:
     """The longest cluster rendered, each template with ``stack_name`` for its stack's name
-    (in ``--flat``, :data:`FLAT_STACK_NAME`)."""
+    (in ``--flat``, :data:`FLAT_STACK_NAME`), and a nodegroup's name (its stack's parameter)
+    put in."""
     cfg = config(LONGEST)
     rendered = render_set(cfg, flat=flat)
+    given = {} if flat else _literal_parameters(json.loads(rendered.files[rendered.root]))
     out: dict[str, dict[str, Any]] = {}
     for name, text in rendered.files.items():
-        out[name] = resolve(json.loads(text), FLAT_STACK_NAME if flat else stack_name)
+        out[name] = resolve(json.loads(text), FLAT_STACK_NAME if flat else stack_name, given.get(name))
+    if not flat:
+        _drop_unused(out, rendered.root)
     write_set(rendered, tmp)
     for name, template in out.items():
         (tmp / name).write_text(json.dumps(template, indent=1))

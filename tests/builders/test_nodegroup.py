@@ -73,7 +73,9 @@ def test_scaling_comes_from_one_root_parameter_with_the_files_values():
     root = templates(rendered(cfg))["root.json"]
     assert root["Parameters"]["NodegroupMyNgScaling"]["Default"] == "3,2,6"
     stack = root["Resources"]["NodegroupMyNgStack"]["Properties"]["Parameters"]
-    assert stack["NodegroupMyNgScaling"] == {"Fn::Join": [",", {"Ref": "NodegroupMyNgScaling"}]}
+    # the child's parameter has one name for every nodegroup (same-shape nodegroups share the template)
+    assert stack["NodegroupScaling"] == {"Fn::Join": [",", {"Ref": "NodegroupMyNgScaling"}]}
+    assert stack["NodegroupName"] == "my-ng"
 
 
 def test_instance_type_and_instance_types():
@@ -566,7 +568,7 @@ def test_remote_access_group_ids_are_root_outputs():
     cfg = config("bastion: {enabled: true}\nmanagedNodeGroups: [{name: blue, ssh: {allow: true}}]\n")
     outputs = templates(rendered(cfg))["root.json"]["Outputs"]
     assert outputs["BlueRemoteAccessSecurityGroupId"]["Value"] == {
-        "Fn::GetAtt": ["NodegroupBlueStack", "Outputs.BlueRemoteAccessSecurityGroupId"]}
+        "Fn::GetAtt": ["NodegroupBlueStack", "Outputs.RemoteAccessSecurityGroupId"]}
 
 
 def test_user_data_is_valid_base64_free_of_secrets():
