@@ -39,6 +39,8 @@ from bench.run import stack_with_nodegroups  # noqa: E402  (needs REPO on the pa
 COUNTS = (1, 20, 200)
 #: the first nodegroup of a generated stack file (bench/run.py names them ng-001, ...)
 SCALED = "ng-001"
+#: seconds (see run_cli)
+SANDBOX_READ_TIMEOUT = 1800.0
 
 
 @contextlib.contextmanager
@@ -63,11 +65,18 @@ def counting() -> Iterator[Counter[tuple[str, str]]]:
 def run_cli(*args: str) -> tuple[Counter[tuple[str, str]], float]:
     """One CLI command in this process: its API calls and wall time; a failure stops here."""
     from eks_templates.cli import main
+    from eks_templates.deploy import session
 
     started = time.perf_counter()
-    with counting() as seen, contextlib.redirect_stdout(io.StringIO()), \
-            contextlib.redirect_stderr(io.StringIO()) as err:
-        code = main(list(args))
+    # The sandbox runs a whole stack inside ExecuteChangeSet before it answers: with 200
+    # nodegroups (or a loaded machine) far beyond the 20 s read timeout meant for AWS.
+    saved, session.READ_TIMEOUT = session.READ_TIMEOUT, SANDBOX_READ_TIMEOUT
+    try:
+        with counting() as seen, contextlib.redirect_stdout(io.StringIO()), \
+                contextlib.redirect_stderr(io.StringIO()) as err:
+            code = main(list(args))
+    finally:
+        session.READ_TIMEOUT = saved
     if code != 0:
         raise SystemExit(f"{' '.join(args)} exited {code}:\n{err.getvalue()[-2000:]}")
     return seen, time.perf_counter() - started

@@ -206,3 +206,16 @@ def test_upload_skips_what_is_already_there() -> None:
         # one version per key: nothing was written twice
         versions = s3.list_object_versions(Bucket="bkt")["Versions"]
         assert len(versions) == 2
+
+
+def test_the_digest_of_a_root_sent_by_url_is_the_one_recorded_in_it() -> None:
+    """A root above the TemplateBody limit is uploaded too; its digest is still the set's
+    (the one in the output), not the uploaded object's SHA-256."""
+    rs = rendered_set()
+    root = json.loads(rs.files["root.json"])
+    root["Metadata"] = {"Padding": "x" * package.MAX_TEMPLATE_BODY}
+    big = RenderedSet(rs.stack_name, rs.root, {**rs.files, "root.json": json.dumps(root, indent=2) + "\n"})
+    pkg = package.plan_package(big, bucket="b", prefix="p", url_for=_url)
+    assert pkg.root_artifact is not None
+    assert json.loads(pkg.root_text)["Outputs"][deploy_digest.OUTPUT]["Value"] == pkg.digest
+    assert pkg.digest != pkg.root_artifact.sha256

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -29,15 +28,17 @@ NO_OP_CALLS = Counter({("cloudformation", "DescribeStacks"): 1, ("cloudformation
 def measured(sandbox_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[int, list[Measured]]]:
     server.reset(sandbox_endpoint)
     workdir = tmp_path_factory.mktemp("calls")
-    saved = Path.cwd()
-    os.environ["AWS_ENDPOINT_URL"] = sandbox_endpoint
-    os.chdir(workdir)
-    try:
-        yield {count: scenario(count, workdir) for count in (1, 20)}
-    finally:
-        os.chdir(saved)
-        os.environ.pop("AWS_ENDPOINT_URL", None)
-        server.reset(sandbox_endpoint)
+    with pytest.MonkeyPatch.context() as env:  # module scope: before the autouse fake_aws_env
+        for key, value in {"AWS_ENDPOINT_URL": sandbox_endpoint, "AWS_ACCESS_KEY_ID": "testing",
+                           "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "ap-northeast-2",
+                           "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}.items():
+            env.setenv(key, value)
+        env.delenv("AWS_PROFILE", raising=False)
+        env.chdir(workdir)
+        try:
+            yield {count: scenario(count, workdir) for count in (1, 20)}
+        finally:
+            server.reset(sandbox_endpoint)
 
 
 def by_label(results: list[Measured], label: str) -> Measured:
