@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from eks_templates import interrupts
 from eks_templates.errors import EksTemplatesError, StdoutError
+from eks_templates.help_format import HelpFormatter  # argparse's, without importing shutil
 
 #: command name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -37,11 +38,12 @@ def build_parser(commands: dict[str, tuple[str, str]] | None = None) -> argparse
     parser = argparse.ArgumentParser(
         prog="python -m eks_templates",
         description="EKS clusters as plain CloudFormation nested stacks.",
+        formatter_class=HelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name, (module, help_text) in commands.items():
-        cmd_parser = sub.add_parser(name, help=help_text, description=help_text)
+        cmd_parser = sub.add_parser(name, help=help_text, description=help_text, formatter_class=HelpFormatter)
         cmd_parser.set_defaults(_module=module)
         importlib.import_module(module).configure(cmd_parser)
     return parser
