@@ -96,8 +96,13 @@ def stack_with_nodegroups(count: int, directory: Path) -> Path:
     return path
 
 
+def templates_in(directory: Path) -> list[Path]:
+    """The rendered templates in ``directory`` (not render's own ``.eks-templates-manifest.json``)."""
+    return sorted(p for p in directory.iterdir() if p.suffix == ".json" and not p.name.startswith("."))
+
+
 def template_stats(directory: Path) -> dict[str, object]:
-    files = sorted(p for p in directory.iterdir() if p.suffix == ".json")
+    files = templates_in(directory)
     sizes = {p.name: p.stat().st_size for p in files}
     counts = {}
     for p in files:
@@ -184,7 +189,7 @@ def row_lint(runs: int) -> list[str]:
         out = Path(tmp)
         subprocess.run([PY, "-m", "eks_templates", "render", "--out-dir", str(out)], check=True,
                        capture_output=True, cwd=REPO)
-        files = sorted(str(p) for p in out.glob("*.json"))
+        files = [str(p) for p in templates_in(out)]
         ours = median_time([PY, "-m", "eks_templates", "lint"], runs)
         cfn_lint = Path(PY).with_name("cfn-lint")
         theirs = median_time([str(cfn_lint), "--regions", "ap-northeast-2", "--", *files], runs) \
