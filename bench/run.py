@@ -22,6 +22,7 @@ Rows:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -282,8 +283,11 @@ def machine() -> str:
         cpu = match.group(1).strip() if match else cpu
     except OSError:
         pass
+    load = ""
+    with contextlib.suppress(OSError):  # a shared machine's load skews the wall times (the pairs less so)
+        load = f", load average {os.getloadavg()[0]:.1f} at the start"
     return (f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), "
-            f"Python {platform.python_version()}")
+            f"Python {platform.python_version()}{load}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
