@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from eks_templates import interrupts
 from eks_templates.errors import EksTemplatesError, StdoutError
+from eks_templates.help_format import RawDescriptionHelpFormatter  # argparse's, without importing shutil
 
 #: command name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -55,7 +56,7 @@ def build_parser(commands: dict[str, tuple[str, str]] | None = None, prog: str =
     parser = argparse.ArgumentParser(
         prog=prog,
         description="EKS clusters as plain CloudFormation nested stacks.",
-        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EXAMPLES, formatter_class=RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action=VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -64,7 +65,7 @@ def build_parser(commands: dict[str, tuple[str, str]] | None = None, prog: str =
         command_module = importlib.import_module(module)
         cmd_parser = sub.add_parser(name, help=help_text, description=help_text,
                                     epilog=getattr(command_module, "EXAMPLES", None),
-                                    formatter_class=argparse.RawDescriptionHelpFormatter)
+                                    formatter_class=RawDescriptionHelpFormatter)
         cmd_parser.set_defaults(_module=module)
         command_module.configure(cmd_parser)
     return parser

@@ -10,7 +10,7 @@ import yaml
 
 from eks_templates.config import load_stack
 from eks_templates.config.loader import default_text
-from eks_templates.render import render_set, write_set
+from eks_templates.render import json_text, render_set, write_set
 from tests.support import REPO
 
 
@@ -70,3 +70,16 @@ def test_write_set_leaves_files_it_did_not_write(tmp_path: Path):
     assert (tmp_path / "NodegroupGoneStack.json").read_text() == "{}"
     assert (tmp_path / "notes.txt").read_text() == "keep me"
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_json_text_is_json_dumps_byte_for_byte() -> None:
+    """render.json_text replaces json.dumps(indent=2, sort_keys=True, ensure_ascii=False)
+    on the render path (issue 17 item 5): the same text for every golden template and
+    for the values it hands back to json.dumps."""
+    golden = sorted((REPO / "tests" / "golden").rglob("*.json"))
+    assert golden
+    samples: list[object] = [json.loads(p.read_text("utf-8")) for p in golden]
+    samples += [{}, [], {"a": []}, {"b": {}, "a": [1, True, False, None, "ü\n\"\\"]}, "x",
+                {"f": 1.5, "n": [float("inf")]}, {1: "int key"}, [{"z": 1, "y": [{}]}]]
+    for sample in samples:
+        assert json_text(sample) == json.dumps(sample, indent=2, sort_keys=True, ensure_ascii=False)

@@ -254,7 +254,52 @@ def _control_character(text: str, exc: yaml.reader.ReaderError, source: str) -> 
     return StackFileError([Problem(yaml_path(loc) if loc else "", message).format(source)])
 
 
+class _FastLoader(_Loader):
+    """The same loader on libyaml's C parser: the events come from C (the pure-Python
+    scanner and parser were about a tenth of a render), everything else - composing
+    with the YAML paths, the refusals, the constructors - is :class:`_Loader`'s. Only
+    for a file that loads: any problem is reported by loading it again with
+    :class:`_Loader`, so every message stays PyYAML's own wording."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)  # the Reader's checks (control characters) run as before
+        from yaml._yaml import CParser  # libyaml (yaml.__with_libyaml__)
+
+        self._c_events = CParser(stream)
+
+    def check_event(self, *choices: Any) -> bool:
+        return bool(self._c_events.check_event(*choices))
+
+    def peek_event(self) -> Any:
+        return self._c_events.peek_event()
+
+    def get_event(self) -> Any:
+        return self._c_events.get_event()
+
+    def dispose(self) -> None:
+        super().dispose()  # type: ignore[no-untyped-call]
+        self._c_events.dispose()
+
+
+def _load_fast(text: str) -> tuple[bool, Any]:
+    """(True, data) when libyaml's events load ``text``; (False, None) for anything else."""
+    if not getattr(yaml, "__with_libyaml__", False):
+        return False, None
+    loader = None
+    try:
+        loader = _FastLoader(text)
+        return True, loader.get_single_data()
+    except Exception:  # a problem (or a text libyaml cannot take): _Loader says what it is
+        return False, None
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
 def parse_yaml(text: str, source: str) -> Any:
+    loaded, data = _load_fast(text)
+    if loaded:
+        return data
     loader: _Loader | None = None
     try:
         loader = _Loader(text)  # a SafeLoader subclass: no arbitrary objects

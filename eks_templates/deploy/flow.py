@@ -18,6 +18,7 @@ from eks_templates.deploy import (
     addon_config,
     aws_errors,
     changeset,
+    digest,
     in_flight,
     layout,
     package,
@@ -100,6 +101,10 @@ class Request:
     made_before: Sequence[str] = ()
     #: CreateChangeSet's DeploymentMode (``REVERT_DRIFT``: drift --revert)
     deployment_mode: str | None = None
+    #: the change set changes the templates (a deploy): the stack policies are set
+    #: once it has settled, the root marked as not yet protected before it runs
+    #: (deploy/policy.py); a scale (same templates) leaves them alone
+    sets_policy: bool = False
 
 
 # --------------------------------------------------------------------------- small pieces
@@ -376,6 +381,7 @@ def run_change_set(
         return ended
 
     relaxed = bool(opts.allow_replacement and not req.new_stack)
+    root_template = (req.templates or {}).get(req.stack_name)
     watcher = Watcher(cfn, ref.stack_id, req.stack_name, ui=ui, timing=ctx.timing)
     from botocore.exceptions import ClientError
 
@@ -384,6 +390,8 @@ def run_change_set(
     with interrupts.held():
         if relaxed:
             policy.relax(cfn, ref.stack_id, ui)
+        elif req.sets_policy and not req.new_stack:  # a new stack has no policy: not protected yet
+            policy.mark_pending(cfn, ref.stack_id, root_template)
         watcher.mark_existing()
         ui.say(f"Executing {ref.name} on {req.stack_name} ...")
         try:
@@ -398,7 +406,7 @@ def run_change_set(
             message = exc.response.get("Error", {}).get("Message", str(exc))
             raise DeployFailed(f"executing change set {ref.name} failed: {message}") from None
     result = watch(ctx, watcher, opts, relaxed=relaxed)
-    if relaxed and not result.timed_out:
+    if (relaxed and not result.timed_out) or (req.sets_policy and result.ok):
         policy.protect(cfn, ref.stack_id, ui)
     if not result.ok:
         failure = report_failure(ctx, result, ref.stack_id, req.stack_name, req.change_set_type.lower())
@@ -415,21 +423,71 @@ def run_change_set(
 # --------------------------------------------------------------------------- deploy / plan
 
 
-def finish(ctx: Context, cfg: ClusterConfig, stack: str, *, show_outputs: bool = True) -> None:
+def finish(ctx: Context, cfg: ClusterConfig, stack: str | dict[str, Any], *, show_outputs: bool = True,
+           executed: bool = True) -> None:
     """After a successful deploy (or one with nothing to do): termination protection
-    as the file says, the protective stack policy, and the outputs."""
+    as the file says, the stack policies, and the outputs. ``stack`` is its name or ID
+    (described again), or the description in hand. ``executed``: a change set ran and
+    set the policies (run_change_set); otherwise one read of the root's policy checks
+    that the last one that ran finished setting them (policy.ensure_protected)."""
     cfn = ctx.cfn
-    described = describe_stack(cfn, stack)
+    described = describe_stack(cfn, stack) if isinstance(stack, str) else stack
     if described is None:
         return
     want = cfg.deploy.termination_protection
     if bool(described.get("EnableTerminationProtection")) != want:
         policy.set_termination_protection(cfn, str(described["StackId"]), want, ctx.ui,
                                          label=str(described["StackName"]))
-    policy.protect(cfn, str(described["StackId"]), ctx.ui)
+    if not executed:
+        policy.ensure_protected(cfn, str(described["StackId"]), ctx.ui)
     if show_outputs:
         ctx.ui.say(format_outputs(str(described["StackName"]), str(described["StackStatus"]), ctx.aws.region,
                                   stack_outputs(described)))
+
+
+def _package(ctx: Context, cfg: ClusterConfig, rendered: RenderedSet, account: str) -> package.Package:
+    aws = ctx.aws
+    bucket = cfg.deploy.bucket or package.default_bucket(account, aws.region)
+    endpoint = aws.s3_endpoint_override()
+    return package.plan_package(
+        rendered, bucket=bucket, prefix=cfg.template_prefix,
+        url_for=lambda b, k: package.object_url(b, k, region=aws.region, dns_suffix=aws.dns_suffix,
+                                                endpoint=endpoint),
+    )
+
+
+def _say_unchanged(ctx: Context, name: str, rendered: RenderedSet, pkg: package.Package) -> None:
+    ctx.ui.say(f"No changes: {name} already matches {rendered.stack_name}'s templates "
+               f"({len(pkg.children)} nested template(s) unchanged); nothing uploaded, no change set made.")
+
+
+def _unchanged_by_digest(ctx: Context, cfg: ClusterConfig, rendered: RenderedSet, state: StackState, *,
+                         plan_only: bool) -> bool:
+    """A deployed stack whose recorded digest (deploy/digest.py) is the packaged set's,
+    with the same parameters and tags: say so, finish, and return True. Costs no call
+    beyond the DescribeStacks that found the stack (the account for the default bucket
+    is the stack ARN's), and one GetStackPolicy in :func:`finish`; the nested stacks
+    are not walked, however many there are."""
+    stack = state.stack
+    recorded = digest.recorded(stack)
+    if stack is None or recorded is None:
+        return False
+    stack_id = str(stack["StackId"])
+    account = stack_id.split(":")[4] if stack_id.startswith("arn:") and stack_id.count(":") >= 5 else \
+        ctx.aws.account_id()
+    pkg = _package(ctx, cfg, rendered, account)
+    if pkg.digest != recorded:
+        return False
+    new_root = json.loads(pkg.root_text)
+    live = live_parameters(stack)
+    # the recorded digest is the deployed root's: its Defaults are the new root's
+    choices = deploy_choices(new_root, scaling_keys=scaling_keys(cfg), deployed_root=new_root, live=live)
+    if not unchanged(choices, live) or _live_tags(stack) != {t["Key"]: t["Value"] for t in stack_tags(cfg)}:
+        return False
+    _say_unchanged(ctx, cfg.stack_name, rendered, pkg)
+    if not plan_only:
+        finish(ctx, cfg, stack, executed=False)
+    return True
 
 
 def deploy(ctx: Context, cfg: ClusterConfig, opts: Options, *, plan_only: bool = False,
@@ -444,14 +502,16 @@ def deploy(ctx: Context, cfg: ClusterConfig, opts: Options, *, plan_only: bool =
     rendered = render_and_lint(cfg, rendered)
     state = settle(ctx, name, opts, mode="plan" if plan_only else "deploy")
     updating = state.kind is Kind.UPDATE
-    deployed = deployed_template(ctx.cfn, name) if updating else None
-    # resources moving between child stacks would be created again: refuse (deploy/layout.py)
-    layout.refuse_other_layout(name, deployed, template_dict(rendered.files[rendered.root]) or {})
-    if state.kind is Kind.UPDATE and state.stack:  # drift found since the last deploy (deploy/drift_status.py)
+    if updating and state.stack:  # drift found since the last deploy (deploy/drift_status.py)
         from eks_templates.deploy.drift_status import mention
 
         for line in mention(ctx.cfn, state.stack, opts.stack_arg or name):
             ui.say(line)
+    if updating and _unchanged_by_digest(ctx, cfg, rendered, state, plan_only=plan_only):
+        return 0  # the recorded digest is the rendered set's: the layout is the deployed one
+    deployed = deployed_template(ctx.cfn, name) if updating else None
+    # resources moving between child stacks would be created again: refuse (deploy/layout.py)
+    layout.refuse_other_layout(name, deployed, template_dict(rendered.files[rendered.root]) or {})
     if rendered_by_caller is None and state.kind is Kind.UPDATE:
         # a newer metadata.version than the live cluster's: ordered steps (deploy/upgrade.py)
         from eks_templates.deploy import upgrade
@@ -461,13 +521,8 @@ def deploy(ctx: Context, cfg: ClusterConfig, opts: Options, *, plan_only: bool =
             return upgrade.run(ctx, cfg, opts, steps, plan_only=plan_only)
     aws = ctx.aws
 
-    bucket = cfg.deploy.bucket or package.default_bucket(aws.account_id(), aws.region)
-    endpoint = aws.s3_endpoint_override()
-    pkg = package.plan_package(
-        rendered, bucket=bucket, prefix=cfg.template_prefix,
-        url_for=lambda b, k: package.object_url(b, k, region=aws.region, dns_suffix=aws.dns_suffix,
-                                                endpoint=endpoint),
-    )
+    pkg = _package(ctx, cfg, rendered, aws.account_id())
+    bucket = pkg.bucket
     new_root = json.loads(pkg.root_text)
     live = live_parameters(state.stack) if updating else {}
     choices = deploy_choices(new_root, scaling_keys=scaling_keys(cfg), deployed_root=deployed, live=live)
@@ -475,10 +530,9 @@ def deploy(ctx: Context, cfg: ClusterConfig, opts: Options, *, plan_only: bool =
 
     if updating and deployed == new_root and unchanged(choices, live) and \
             _live_tags(state.stack) == {t["Key"]: t["Value"] for t in tags}:
-        ui.say(f"No changes: {name} already matches {rendered.stack_name}'s templates "
-               f"({len(pkg.children)} nested template(s) unchanged); nothing uploaded, no change set made.")
+        _say_unchanged(ctx, name, rendered, pkg)
         if not plan_only:
-            finish(ctx, cfg, name)
+            finish(ctx, cfg, name, executed=False)
         return 0
 
     addon_config.check(aws, cfg, ui=ui)
@@ -506,9 +560,10 @@ def deploy(ctx: Context, cfg: ClusterConfig, opts: Options, *, plan_only: bool =
         description=f"eks_templates deploy of {name}",
         templates=templates_by_label(name, rendered),
         made_before=tuple(made_before),
+        sets_policy=True,
     )
     return run_change_set(
         ctx, req, opts, plan_only=plan_only,
         on_success=lambda stack_id: finish(ctx, cfg, stack_id),
-        on_no_change=None if plan_only else (lambda: finish(ctx, cfg, name)),
+        on_no_change=None if plan_only else (lambda: finish(ctx, cfg, name, executed=False)),
     )

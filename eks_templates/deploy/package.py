@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eks_templates import interrupts
+from eks_templates.deploy.digest import stamp as stamp_digest
 from eks_templates.errors import UserError
 from eks_templates.render import RenderedSet
 
@@ -58,6 +59,8 @@ class Package:
     children: tuple[Artifact, ...]
     #: the root itself, when it is too large for TemplateBody
     root_artifact: Artifact | None = None
+    #: the root's digest, recorded in it as an output (deploy/digest.py)
+    digest: str = ""
 
     @property
     def template_args(self) -> dict[str, str]:
@@ -130,14 +133,14 @@ def plan_package(
         digest = sha256(body)
         key = object_key(prefix, digest)
         children.append(Artifact(name, key, url_for(bucket, key), digest, body))
-    root_text = rewrite_root(rendered.files[rendered.root], {a.name: a.url for a in children})
+    root_text, set_digest = stamp_digest(rewrite_root(rendered.files[rendered.root], {a.name: a.url for a in children}))
     root_artifact = None
     root_body = root_text.encode("utf-8")
     if len(root_body) > MAX_TEMPLATE_BODY:
         digest = sha256(root_body)
         key = object_key(prefix, digest)
         root_artifact = Artifact(rendered.root, key, url_for(bucket, key), digest, root_body)
-    return Package(bucket, root_text, tuple(children), root_artifact)
+    return Package(bucket, root_text, tuple(children), root_artifact, set_digest)
 
 
 def default_bucket(account: str, region: str) -> str:

@@ -8,6 +8,19 @@ protected types. A change set cannot carry a temporary policy (ExecuteChangeSet 
 no StackPolicyDuringUpdateBody), so ``--allow-replacement`` sets an allow-all policy
 before executing and puts the protective one back when the stack has settled.
 
+Policies are set when the templates change - by the deploy that executes a change
+set, once it has settled - and are not read again on every run: a redeploy with
+nothing to do reads only the root's policy (one call, however many nested stacks).
+That one call is enough because the root's policy is set last: the children get
+theirs first (:func:`protect`), and before a deploy executes, the root of a nested
+set is marked as "not yet protected" with the allow-all policy (:func:`mark_pending`).
+On such a root that loses nothing: its resources are nested stacks only, and the
+protective policy denies nothing but the replacement of EKS clusters and nodegroups.
+So a deploy interrupted between executing and protecting (Ctrl-C while watching, a
+lost connection) leaves a root that is not protective, and the next run sets every
+policy again (:func:`ensure_protected`). A root that holds protected resources
+itself (a flat set) has no nested stacks and is never marked.
+
 Termination protection is set on the root (nested stacks follow their root). moto
 does not implement it; that is reported as a warning, not a failure.
 """
@@ -81,23 +94,55 @@ def _current(cfn: Any, stack: str) -> dict[str, Any] | None:
 
 
 def apply_policy(cfn: Any, stacks: list[str], policy: dict[str, Any]) -> list[str]:
-    """Set ``policy`` on each stack that does not have it yet; returns those changed."""
-    changed = []
+    """Set ``policy`` on each stack, in order (SetStackPolicy replaces a stack's policy:
+    setting it again is harmless, and reading it first would cost as many calls)."""
+    body = json.dumps(policy)
     for stack in stacks:
-        if _current(cfn, stack) != policy:
-            cfn.set_stack_policy(StackName=stack, StackPolicyBody=json.dumps(policy))
-            changed.append(stack)
-    return changed
+        cfn.set_stack_policy(StackName=stack, StackPolicyBody=body)
+    return list(stacks)
+
+
+def holds_protected(template: Any) -> bool:
+    """The template itself has a resource of a protected type (a flat set's root)."""
+    resources = template.get("Resources") if isinstance(template, dict) else None
+    return any(isinstance(r, dict) and r.get("Type") in PROTECTED_TYPES for r in (resources or {}).values())
+
+
+def is_protected(cfn: Any, root: str) -> bool:
+    """The root carries the protective policy: the last run that changed the templates
+    finished setting every stack's policy (the root's is set last)."""
+    return _current(cfn, root) == protective_policy()
+
+
+def mark_pending(cfn: Any, root: str, root_template: Any) -> bool:
+    """Before executing a deploy's change set: mark the root as not yet protected (see
+    the module docstring), unless it holds protected resources itself."""
+    if holds_protected(root_template):
+        return False
+    apply_policy(cfn, [root], allow_all_policy())
+    return True
 
 
 def protect(cfn: Any, root: str, ui: Ui) -> list[str]:
-    changed = apply_policy(cfn, stack_tree(cfn, root), protective_policy())
-    if changed:
-        ui.say(f"Stack policy: replacing {' or '.join(PROTECTED_TYPES)} is denied on {len(changed)} stack(s)")
+    """The protective policy on every nested stack, then on the root."""
+    tree = stack_tree(cfn, root)
+    changed = apply_policy(cfn, tree[1:] + tree[:1], protective_policy())
+    ui.say(f"Stack policy: replacing {' or '.join(PROTECTED_TYPES)} is denied on {len(changed)} stack(s)")
     return changed
 
 
+def ensure_protected(cfn: Any, root: str, ui: Ui) -> list[str]:
+    """A run with nothing to deploy: one read of the root's policy; every policy again
+    only if the last run that changed the templates did not get to set them."""
+    if is_protected(cfn, root):
+        return []
+    ui.say("Stack policy: the last deploy did not finish setting it (interrupted, or --allow-replacement); "
+           "setting it now")
+    return protect(cfn, root, ui)
+
+
 def relax(cfn: Any, root: str, ui: Ui) -> list[str]:
+    """Allow-all on the root first (it marks the set as not protected), then the rest."""
     changed = apply_policy(cfn, stack_tree(cfn, root), allow_all_policy())
     ui.say(f"Stack policy: replacements allowed for this update (--allow-replacement) on {len(changed)} stack(s); "
            "the protective policy is put back when the stack settles")

@@ -17,6 +17,7 @@ import json
 from typing import Any
 
 from eks_templates.config.model import ClusterConfig
+from eks_templates.deploy import digest as deploy_digest
 from eks_templates.deploy import package
 from eks_templates.deploy.flow import Context, Options, Request, deployed_template, run_change_set
 from eks_templates.deploy.params import ParamChoice, live_parameters, template_dict
@@ -62,6 +63,8 @@ def turn_off(ctx: Context, cfg: ClusterConfig, stack: dict[str, Any], opts: Opti
     aws = ctx.aws
     bucket = cfg.deploy.bucket or package.default_bucket(aws.account_id(), aws.region)
     in_root = _protected_clusters(root)
+    # not the rendered set any more: the next deploy must not take it for one (deploy/digest.py)
+    root = deploy_digest.without(root)
     if in_root:  # a flat stack: the cluster is in the root itself
         new_root = _unprotected(root, in_root)
     else:

@@ -9,8 +9,7 @@ other parameter ``UsePreviousValue``; nothing is rendered or uploaded). A later
 from __future__ import annotations
 
 from eks_templates.config.model import ClusterConfig
-from eks_templates.deploy import policy
-from eks_templates.deploy.flow import Context, Options, Request, deployed_template, run_change_set, settle
+from eks_templates.deploy.flow import Context, Options, Request, run_change_set, settle
 from eks_templates.deploy.params import live_parameters, scale_choices
 from eks_templates.deploy.stack_state import Kind
 from eks_templates.errors import UserError
@@ -47,12 +46,12 @@ def scale(ctx: Context, cfg: ClusterConfig, nodegroup: str, nodes: int, opts: Op
     state = settle(ctx, name, opts, mode="scale")
     if state.kind is not Kind.UPDATE:
         raise UserError(f"stack {name} is not deployed in {ctx.aws.region}; deploy it first")
-    template = deployed_template(ctx.cfn, name) or {}
     key = nodegroup_scaling_parameter(nodegroup)
-    parameters = template.get("Parameters") or {}
+    # the stack's parameters are its template's (DescribeStacks has them): no GetTemplate
+    # of a root that grows with the nodegroups
     live = live_parameters(state.stack)
-    if key not in parameters or key not in live:
-        deployed = [ng.name for ng in cfg.managed_node_groups if nodegroup_scaling_parameter(ng.name) in parameters]
+    if key not in live:
+        deployed = [ng.name for ng in cfg.managed_node_groups if nodegroup_scaling_parameter(ng.name) in live]
         others = ", ".join(deployed) if deployed else "none of the stack file's nodegroups"
         raise UserError(f"nodegroup {nodegroup} is not in the deployed stack {name} (root parameter {key}); "
                         f"deployed: {others}")
@@ -83,8 +82,8 @@ def scale(ctx: Context, cfg: ClusterConfig, nodegroup: str, nodes: int, opts: Op
         extra_plan_lines=extra,
     )
 
+    # the templates stay as they are, so do the stack policies (deploy/policy.py)
     def done(stack_id: str) -> None:
-        policy.protect(ctx.cfn, stack_id, ui)
         ui.say(f"{nodegroup}: desired {target[0]}, min {target[1]}, max {target[2]}")
 
     return run_change_set(ctx, req, opts, on_success=done)

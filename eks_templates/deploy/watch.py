@@ -12,6 +12,13 @@ and the real reasons when it fails.
   instead of "Embedded stack ... was not successfully created".
 - Polling goes through :class:`~eks_templates.deploy.ui.Timing`; throttling that
   outlasts botocore's retries slows the loop down instead of ending it.
+- The calls per poll are bounded, however many nodegroups: ``DescribeStacks`` and the
+  root's events, and the events of at most :data:`CHILDREN_PER_POLL` nested stacks,
+  only of those with an operation running (or just ended), the least recently read
+  first. A nested stack's status comes from its parent's events, which are read on
+  every poll, so no stack's progress is missed; only its own resources' events may
+  show a few polls later. Each read pages ``DescribeStackEvents`` (newest first) only
+  back to the last event already seen.
 """
 
 from __future__ import annotations
@@ -38,6 +45,10 @@ MAX_PAGES = 20
 REVIEW_GRACE = 120.0
 #: a plain-lines watch prints "still ..." after this long without events
 HEARTBEAT = 60.0
+#: nested stacks whose own events one poll reads (the root's are read on every poll):
+#: 2 + 5 DescribeStack* calls a poll at most, at a 5 s poll well within
+#: CloudFormation's API rate (throttling is handled, not expected)
+CHILDREN_PER_POLL = 5
 
 GENERIC = [
     re.compile(r"^Embedded stack .* was not successfully (created|updated|deleted)", re.S),
@@ -159,6 +170,8 @@ class Tracked:
     boundary: str | None = None
     #: poll its events (an operation on it is running, or just finished)
     active: bool = True
+    #: the poll that last read its events (0: never): the least recent is read first
+    read_at: int = 0
 
 
 @dataclass(frozen=True)
@@ -196,6 +209,7 @@ class Watcher:
         #: (stack label, logical ID) -> last status
         self.resources: dict[tuple[str, str], str] = {}
         self._throttle_noted = False
+        self._polls = 0
 
     # -- where the operation starts ----------------------------------------------
 
@@ -267,14 +281,21 @@ class Watcher:
         stacks = self.cfn.describe_stacks(StackName=self.root.stack_id)["Stacks"]
         status = str(stacks[0]["StackStatus"]) if stacks else "DELETE_COMPLETE"
         self.root.status = status
-        for tracked in list(self.tracked.values()):
-            if not tracked.active:
-                continue
+        self._polls += 1
+        due = self.due()  # chosen before the root's new events: a stack they start is read next time
+        for tracked in [self.root, *due]:
             for ev in self._new_events(tracked):
                 self._take(tracked, ev, show=True, elapsed=elapsed)
+            tracked.read_at = self._polls
             if tracked is not self.root and not in_progress(tracked.status or "X_IN_PROGRESS"):
                 tracked.active = False  # its last events are in; a later event re-activates it
         return status
+
+    def due(self) -> list[Tracked]:
+        """The nested stacks whose events the next poll reads: active ones, the least
+        recently read first (in the order they were found), at most :data:`CHILDREN_PER_POLL`."""
+        active = [t for t in self.tracked.values() if t is not self.root and t.active]
+        return sorted(active, key=lambda t: t.read_at)[:CHILDREN_PER_POLL]
 
     def _new_events(self, tracked: Tracked) -> list[dict[str, Any]]:
         events = stack_events(self.cfn, tracked.stack_id, since=self.since, stop_at=tracked.seen,

@@ -108,28 +108,53 @@ def executed(stubs: Stubs, final: str = "UPDATE_COMPLETE") -> None:
         self_event(final, t=2)), {"StackName": STACK_ID})
 
 
-def policies(stubs: Stubs, *, present: dict[str, Any] | None = None, want: dict[str, Any] = PROTECTIVE) -> None:
-    """stack_tree (root + one nested stack) and the policy on each."""
+ALLOW_ALL = {"Statement": [{"Effect": "Allow", "Action": "Update:*", "Principal": "*", "Resource": "*"}]}
+
+
+def tree(stubs: Stubs) -> None:
+    """stack_tree: the root and one nested stack."""
     stubs.cfn.add_response("list_stack_resources", {"StackResourceSummaries": [{
         "LogicalResourceId": "NetworkStack", "PhysicalResourceId": NET, "ResourceType": STACK_TYPE,
         "LastUpdatedTimestamp": stack("X")["CreationTime"], "ResourceStatus": "UPDATE_COMPLETE"}]},
         {"StackName": STACK_ID})
     stubs.cfn.add_response("list_stack_resources", {"StackResourceSummaries": []}, {"StackName": NET})
-    for stack_id in (STACK_ID, NET):
-        body = {"StackPolicyBody": json.dumps(present)} if present else {}
-        stubs.cfn.add_response("get_stack_policy", body, {"StackName": stack_id})
-        if present != want:
-            stubs.cfn.add_response("set_stack_policy", {}, {"StackName": stack_id,
-                                                            "StackPolicyBody": json.dumps(want)})
 
 
-def finished(stubs: Stubs, *, protection: bool = True, status: str = "UPDATE_COMPLETE",
-             policy_present: dict[str, Any] | None = PROTECTIVE, name: str = STACK_ID) -> None:
+def set_policy(stubs: Stubs, policy: dict[str, Any], *stack_ids: str) -> None:
+    for stack_id in stack_ids:
+        stubs.cfn.add_response("set_stack_policy", {}, {"StackName": stack_id, "StackPolicyBody": json.dumps(policy)})
+
+
+def pending(stubs: Stubs) -> None:
+    """Before a deploy executes: the (nested set's) root marked as not yet protected."""
+    set_policy(stubs, ALLOW_ALL, STACK_ID)
+
+
+def protected(stubs: Stubs) -> None:
+    """After a deploy settled: the protective policy on the nested stack, the root last; none read first."""
+    tree(stubs)
+    set_policy(stubs, PROTECTIVE, NET, STACK_ID)
+
+
+def finished(stubs: Stubs, *, protection: bool = True, status: str = "UPDATE_COMPLETE", name: str = STACK_ID) -> None:
+    """After an executed change set: the stack described for termination protection and outputs."""
     stubs.cfn.add_response("describe_stacks", stacks(live_stack(status, protection=protection)), {"StackName": name})
     if not protection:
         stubs.cfn.add_response("update_termination_protection", {"StackId": STACK_ID},
                                {"StackName": STACK_ID, "EnableTerminationProtection": True})
-    policies(stubs, present=policy_present)
+
+
+def policy_checked(stubs: Stubs, present: dict[str, Any] | None = PROTECTIVE) -> None:
+    """Nothing executed: one read of the root's policy; every policy set again only if it is not protective."""
+    stubs.cfn.add_response("get_stack_policy", {"StackPolicyBody": json.dumps(present)} if present else {},
+                           {"StackName": STACK_ID})
+    if present != PROTECTIVE:
+        protected(stubs)
+
+
+def unchanged_finished(stubs: Stubs, present: dict[str, Any] | None = PROTECTIVE) -> None:
+    finished(stubs, name=STACK)
+    policy_checked(stubs, present)
 
 
 def run(stubs: Stubs, opts: Options | None = None, *, ui: Any = None, plan_only: bool = False,
@@ -159,8 +184,9 @@ def test_first_deploy_creates_executes_protects_and_prints_outputs() -> None:
         "Tags": [{"Key": STACK_TAG_CLUSTER, "Value": "myeks"}, {"Key": "owner", "Value": "platform"},
                  {"Key": "team", "Value": "k8s"}],
     })
-    executed(stubs, "CREATE_COMPLETE")
-    finished(stubs, protection=False, status="CREATE_COMPLETE", policy_present=None)
+    executed(stubs, "CREATE_COMPLETE")  # a new stack: nothing to mark before executing
+    protected(stubs)
+    finished(stubs, protection=False, status="CREATE_COMPLETE")
     ui = make_ui()
     cfg = config("  tags: {team: k8s}", tags="  tags: {owner: platform, team: old}")
     assert run(stubs, Options(yes=True), ui=ui, cfg=cfg) == 0
@@ -206,7 +232,9 @@ def test_confirmed_on_a_terminal() -> None:
     existing(stubs, template={"Resources": {}})
     s3_has_everything(stubs)
     change_set_made(stubs, *CHANGES)
+    pending(stubs)
     executed(stubs)
+    protected(stubs)
     finished(stubs)
     assert run(stubs, ui=make_ui(interactive=True, answers=["y"])) == 0
     stubs.verify()
@@ -254,17 +282,62 @@ def test_plan_of_a_new_stack_deletes_the_empty_stack_too() -> None:
 def test_nothing_changed_is_found_before_any_change_set_or_upload() -> None:
     stubs = Stubs("cloudformation", "s3")
     existing(stubs)  # same root (same child URLs), same parameters, same tags
-    finished(stubs, name=STACK)  # protection already on, policy already set: no writes
+    unchanged_finished(stubs)  # protection already on, the root's policy protective: no writes
     ui = make_ui()
     assert run(stubs, Options(yes=True), ui=ui) == 0
     stubs.verify()  # no s3 call, no create_change_set
     assert "No changes: myeks already matches" in output(ui)
 
 
+def digest_stack(*, scaling: str = "2,2,4", recorded: str | None = None) -> dict[str, Any]:
+    body = live_stack(scaling=scaling)
+    body["Outputs"].append({"OutputKey": "TemplatesDigest", "OutputValue": recorded or packaged().digest})
+    return body
+
+
+@pytest.mark.parametrize("scaling", ["2,2,4", "5,2,6"])
+def test_nothing_changed_by_the_recorded_digest_costs_two_calls(scaling: str) -> None:
+    """The stack's TemplatesDigest output is the packaged set's: no GetTemplate, no walk
+    of the nested stacks; one read of the root's policy. Also after a scale (5,2,6)."""
+    stubs = Stubs("cloudformation", "s3")
+    stubs.cfn.add_response("describe_stacks", stacks(digest_stack(scaling=scaling)), {"StackName": STACK})
+    policy_checked(stubs)
+    ui = make_ui()
+    assert run(stubs, Options(yes=True), ui=ui) == 0
+    stubs.verify()  # nothing else: no s3 call, no get_template, no list_stack_resources
+    out = output(ui)
+    assert "No changes: myeks already matches" in out and "VpcId            vpc-1" in out
+
+
+def test_a_deploy_interrupted_before_its_policies_were_set_is_protected_by_the_next() -> None:
+    """The root still carries the allow-all mark of a deploy that executed but did not
+    get to set the policies (Ctrl-C while watching): the next run sets them all."""
+    stubs = Stubs("cloudformation", "s3")
+    stubs.cfn.add_response("describe_stacks", stacks(digest_stack()), {"StackName": STACK})
+    policy_checked(stubs, present=ALLOW_ALL)
+    ui = make_ui()
+    assert run(stubs, Options(yes=True), ui=ui) == 0
+    stubs.verify()
+    assert "the last deploy did not finish setting it" in output(ui)
+    assert "denied on 2 stack(s)" in output(ui)
+
+
+def test_a_stale_digest_is_compared_the_full_way() -> None:
+    stubs = Stubs("cloudformation", "s3")
+    stubs.cfn.add_response("describe_stacks", stacks(digest_stack(recorded="0" * 64)), {"StackName": STACK})
+    stubs.cfn.add_response("get_template", {"TemplateBody": json.dumps({"Resources": {}})},
+                           {"StackName": STACK, "TemplateStage": "Original"})
+    s3_has_everything(stubs)
+    change_set_made(stubs, *CHANGES)
+    stubs.cfn.add_response("delete_change_set", {}, {"ChangeSetName": CS})
+    assert run(stubs, plan_only=True) == 0
+    stubs.verify()
+
+
 def test_nothing_changed_after_a_scale_is_still_nothing() -> None:
     stubs = Stubs("cloudformation", "s3")
     existing(stubs, scaling="5,2,6")  # scaled since the last deploy; the file still says 2,2,4
-    finished(stubs, name=STACK)
+    unchanged_finished(stubs)
     assert run(stubs, Options(yes=True)) == 0
     stubs.verify()
 
@@ -279,7 +352,7 @@ def test_failed_change_set_without_changes_is_success_and_deleted() -> None:
         reason="The submitted information didn't contain changes. Submit different information to create a "
                "change set."))
     stubs.cfn.add_response("delete_change_set", {}, {"ChangeSetName": CS})
-    finished(stubs, name=STACK)
+    unchanged_finished(stubs)
     ui = make_ui()
     assert run(stubs, Options(yes=True), ui=ui) == 0
     stubs.verify()
@@ -292,7 +365,7 @@ def test_no_updates_validation_error_is_success() -> None:
     s3_has_everything(stubs)
     stubs.cfn.add_client_error("create_change_set", service_error_code="ValidationError",
                                service_message="No updates are to be performed.")
-    finished(stubs, name=STACK)
+    unchanged_finished(stubs)
     assert run(stubs, Options(yes=True)) == 0
     stubs.verify()
 
@@ -386,7 +459,7 @@ def test_running_operation_is_watched_to_the_end_then_deploy_goes_on() -> None:
     stubs.cfn.add_response("describe_stacks", stacks(live_stack("UPDATE_COMPLETE")), {"StackName": STACK_ID})
     stubs.cfn.add_response("describe_stack_events", events(self_event("UPDATE_COMPLETE", t=30), started))
     existing(stubs)
-    finished(stubs, name=STACK)
+    unchanged_finished(stubs)
     ui = make_ui()
     assert run(stubs, Options(yes=True), ui=ui) == 0
     stubs.verify()
@@ -420,6 +493,7 @@ def test_failed_update_exits_1_with_the_nested_reason() -> None:
     existing(stubs, template={"Resources": {}})
     s3_has_everything(stubs)
     change_set_made(stubs, *CHANGES)
+    pending(stubs)  # and no policy set after the failure: the next deploy sees the root is not protective
     stubs.cfn.add_response("describe_stack_events", events(self_event("UPDATE_COMPLETE", t=-100)))
     stubs.cfn.add_response("execute_change_set", {}, {"ChangeSetName": CS,
                                                             "ClientRequestToken": "eks-templates-20260101-120000"})
@@ -472,10 +546,10 @@ def test_allow_replacement_relaxes_the_policy_for_the_update_only() -> None:
     existing(stubs, template={"Resources": {}})
     s3_has_everything(stubs)
     change_set_made(stubs, *REPLACING)
-    allow_all = {"Statement": [{"Effect": "Allow", "Action": "Update:*", "Principal": "*", "Resource": "*"}]}
-    policies(stubs, present=PROTECTIVE, want=allow_all)  # relax before executing
+    tree(stubs)
+    set_policy(stubs, ALLOW_ALL, STACK_ID, NET)  # relax before executing, the root first
     executed(stubs)
-    policies(stubs, present=allow_all, want=PROTECTIVE)  # protective again once settled
+    protected(stubs)  # protective again once settled, the root last
     finished(stubs)
     assert run(stubs, Options(yes=True, allow_replacement=True)) == 0
     stubs.verify()
@@ -486,6 +560,7 @@ def test_ctrl_c_while_watching_leaves_the_stack_running_and_says_how_to_resume()
     existing(stubs, template={"Resources": {}})
     s3_has_everything(stubs)
     change_set_made(stubs, *CHANGES)
+    pending(stubs)
     stubs.cfn.add_response("describe_stack_events", events())
     stubs.cfn.add_response("execute_change_set", {}, {"ChangeSetName": CS,
                                                             "ClientRequestToken": "eks-templates-20260101-120000"})

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from eks_templates.deploy import digest as deploy_digest
 from eks_templates.deploy import package
 from eks_templates.deploy.session import make_aws
 from eks_templates.errors import UserError
@@ -63,12 +64,30 @@ def test_keys_are_content_addressed_and_root_is_rewritten() -> None:
     root = json.loads(pkg.root_text)
     assert root["Resources"]["NetworkStack"]["Properties"]["TemplateURL"] == \
         f"https://bkt.s3.ap-northeast-2.amazonaws.com/eks-templates/myeks/{digest}.json"
-    # everything else is unchanged, in the rendered key order
+    # everything else is unchanged, in the rendered key order, but for the digest output
     original = json.loads(rs.files["root.json"])
     original["Resources"]["NetworkStack"]["Properties"]["TemplateURL"] = child.url
+    recorded = root["Outputs"].pop(deploy_digest.OUTPUT)
     assert root == original
     assert list(root) == list(original)
     assert pkg.template_args == {"TemplateBody": pkg.root_text}
+    # the digest is the SHA-256 of the packaged root without it
+    assert recorded["Value"] == pkg.digest == hashlib.sha256(
+        (json.dumps(original, indent=2, ensure_ascii=False) + "\n").encode()).hexdigest()
+
+
+def test_the_digest_follows_every_child_and_is_recorded_on_the_stack() -> None:
+    a = package.plan_package(rendered_set(), bucket="b", prefix="p", url_for=_url)
+    same = package.plan_package(rendered_set(), bucket="b", prefix="p", url_for=_url)
+    other_child = package.plan_package(rendered_set(cidr="10.9.0.0/16"), bucket="b", prefix="p", url_for=_url)
+    other_bucket = package.plan_package(rendered_set(), bucket="c", prefix="p", url_for=_url)
+    assert a.root_text == same.root_text and a.digest == same.digest
+    assert len({a.digest, other_child.digest, other_bucket.digest}) == 3
+    described = {"Outputs": [{"OutputKey": "VpcId", "OutputValue": "vpc-1"},
+                             {"OutputKey": deploy_digest.OUTPUT, "OutputValue": a.digest}]}
+    assert deploy_digest.recorded(described) == a.digest
+    assert deploy_digest.recorded({"Outputs": []}) is None
+    assert deploy_digest.OUTPUT not in (deploy_digest.without(json.loads(a.root_text)).get("Outputs") or {})
 
 
 def test_changed_child_gets_a_new_key_unchanged_keeps_it() -> None:
@@ -187,3 +206,16 @@ def test_upload_skips_what_is_already_there() -> None:
         # one version per key: nothing was written twice
         versions = s3.list_object_versions(Bucket="bkt")["Versions"]
         assert len(versions) == 2
+
+
+def test_the_digest_of_a_root_sent_by_url_is_the_one_recorded_in_it() -> None:
+    """A root above the TemplateBody limit is uploaded too; its digest is still the set's
+    (the one in the output), not the uploaded object's SHA-256."""
+    rs = rendered_set()
+    root = json.loads(rs.files["root.json"])
+    root["Metadata"] = {"Padding": "x" * package.MAX_TEMPLATE_BODY}
+    big = RenderedSet(rs.stack_name, rs.root, {**rs.files, "root.json": json.dumps(root, indent=2) + "\n"})
+    pkg = package.plan_package(big, bucket="b", prefix="p", url_for=_url)
+    assert pkg.root_artifact is not None
+    assert json.loads(pkg.root_text)["Outputs"][deploy_digest.OUTPUT]["Value"] == pkg.digest
+    assert pkg.digest != pkg.root_artifact.sha256

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from eks_templates.deploy.watch import Watcher, failure_reasons, is_generic
+from eks_templates.deploy.watch import CHILDREN_PER_POLL, Watcher, failure_reasons, is_generic
 
 from .fakes import (
     STACK,
@@ -218,3 +218,73 @@ def test_live_display_redraws_in_place() -> None:
     assert "  … myeks/NetworkStack" in out and "CREATE_IN_PROGRESS  (VPC)" not in out
     # the failure line is printed outside the redrawn block, so it stays on screen
     assert "myeks/NetworkStack  VPC  AWS::EC2::VPC  CREATE_FAILED  The CIDR '10.0.0.0/33' is invalid.\n" in out
+
+
+# --------------------------------------------------------------------------- bounded polls (issue 17 item 3)
+
+
+def test_each_poll_reads_the_root_and_at_most_five_nested_stacks_in_turn() -> None:
+    """Seven nested stacks in progress: a poll reads DescribeStacks, the root's events and
+    the events of five of them, the least recently read first, so the other two are read
+    on the next poll; a nested stack that finished is read once more, then no longer."""
+    assert CHILDREN_PER_POLL == 5
+    stubs = Stubs()
+    cfn = stubs.cfn
+    kids = [child_id(f"NodegroupNg{i}Stack", i) for i in range(1, 8)]
+    cfn.add_response("describe_stack_events", events(), {"StackName": STACK_ID})  # mark_existing
+    start = self_event("CREATE_IN_PROGRESS", t=1, reason="User Initiated")
+    kid_events = [event(f"NodegroupNg{i}Stack", "CREATE_IN_PROGRESS", t=1 + i / 10, rtype=STACK_TYPE, physical=arn)
+                  for i, arn in enumerate(kids, 1)]
+    # poll 1: the root's events name the seven nested stacks; none of them is read yet
+    cfn.add_response("describe_stacks", stacks(stack("CREATE_IN_PROGRESS")), {"StackName": STACK_ID})
+    cfn.add_response("describe_stack_events", events(start, *kid_events), {"StackName": STACK_ID})
+    # poll 2: nothing new at the root (one page: it stops at the first event it saw); kids 1-5
+    cfn.add_response("describe_stacks", stacks(stack("CREATE_IN_PROGRESS")), {"StackName": STACK_ID})
+    cfn.add_response("describe_stack_events", events(start, *kid_events), {"StackName": STACK_ID})
+    for arn in kids[:5]:
+        cfn.add_response("describe_stack_events", events(self_event("CREATE_IN_PROGRESS", t=2, stack_id=arn)),
+                         {"StackName": arn})
+    # poll 3: kid 1 finished (the root's event says so); kids 6, 7 (never read), then 1, 2, 3
+    cfn.add_response("describe_stacks", stacks(stack("CREATE_IN_PROGRESS")), {"StackName": STACK_ID})
+    kid1_done = event("NodegroupNg1Stack", "CREATE_COMPLETE", t=9, rtype=STACK_TYPE, physical=kids[0])
+    cfn.add_response("describe_stack_events", events(kid1_done, start, *kid_events), {"StackName": STACK_ID})
+    for arn in (kids[5], kids[6], kids[0], kids[1], kids[2]):
+        status = "CREATE_COMPLETE" if arn == kids[0] else "CREATE_IN_PROGRESS"
+        cfn.add_response("describe_stack_events", events(self_event(status, t=8, stack_id=arn)), {"StackName": arn})
+    # poll 4: the root is done; kid 1 is no longer read; kids 4, 5 (read at poll 2), then 2, 3, 6 (poll 3)
+    cfn.add_response("describe_stacks", stacks(stack("CREATE_COMPLETE")), {"StackName": STACK_ID})
+    cfn.add_response("describe_stack_events", events(self_event("CREATE_COMPLETE", t=20), kid1_done, start,
+                                                     *kid_events), {"StackName": STACK_ID})
+    for arn in (kids[3], kids[4], kids[1], kids[2], kids[5]):
+        cfn.add_response("describe_stack_events", events(self_event("CREATE_IN_PROGRESS", t=2, stack_id=arn)),
+                         {"StackName": arn})
+    watcher = Watcher(stubs.aws.client("cloudformation"), STACK_ID, STACK, ui=make_ui(),
+                      timing=FakeClock().timing(poll=5))
+    watcher.mark_existing()
+    assert watcher.run().ok
+    stubs.verify()  # the calls above, in that order, and no other
+
+
+def test_events_are_paged_only_back_to_the_last_one_seen() -> None:
+    """A first read pages back to the operation's start; later reads stop on the page
+    that holds an event already seen (no NextToken is followed)."""
+    stubs = Stubs()
+    cfn = stubs.cfn
+    old = self_event("UPDATE_COMPLETE", t=-100)
+    cfn.add_response("describe_stack_events", events(old), {"StackName": STACK_ID})  # mark_existing
+    start = self_event("UPDATE_IN_PROGRESS", t=1, reason="User Initiated")
+    first = [event(f"R{i}", "UPDATE_IN_PROGRESS", t=1 + i) for i in range(1, 4)]
+    cfn.add_response("describe_stacks", stacks(stack("UPDATE_IN_PROGRESS")), {"StackName": STACK_ID})
+    cfn.add_response("describe_stack_events", events(*first, token="page-2"), {"StackName": STACK_ID})
+    cfn.add_response("describe_stack_events", events(start, old), {"StackName": STACK_ID, "NextToken": "page-2"})
+    later = event("R1", "UPDATE_COMPLETE", t=10)
+    cfn.add_response("describe_stacks", stacks(stack("UPDATE_COMPLETE")), {"StackName": STACK_ID})
+    cfn.add_response("describe_stack_events", events(self_event("UPDATE_COMPLETE", t=11), later, *first,
+                                                     token="page-2"), {"StackName": STACK_ID})
+    ui = make_ui()
+    watcher = Watcher(stubs.aws.client("cloudformation"), STACK_ID, STACK, ui=ui, timing=FakeClock().timing())
+    watcher.mark_existing()
+    assert watcher.run().ok
+    stubs.verify()  # page 2 was asked for once
+    shown = [line for line in output(ui).splitlines() if "  R1  " in line]
+    assert [line.rsplit(" ", 1)[-1] for line in shown] == ["UPDATE_IN_PROGRESS", "UPDATE_COMPLETE"]
