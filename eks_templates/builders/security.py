@@ -15,8 +15,10 @@ The rules on the EKS-created cluster security group live in the control-plane st
 (they need ``GetAtt ControlPlane.ClusterSecurityGroupId``); the per-nodegroup
 remoteAccess group lives in each nodegroup's stack, as in eksctl.
 
-Every rule is a separate ``SecurityGroupIngress``/``SecurityGroupEgress`` resource with
-a description, so a rule between two groups never makes a dependency cycle. Nothing is
+Every ingress rule is a separate ``SecurityGroupIngress`` resource with a description,
+so a rule between two groups never makes a dependency cycle; the management host's
+egress is inline (it replaces EC2's default allow-all egress, and CloudFormation's drift
+detection compares an inline list with all of a group's rules). Nothing is
 opened to 0.0.0.0/0 or ::/0 unless the stack file names that CIDR.
 """
 
@@ -67,26 +69,6 @@ def ingress(
     if cidr is not None:
         props["CidrIp"] = cidr
     return ec2.SecurityGroupIngress(logical_id, **props)
-
-
-def egress(
-    logical_id: str,
-    group: Any,
-    description: str,
-    *,
-    destination_group: Any,
-    protocol: str = "tcp",
-    ports: tuple[int, int] | None = None,
-) -> ec2.SecurityGroupEgress:
-    props: dict[str, Any] = {
-        "GroupId": group,
-        "IpProtocol": protocol,
-        "Description": description,
-        "DestinationSecurityGroupId": destination_group,
-    }
-    if ports is not None:
-        props["FromPort"], props["ToPort"] = ports
-    return ec2.SecurityGroupEgress(logical_id, **props)
 
 
 class SecurityGroupsBuilder(Builder):
@@ -171,12 +153,26 @@ class SecurityGroupsBuilder(Builder):
         host_group = self._group(
             template, "ManagementHostSecurityGroup", vpc,
             "Management host (eksctl-host of the notes): SSH from bastion.allowedCIDRs only",
-            # Inline egress replaces the default allow-all rule; the rules towards the
-            # cluster's groups follow as separate resources.
-            SecurityGroupEgress=[ec2.SecurityGroupRule(
-                IpProtocol="tcp", FromPort=443, ToPort=443, CidrIp=ANYWHERE_V4,
-                Description="HTTPS to AWS APIs (Session Manager, EKS, STS), the API endpoint and downloads",
-            )],
+            # Every egress rule inline: inline egress replaces EC2's default allow-all rule,
+            # and CloudFormation's drift detection compares an inline list with all of the
+            # group's rules, so a separate SecurityGroupEgress beside it would be reported
+            # as an ADD on every fresh deploy ("Detect drift on an entire CloudFormation
+            # stack": only properties the template sets are compared, as a whole). The
+            # cluster's groups reference no rule of this group, so there is no cycle.
+            SecurityGroupEgress=[
+                ec2.SecurityGroupRule(
+                    IpProtocol="tcp", FromPort=443, ToPort=443, CidrIp=ANYWHERE_V4,
+                    Description="HTTPS to AWS APIs (Session Manager, EKS, STS), the API endpoint and downloads",
+                ),
+                ec2.SecurityGroupRule(
+                    IpProtocol=ALL_TRAFFIC, DestinationSecurityGroupId=shared,
+                    Description="Management host to nodes and pods, all traffic (notes 3.1)",
+                ),
+                ec2.SecurityGroupRule(
+                    IpProtocol="tcp", FromPort=443, ToPort=443, DestinationSecurityGroupId=cp,
+                    Description="Management host to the private API endpoint (443)",
+                ),
+            ],
         )
         host = Ref(host_group)
         for i, cidr in enumerate(self.config.bastion.allowed_cidrs, start=1):
@@ -194,15 +190,5 @@ class SecurityGroupsBuilder(Builder):
             self.lid("IngressManagementHostToControlPlane"), cp,
             "Allow the management host to reach the private API endpoint (notes 4.2)",
             ports=(443, 443), source_group=host,
-        ))
-        self.add(template, egress(
-            self.lid("EgressManagementHostToNodes"), host,
-            "Management host to nodes and pods, all traffic (notes 3.1)",
-            protocol=ALL_TRAFFIC, destination_group=shared,
-        ))
-        self.add(template, egress(
-            self.lid("EgressManagementHostToControlPlane"), host,
-            "Management host to the private API endpoint (443)",
-            ports=(443, 443), destination_group=cp,
         ))
         return host
