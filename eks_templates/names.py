@@ -175,8 +175,9 @@ KEY_PARAMETER_PREFIX = "/ec2/keypair/"
 
 
 #: CloudFormation allows 200 outputs per template; the cluster's own root outputs are
-#: at most 19 (network 3, security stack 4: three groups and the generated node key's id,
-#: control plane 8, management host 4).
+#: at most 19 (network 3, security groups 4: three groups and the generated node key's id,
+#: control plane 8, management host 4), and ``deploy`` adds one, ``TemplatesDigest``
+#: (deploy/digest.py): 180 + 19 + 1 = 200.
 #: Up to this many nodegroups with ``ssh.allow`` get their remoteAccess group as a root
 #: output; with more, the ids stay outputs of the nodegroup stacks only (all or none,
 #: so a root output never depends on a nodegroup's position in the file).
