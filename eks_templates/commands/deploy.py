@@ -64,7 +64,7 @@ def resume_command(args: argparse.Namespace, command: str) -> str:
 
 def load(args: argparse.Namespace, *, warnings: bool = True) -> Any:
     """The stack file of ``args.stack``. Its warnings are printed by the commands that
-    render it (render, lint, plan, deploy); ``warnings=False`` (outputs, scale, delete,
+    render it (render, lint, plan, deploy); ``warnings=False`` (outputs, scale, delete, drift,
     get, kubeconfig) keeps them quiet: those commands do not act on what they warn about.
     ``--strict`` still fails on them."""
     from eks_templates.config import load_stack

@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.json and args.revert:
         raise UserError("--json and --revert do not go together: --revert asks and shows change sets")
-    config = load(args)
+    config = load(args, warnings=False)  # the stack file's warnings are for render/lint/plan/deploy
     ctx = make_context(args, config)
     report = detect(ctx.aws, config.stack_name, ctx.timing, stack_arg=args.stack,
                     nodegroups=tuple(ng.name for ng in config.managed_node_groups))

@@ -32,7 +32,8 @@ def test_stack_file_warnings_on_render_lint_plan_deploy_only(tmp_path: Path, end
     assert code == 0 and all(w in err for w in WARNINGS), err
     # no stack deployed: each of these stops at "no such stack", after loading the file
     scale = ("scale", "myeks", "myeks-nodegroup", "--nodes", "3", "--yes")
-    for args, expected in ((("outputs", "myeks"), 2), (scale, 2), (("delete", "myeks", "--yes"), 0)):
+    for args, expected in ((("outputs", "myeks"), 2), (scale, 2), (("delete", "myeks", "--yes"), 0),
+                           (("drift", "myeks"), 2)):
         code, out, err = _cli(tmp_path, endpoint, *args)
         assert code == expected, (args, out, err)
         assert "warning:" not in err, (args, err)
@@ -49,11 +50,11 @@ def test_plan_says_what_it_left_behind(tmp_path: Path, endpoint: str) -> None:
     bucket = "eks-templates-123456789012-ap-northeast-2"
     assert out.strip().splitlines()[-2:] == [
         "Plan only: the change set was deleted; the stack myeks was not changed.",
-        f"Kept for the deploy: created the S3 bucket {bucket}; uploaded 5 template(s) to s3://{bucket}/eks-templates/myeks/.",
+        f"Kept for the deploy: created the S3 bucket {bucket}; uploaded 3 template(s) to s3://{bucket}/eks-templates/myeks/.",
     ]
     assert "nothing was changed" not in out
     s3 = boto3.client("s3", region_name=REGION, endpoint_url=endpoint)
-    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 5
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 3  # ControlPlaneStack, BastionStack, the nodegroup
     cfn = boto3.client("cloudformation", region_name=REGION, endpoint_url=endpoint)
     assert not [s for s in cfn.list_stacks()["StackSummaries"] if s["StackStatus"] != "DELETE_COMPLETE"]
 
