@@ -14,7 +14,7 @@ from eks_templates.deploy.drift_status import LIVE_STATUSES, mention
 from eks_templates.deploy.flow import Options
 
 from .fakes import BASE, STACK, STACK_ID, Stubs, child_id, make_ui, output, stacks
-from .test_flow import deployed_root, finished, live_stack, run
+from .test_flow import deployed_root, live_stack, run, unchanged_finished
 
 NODES = child_id("NodegroupNgStack")
 
@@ -57,7 +57,7 @@ def test_deploy_and_plan_mention_drift_found_after_the_last_deploy(plan_only: bo
     stubs.cfn.add_response("get_template", {"TemplateBody": json.dumps(deployed_root())},
                            {"StackName": STACK, "TemplateStage": "Original"})
     if not plan_only:
-        finished(stubs, name=STACK)
+        unchanged_finished(stubs)
     ui = make_ui()
     assert run(stubs, Options(yes=True, stack_arg="stacks/myeks.yaml"), ui=ui, plan_only=plan_only) == 0
     stubs.verify()
@@ -71,7 +71,7 @@ def test_deploy_and_plan_mention_drift_found_after_the_last_deploy(plan_only: bo
 def test_a_check_older_than_the_deploy_costs_no_call_and_says_nothing() -> None:
     stubs = Stubs("cloudformation", "s3")
     _deployed(stubs, _root(BASE + dt.timedelta(minutes=30)))
-    finished(stubs, name=STACK)
+    unchanged_finished(stubs)
     ui = make_ui()
     assert run(stubs, Options(yes=True), ui=ui) == 0
     stubs.verify()  # no ListStacks
