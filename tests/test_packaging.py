@@ -177,7 +177,7 @@ def test_installed_render_matches_the_source_tree(installed: Installed, tmp_path
     done = installed.run("eks-templates", "render")
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
-    assert "NetworkStack" in json.loads(done.stdout)["Resources"]
+    assert "ControlPlaneStack" in json.loads(done.stdout)["Resources"]
     ours = run_cli("render", "--out-dir", str(tmp_path))
     assert ours.returncode == 0, ours.stderr
     theirs = installed.work / "build" / "myeks"

@@ -9,17 +9,17 @@ import argparse
 
 from eks_templates.commands.deploy import add_stack_arguments
 
-EPILOG = """examples:
-  python -m eks_templates drift myeks                  # report, exit 1 if anything drifted
-  python -m eks_templates drift myeks --json           # the same as one JSON object
-  python -m eks_templates drift myeks --revert         # revoke undeclared rules, REVERT_DRIFT change sets (asks)
+#: what ``--help`` ends with (``%(prog)s``: this command as the user invoked it)
+EXAMPLES = """\
+examples:
+  %(prog)s myeks                  # report, exit 1 if anything drifted
+  %(prog)s myeks --json           # the same as one JSON object
+  %(prog)s myeks --revert         # revoke undeclared rules, REVERT_DRIFT change sets (asks)
   make drift STACK=myeks ARGS="--revert --yes"
 """
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.epilog = EPILOG
     add_stack_arguments(parser)
     parser.add_argument("--json", action="store_true", help="the report as one JSON object (no --revert)")
     parser.add_argument("--revert", action="store_true",
