@@ -305,7 +305,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("lint", lambda: row_lint(max(1, runs // 2))),
         ("lint at 200 nodegroups", lambda: row_lint_scale(max(1, runs // 2))),
         ("deploy calls", lambda: rows_deploy(args.quick)),
-        ("critical path", rows_critical_path),
+    ]
+    #: sections that print whole tables of their own (header included), each under a title
+    tables: list[tuple[str, str, Callable[[], list[str]]]] = [
+        ("critical path", "The create's critical path, modeled (bench/critical_path.py)", rows_critical_path),
     ]
     header = ["| measurement | ours | baseline | ratio | notes |", "| --- | --- | --- | --- | --- |"]
     lines = list(header)
@@ -313,6 +316,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"measuring {name} ...", file=sys.stderr)
         lines += fn()
     table = "\n".join(lines)
+    for name, title, table_fn in tables:
+        print(f"measuring {name} ...", file=sys.stderr)
+        table += f"\n\n## {title}\n\n" + "\n".join(table_fn())
     print(table)
     if args.write:
         stamp = time.strftime("%Y-%m-%d")

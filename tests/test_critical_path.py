@@ -60,14 +60,26 @@ def test_the_earlier_layout_was_slower_and_outside_the_goal(default_config):
     assert not any(step.endswith("NATGateway") for step in now.ours.chain)
 
 
-def test_ours_is_not_slower_than_eksctl_without_per_stack_overhead(default_config):
-    """With CloudFormation's per-stack overhead (an estimate) at 0, the layouts compare on
-    the graph alone: ours starts every resource no later than eksctl's would. (With the
-    estimated 15 s, ours pays one stack more than eksctl: the root.)"""
-    result = cp.compare(default_config, overhead=0.0)
-    assert result.ours.seconds <= result.eksctl.seconds
+def test_ours_is_not_slower_than_eksctl(default_config):
+    """With CloudFormation's per-stack overhead (an estimate) at 0 and no client, the
+    layouts compare on the graph alone: ours starts every resource no later than eksctl's
+    would. With the estimated 15 s, ours pays one stack more (the root) and eksctl pays
+    its waiter's lag at each stack it waits for before starting the next."""
+    graph_only = cp.compare(default_config, overhead=0.0, ours_poll=0.0, eksctl_poll=0.0)
+    assert graph_only.ours.seconds <= graph_only.eksctl.seconds
     estimated = cp.compare(default_config)
-    assert estimated.ours.seconds - estimated.eksctl.seconds <= cp.STACK_OVERHEAD
+    assert estimated.ours.seconds <= estimated.eksctl.seconds
+    assert estimated.ours_over_eksctl <= 1.0
+
+
+def test_eksctl_pays_its_waiter_once_per_stack_it_waits_for(default_config):
+    """The cluster stack, then the nodegroup stack: two waits at half a 30 s poll each;
+    ours is noticed once, at the root, half a 5 s poll."""
+    without = cp.compare(default_config, ours_poll=0.0, eksctl_poll=0.0)
+    with_lag = cp.compare(default_config)
+    assert with_lag.eksctl.seconds - without.eksctl.seconds == 2 * cp.client_lag(cp.EKSCTL_POLL) == 30.0
+    assert with_lag.ours.seconds - without.ours.seconds == cp.client_lag(cp.OURS_POLL) == 2.5
+    assert with_lag.floor.seconds == without.floor.seconds
 
 
 def test_several_nodegroups_run_beside_each_other():
