@@ -155,12 +155,17 @@ def test_wheel_holds_every_package_file_and_the_sandbox_extra(installed: Install
     assert base and not [r for r in base if r.lower().startswith(("moto", "flask", "pytest"))], base
     (entry,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
     assert "eks-templates = eks_templates.cli:main" in zipfile.ZipFile(installed.wheel).read(entry).decode()
+    # the licence the metadata names travels with the wheel (PEP 639: License-Expression, License-File)
+    assert "License-Expression: Apache-2.0" in metadata.splitlines()
+    assert "License-File: LICENSE" in metadata.splitlines()
+    (licence,) = [n for n in names if n.endswith(".dist-info/licenses/LICENSE")]
+    assert "Apache License" in zipfile.ZipFile(installed.wheel).read(licence).decode()
 
 
 def test_sdist_holds_what_a_wheel_needs_and_no_half_test_suite(installed: Installed):
     with tarfile.open(installed.sdist) as sdist:
         names = {n.split("/", 1)[1] for n in sdist.getnames() if "/" in n}
-    assert {"pyproject.toml", "README.md"} <= names  # the README is the wheel's long description
+    assert {"pyproject.toml", "README.md", "LICENSE"} <= names  # the README is the wheel's long description
     assert _package_files() <= names
     assert not [n for n in names if n.startswith("tests/")]  # tests need the repository (stacks/, golden/)
 
