@@ -8,6 +8,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from eks_templates.deploy.digest import OUTPUT as DIGEST_OUTPUT
 from eks_templates.deploy.stack_state import describe_stack
 from eks_templates.errors import UserError
 from eks_templates.names import (
@@ -45,9 +46,10 @@ def node_key_command(outputs: Mapping[str, str], region: str) -> str | None:
 
 def format_outputs(stack_name: str, status: str, region: str, outputs: Mapping[str, str]) -> str:
     """The summary (cluster, endpoint, security groups, kubeconfig, node key), then every
-    other output; each output is printed once (``--json`` has them all)."""
+    other output; each output is printed once, and ``deploy``'s own ``TemplatesDigest``
+    (what tells a redeploy nothing changed) not at all (``--json`` has them all)."""
     lines = [f"Stack {stack_name} ({status}) in {region}"]
-    shown: set[str] = set()
+    shown: set[str] = {DIGEST_OUTPUT}
     if outputs.get(OUTPUT_CLUSTER_NAME):
         lines.append(f"  Cluster:          {outputs[OUTPUT_CLUSTER_NAME]}")
         shown.add(OUTPUT_CLUSTER_NAME)
@@ -72,7 +74,7 @@ def format_outputs(stack_name: str, status: str, region: str, outputs: Mapping[s
         lines.append("Other outputs:")
         width = max(len(k) for k in rest)
         lines += [f"  {k:<{width}}  {v}" for k, v in rest.items()]
-    elif not outputs:
+    elif not set(outputs) - {DIGEST_OUTPUT}:
         lines.append("  (no outputs)")
     return "\n".join(lines)
 

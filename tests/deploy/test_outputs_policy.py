@@ -53,6 +53,19 @@ def test_outputs_list_each_security_group_once() -> None:
     assert text.splitlines()[-2:] == ["Other outputs:", "  VpcId  vpc-1"]
 
 
+def test_outputs_leave_out_deploys_templates_digest() -> None:
+    """``TemplatesDigest`` is deploy's bookkeeping (a redeploy compares it), not something
+    to act on: the summary leaves it out, ``--json`` keeps it."""
+    digest = {"TemplatesDigest": "sha256:" + "0" * 64}
+    text = format_outputs(STACK, "CREATE_COMPLETE", REGION, {"VpcId": "vpc-1", **digest})
+    assert "TemplatesDigest" not in text
+    assert text.splitlines()[-2:] == ["Other outputs:", "  VpcId  vpc-1"]
+    assert format_outputs(STACK, "CREATE_COMPLETE", REGION, digest).splitlines()[-1] == "  (no outputs)"
+    stubs = Stubs()
+    stubs.cfn.add_response("describe_stacks", stacks(stack("CREATE_COMPLETE", outputs=digest)))
+    assert "TemplatesDigest" in show(stubs.aws.client("cloudformation"), STACK, REGION, as_json=True)
+
+
 def test_outputs_say_how_to_fetch_the_generated_node_key() -> None:
     outputs = {"ClusterName": STACK, "NodeKeyPairId": "key-0123456789abcdef0"}
     command = ("aws ssm get-parameter --region ap-northeast-2 --name /ec2/keypair/key-0123456789abcdef0 "
