@@ -492,6 +492,14 @@ def parse_config(
             [f"{source}: the top level must be a mapping (apiVersion, kind, metadata, ...), "
              f"not {_describe(data)}"]
         )
+    if not {str(key) for key in data} & set(_allowed_keys(ClusterConfig)):
+        # Another kind of file (a docker-compose file, /etc/passwd read as YAML): one line,
+        # not an "unknown field" per key, and none of its content echoed.
+        raise StackFileError(
+            [f"{source}: not an eksctl ClusterConfig: none of its {len(data):,} top-level key(s) is a "
+             "ClusterConfig field; a stack file starts with apiVersion: eksctl.io/v1alpha5, kind: ClusterConfig, "
+             "metadata: {name, region}"]
+        )
     problems = _read_public_keys(data, base or Path("."))
     try:
         config = ClusterConfig.model_validate(data)

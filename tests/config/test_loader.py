@@ -90,6 +90,19 @@ def test_comments_only() -> None:
     assert load_error("# nothing yet\n") == [f"{SOURCE}: the file has only comments; expected a ClusterConfig mapping"]
 
 
+def test_a_mapping_with_no_cluster_config_key_is_one_line_without_its_content() -> None:
+    """A file of another kind that YAML reads as a mapping (here ``/etc/shadow``'s shape:
+    each line one key) is one problem, not an "unknown field" per key, and its keys (a
+    password hash) are not echoed."""
+    text = "root:$6$salt$hash:20228:0:99999:7:::\ndaemon:*:20228:0:99999:7:::\n"
+    assert load_error(text) == [
+        f"{SOURCE}: not an eksctl ClusterConfig: none of its 2 top-level key(s) is a ClusterConfig field; "
+        "a stack file starts with apiVersion: eksctl.io/v1alpha5, kind: ClusterConfig, metadata: {name, region}"]
+    # one known key is enough to be a stack file with mistakes, each named
+    lines = load_error("kind: ClusterConfig\nservices: {}\n")
+    assert f"{SOURCE}: services: unknown field" in "\n".join(lines)
+
+
 def test_yaml_syntax_error_names_the_line() -> None:
     [line] = load_error("apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata:\n  name: [a\n")
     assert line.startswith(f"{SOURCE}: YAML syntax error at line 5, column 1")
