@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -456,9 +456,15 @@ def _package(ctx: Context, cfg: ClusterConfig, rendered: RenderedSet, account: s
     )
 
 
-def _say_unchanged(ctx: Context, name: str, rendered: RenderedSet, pkg: package.Package) -> None:
+def _say_unchanged(ctx: Context, name: str, rendered: RenderedSet, pkg: package.Package,
+                   choices: Iterable[ParamChoice] = ()) -> None:
+    """"No changes", and each parameter the stack keeps although the file says otherwise
+    (a nodegroup's size set by ``scale``): the file is not what is deployed there."""
     ctx.ui.say(f"No changes: {name} already matches {rendered.stack_name}'s templates "
                f"({len(pkg.children)} nested template(s) unchanged); nothing uploaded, no change set made.")
+    for choice in choices:
+        if choice.note:
+            ctx.ui.say(f"  {choice.key}: {choice.note}")
 
 
 def _unchanged_by_digest(ctx: Context, cfg: ClusterConfig, rendered: RenderedSet, state: StackState, *,
@@ -484,7 +490,7 @@ def _unchanged_by_digest(ctx: Context, cfg: ClusterConfig, rendered: RenderedSet
     choices = deploy_choices(new_root, scaling_keys=scaling_keys(cfg), deployed_root=new_root, live=live)
     if not unchanged(choices, live) or _live_tags(stack) != {t["Key"]: t["Value"] for t in stack_tags(cfg)}:
         return False
-    _say_unchanged(ctx, cfg.stack_name, rendered, pkg)
+    _say_unchanged(ctx, cfg.stack_name, rendered, pkg, choices)
     if not plan_only:
         finish(ctx, cfg, stack, executed=False)
     return True
@@ -530,7 +536,7 @@ def deploy(ctx: Context, cfg: ClusterConfig, opts: Options, *, plan_only: bool =
 
     if updating and deployed == new_root and unchanged(choices, live) and \
             _live_tags(state.stack) == {t["Key"]: t["Value"] for t in tags}:
-        _say_unchanged(ctx, name, rendered, pkg)
+        _say_unchanged(ctx, name, rendered, pkg, choices)
         if not plan_only:
             finish(ctx, cfg, name, executed=False)
         return 0

@@ -306,7 +306,14 @@ def test_nothing_changed_by_the_recorded_digest_costs_two_calls(scaling: str) ->
     assert run(stubs, Options(yes=True), ui=ui) == 0
     stubs.verify()  # nothing else: no s3 call, no get_template, no list_stack_resources
     out = output(ui)
-    assert "No changes: myeks already matches" in out and "VpcId            vpc-1" in out
+    assert "No changes: myeks already matches" in out and "VpcId  vpc-1" in out
+    # the size `scale` set is kept, and said: the file (2,2,4) is not what runs
+    kept = [line for line in out.splitlines() if "keeps the live" in line]
+    if scaling == "5,2,6":
+        assert kept == [f"  {SCALING}: keeps the live desired/max (set outside the stack "
+                        "file, e.g. by `scale`); the file says 2,2,4"], out
+    else:
+        assert kept == []
 
 
 def test_a_deploy_interrupted_before_its_policies_were_set_is_protected_by_the_next() -> None:
@@ -338,8 +345,10 @@ def test_nothing_changed_after_a_scale_is_still_nothing() -> None:
     stubs = Stubs("cloudformation", "s3")
     existing(stubs, scaling="5,2,6")  # scaled since the last deploy; the file still says 2,2,4
     unchanged_finished(stubs)
-    assert run(stubs, Options(yes=True)) == 0
+    ui = make_ui()
+    assert run(stubs, Options(yes=True), ui=ui) == 0
     stubs.verify()
+    assert f"{SCALING}: keeps the live desired/max" in output(ui)
 
 
 def test_failed_change_set_without_changes_is_success_and_deleted() -> None:
