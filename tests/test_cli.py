@@ -96,3 +96,11 @@ def test_flat_over_the_resource_quota_is_a_clean_error(tmp_path: Path):
     assert not (tmp_path / "flat").exists()
     nested = run_cli("render", str(path), "--out-dir", str(tmp_path / "nested"))
     assert nested.returncode == 0, nested.stderr
+
+
+def test_the_written_directory_is_shown_with_one_trailing_slash():
+    from eks_templates.commands.render import directory_text
+
+    assert directory_text(Path("/")) == "/"  # `--out-dir /` said "wrote ... to //"
+    assert directory_text(Path("build/myeks")) == "build/myeks/"
+    assert directory_text("out/") == "out/"

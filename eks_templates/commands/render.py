@@ -39,6 +39,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("json", "yaml"), default="json", help="template format")
 
 
+def directory_text(path: Path | str) -> str:
+    """A directory as the messages show it: with one trailing slash (``/``, not ``//``)."""
+    text = str(path)
+    return text if text.endswith("/") else f"{text}/"
+
+
 def run(args: argparse.Namespace) -> int:
     from eks_templates.config import load_stack, versions
     from eks_templates.config.loader import CLI_PROJECT
@@ -71,5 +77,5 @@ def run(args: argparse.Namespace) -> int:
     stale = versions.stale_warning(today())
     if stale:
         print(stale, file=sys.stderr)
-    print(f"wrote {len(written)} template(s) to {out_dir}/", file=sys.stderr)
+    print(f"wrote {len(written)} template(s) to {directory_text(out_dir)}", file=sys.stderr)
     return 0
