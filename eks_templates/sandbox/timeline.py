@@ -386,6 +386,10 @@ def _refuse_update(original: Callable[[Any], Any], *, updates: Callable[[Any], b
 
 
 def _delete_stack(original: Callable[..., None]) -> Callable[..., None]:
+    # Not refused: the DeleteStack API reference names no stack status it refuses, and a
+    # stack in CREATE_IN_PROGRESS can be deleted (CloudFormation cancels the resources in
+    # progress, "Resource creation cancelled", then deletes; stacker#422 asks its tool to
+    # stop waiting for the create before deleting).
     def delete_stack(self: Any, name_or_stack_id: str) -> None:
         stack = _find_stack(self, name_or_stack_id)
         if stack is not None and clock_of(stack) is not None:
