@@ -83,6 +83,10 @@ bench: setup ## benchmarks: prints ratios, writes nothing unless ARGS=--write
 critical-path: setup ## the create's modeled wall-clock: ours / eksctl's layout / the floor (bench/critical_path.py)
 	$(PY) bench/critical_path.py $(ARGS)
 
+.PHONY: simulated-create
+simulated-create: setup ## the create measured: real deploy vs sandbox --delays, against the model (bench/simulated_create.py)
+	$(PY) bench/simulated_create.py $(ARGS)
+
 require-stack:
 	@test -n "$(STACK)" || { echo "STACK is required, e.g. make $(MAKECMDGOALS) STACK=myeks" >&2; exit 2; }
 

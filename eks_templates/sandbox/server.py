@@ -3,7 +3,8 @@
 - :func:`apply` registers the CloudFormation models (:mod:`.eks`, :mod:`.ec2_iam`),
   installs the patches (:mod:`.patches`, :mod:`.ssm_public`) and clears moto's cached
   type map; idempotent, and everything it does is class-level, so it survives
-  ``POST /moto-api/reset``.
+  ``POST /moto-api/reset``. Given delays, it also installs the time-scaled mode
+  (:mod:`.timeline`), last, around everything else.
 - :func:`start` runs moto's ``ThreadedMotoServer`` in this process (port 0 picks a
   free port) and returns the server and its endpoint URL. A pytest fixture can start it
   once per session and call :func:`reset` between tests.
@@ -29,6 +30,8 @@ from eks_templates.errors import UserError
 if TYPE_CHECKING:
     from moto.server import ThreadedMotoServer
 
+    from eks_templates.sandbox.timeline import Delays
+
 #: Port of ``python -m eks_templates.sandbox`` when none is given (moto_server's default).
 DEFAULT_PORT = 5000
 #: Region printed in the environment hints.
@@ -38,8 +41,19 @@ _lock = threading.Lock()
 _applied = False
 
 
-def apply() -> None:
-    """Register the sandbox's CloudFormation models and install its moto patches (idempotent)."""
+def apply(delays: Delays | None = None) -> None:
+    """Register the sandbox's CloudFormation models and install its moto patches (idempotent).
+
+    With ``delays``, also the time-scaled mode (:mod:`.timeline`): successful creates take
+    the table's time divided by its factor."""
+    _apply()
+    if delays is not None:
+        from eks_templates.sandbox import timeline
+
+        timeline.enable(delays)
+
+
+def _apply() -> None:
     global _applied
     with _lock:
         from moto.cloudformation import parsing
@@ -128,8 +142,9 @@ def require_server() -> None:
                         f"install the sandbox's dependencies with: {INSTALL_HINT}") from None
 
 
-def start(port: int = 0) -> tuple[ThreadedMotoServer, str]:
-    """Start moto's server on 127.0.0.1 (``port`` 0: a free one) with the sandbox applied.
+def start(port: int = 0, delays: Delays | None = None) -> tuple[ThreadedMotoServer, str]:
+    """Start moto's server on 127.0.0.1 (``port`` 0: a free one) with the sandbox applied
+    (and, with ``delays``, its time-scaled mode).
 
     Returns ``(server, endpoint_url)``; the URL says ``localhost`` because moto reads a
     ``127.0.0.1`` host as an S3 bucket name. Stop the server with ``server.stop()``.
@@ -137,7 +152,7 @@ def start(port: int = 0) -> tuple[ThreadedMotoServer, str]:
     require_server()
     from moto.server import ThreadedMotoServer
 
-    apply()
+    apply(delays)
     _check_port_free(port)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
@@ -153,9 +168,20 @@ def reset(endpoint_url: str) -> None:
         response.read()
 
 
-def _hints(endpoint_url: str) -> str:
+def mode_lines(delays: Delays | None, source: str | None = None) -> list[str]:
+    """What the sandbox says first about its time-scaled mode (nothing when it is off)."""
+    if delays is None:
+        return []
+    table = f" from {source}" if source else ""
+    return [f"time-scaled mode: on, factor {delays.factor:g} (creation times{table} divided by {delays.factor:g}; "
+            f"a {delays.duration('AWS::EKS::Cluster'):g} s AWS::EKS::Cluster takes "
+            f"{delays.duration('AWS::EKS::Cluster') / delays.factor:g} s); failed creates and updates stay instant"]
+
+
+def _hints(endpoint_url: str, delays: Delays | None = None, source: str | None = None) -> str:
     return "\n".join(
         [
+            *mode_lines(delays, source),
             f"eks-templates sandbox (moto) listening on {endpoint_url}",
             "Point the AWS CLI, boto3 and eks-templates at it (fake credentials are fine):",
             f"export AWS_ENDPOINT_URL={endpoint_url}",
@@ -168,10 +194,11 @@ def _hints(endpoint_url: str) -> str:
     )
 
 
-def serve_forever(port: int = DEFAULT_PORT) -> int:
-    """Serve in the foreground until Ctrl-C (or SIGTERM); returns the exit status, 0."""
-    server, endpoint_url = start(port)
-    print(_hints(endpoint_url), flush=True)
+def serve_forever(port: int = DEFAULT_PORT, delays: Delays | None = None, delays_source: str | None = None) -> int:
+    """Serve in the foreground until Ctrl-C (or SIGTERM); returns the exit status, 0.
+    ``delays``: the time-scaled mode (``delays_source``: the file it came from, for the first line)."""
+    server, endpoint_url = start(port, delays)
+    print(_hints(endpoint_url, delays, delays_source), flush=True)
     stop = threading.Event()
 
     def _on_signal(signum: int, frame: FrameType | None) -> None:
