@@ -109,8 +109,11 @@ class Measured:
     simulated: float
     #: what the sandbox scheduled (its own sum; the measurement adds polling)
     scheduled: float
-    #: what bench/critical_path.py predicts for the same templates and table
+    #: what bench/critical_path.py predicts for the same templates and table (with
+    #: deploy's watch noticing the root half a poll after it completes)
     modeled: float
+    #: the model's stacks alone, no client: what the sandbox must schedule
+    modeled_stacks: float
     eksctl: float
     floor: float
     #: unscaled wall seconds before ExecuteChangeSet (render, lint, uploads, change set) and after the root completed
@@ -145,7 +148,8 @@ def deploy_and_measure(stack_file: Path, factor: float, *, poll: float | None = 
         raise SystemExit(f"deploy {stack_file} exited {code} (executed: {seen.executed is not None}, "
                          f"completed: {seen.completed is not None}):\n{out.getvalue()[-2000:]}")
     config = load_stack(str(stack_file), on_warning=None)
-    model = critical_path.compare(config)
+    model = critical_path.compare(config)  # the watch at OURS_POLL simulated seconds, as --poll 5/factor
+    stacks_alone = critical_path.compare(config, ours_poll=0.0).ours.seconds
     scheduled = None
     for backend in cloudformation_backends.values():
         for regional in backend.values():
@@ -154,7 +158,8 @@ def deploy_and_measure(stack_file: Path, factor: float, *, poll: float | None = 
                     scheduled = timeline.simulated_seconds(stack)
     return Measured(
         label=stack_file.name, factor=factor, simulated=(seen.completed - seen.executed) * factor,
-        scheduled=float(scheduled or 0.0), modeled=model.ours.seconds, eksctl=model.eksctl.seconds,
+        scheduled=float(scheduled or 0.0), modeled=model.ours.seconds, modeled_stacks=stacks_alone,
+        eksctl=model.eksctl.seconds,
         floor=model.floor.seconds, before=seen.executed - seen.started, after=seen.ended - seen.completed,
         output=out.getvalue(),
     )
