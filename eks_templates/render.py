@@ -11,7 +11,6 @@ import json
 import os
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass
 from json.encoder import encode_basestring as encode_string  # the C one when there is one
 from pathlib import Path
 from typing import Any, Literal
@@ -22,6 +21,7 @@ from eks_templates import assembly
 from eks_templates.config.files import reason
 from eks_templates.config.model import ClusterConfig
 from eks_templates.errors import UserError
+from eks_templates.records import Record
 from eks_templates.stack_plan import DEFAULT_PLAN, StackPlan
 
 Format = Literal["json", "yaml"]
@@ -29,8 +29,7 @@ ROOT = "root"
 FLAT = "flat"
 
 
-@dataclass(frozen=True)
-class RenderedSet:
+class RenderedSet(Record):
     """A rendered cluster: the root template and its children, as text."""
 
     stack_name: str
@@ -254,19 +253,21 @@ def _prepare_dir(out_dir: Path) -> list[Path]:
     return missing[::-1]
 
 
-@dataclass
 class StagedSet:
     """A set written to temporary files in its output directory, not yet in place:
     :meth:`commit` renames them into place and records them; :meth:`abort` leaves the
     directory as it was (the render wrote its templates to stdout first and that failed)."""
 
-    rendered: RenderedSet
-    out_dir: Path
-    created_dirs: list[Path]
-    sets: dict[str, dict[str, Any]]
-    encoded: dict[str, bytes]
-    tmps: dict[str, Path]
-    on_warning: Warn | None = None
+    def __init__(self, rendered: RenderedSet, out_dir: Path, created_dirs: list[Path],
+                 sets: dict[str, dict[str, Any]], encoded: dict[str, bytes], tmps: dict[str, Path],
+                 on_warning: Warn | None = None) -> None:
+        self.rendered = rendered
+        self.out_dir = out_dir
+        self.created_dirs = created_dirs
+        self.sets = sets
+        self.encoded = encoded
+        self.tmps = tmps
+        self.on_warning = on_warning
 
     def abort(self) -> None:
         for tmp in self.tmps.values():
