@@ -46,6 +46,8 @@ class Record:
     _record_fields: ClassVar[tuple[str, ...]] = ()
     #: field name -> its default, for the fields that have one
     _record_defaults: ClassVar[dict[str, Any]] = {}
+    #: the defaults of the last fields, in order (every field after the first with a default has one)
+    _record_tail: ClassVar[tuple[Any, ...]] = ()
 
     def __init_subclass__(cls, *, order: bool = False, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -69,31 +71,43 @@ class Record:
                                 f"{seen_default!r}")
         cls._record_fields = tuple(fields)
         cls._record_defaults = defaults
+        cls._record_tail = tuple(defaults[name] for name in fields if name in defaults)
         if order:
             for method, function in (("__lt__", _lt), ("__le__", _le), ("__gt__", _gt), ("__ge__", _ge)):
                 setattr(cls, method, function)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        cls = type(self)
+        fields = self._record_fields
+        if len(args) != len(fields):
+            tail = self._record_tail
+            given = len(args) - len(fields) + len(tail)  # how many of the defaulted fields are in args
+            args = args + tail[given:] if not kwargs and 0 <= given <= len(tail) else self._record_bind(args, kwargs)
+        elif kwargs:
+            args = self._record_bind(args, kwargs)
+        self.__dict__.update(zip(fields, args, strict=True))  # past the frozen __setattr__, in one call
+
+    @classmethod
+    def _record_bind(cls, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+        """Every field's value, in order, from a call's arguments and the defaults; a
+        ``TypeError`` for the calls a dataclass's ``__init__`` refuses."""
         fields = cls._record_fields
         if len(args) > len(fields):
             raise TypeError(f"{cls.__qualname__}() takes {len(fields)} positional arguments but "
                             f"{len(args)} were given")
-        set_field = object.__setattr__
-        for name, value in zip(fields, args, strict=False):
-            set_field(self, name, value)
+        values = list(args)
         defaults = cls._record_defaults
         for name in fields[len(args):]:
             if name in kwargs:
-                set_field(self, name, kwargs.pop(name))
+                values.append(kwargs.pop(name))
             elif name in defaults:
-                set_field(self, name, defaults[name])
+                values.append(defaults[name])
             else:
                 raise TypeError(f"{cls.__qualname__}() missing required argument: {name!r}")
         if kwargs:
             name = next(iter(kwargs))
             what = "got multiple values for argument" if name in fields else "got an unexpected keyword argument"
             raise TypeError(f"{cls.__qualname__}() {what} {name!r}")
+        return tuple(values)
 
     def _values(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name) for name in self._record_fields)
