@@ -270,6 +270,12 @@ NOTES = """## Reading the table
 - `lint` includes the render; cfn-lint dominates it and follows each child from the root.
 - The import floor is `troposphere.ec2, troposphere.eks, troposphere.iam, yaml`: render
   imports no pydantic any more, so a floor with it flattered render.
+- What moved render again (issue 17 item 5): the render path's 14 value classes are no
+  longer dataclasses (each compiled its methods at every start, ~1 ms a class:
+  `eks_templates/records.py`); the CLI's process exits without the interpreter's last
+  cycle collections (`gc.freeze` at exit), which the plain floor still runs, so the row
+  also gives the ratio against the floor exiting the same way (render's own work); a
+  re-render leaves templates with unchanged bytes in place (no rename over them).
 - API calls are counted in-process against the sandbox, with a hook on botocore's
   `_make_api_call`, for stack files with 1, 20 and 200 copies of the notes' nodegroup;
   the ratio column is the calls at each size over the calls at 1. A redeploy with
