@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from troposphere import GetAtt, Join, Output, Parameter, Ref, Template, cloudformation
@@ -25,6 +24,7 @@ from eks_templates.builders import Builder, cluster_builders
 from eks_templates.builders.base import value_parameter
 from eks_templates.config.model import ClusterConfig
 from eks_templates.names import Port
+from eks_templates.records import Record
 from eks_templates.stack_plan import DEFAULT_PLAN, StackPlan
 
 TEMPLATE_FORMAT_VERSION = "2010-09-09"
@@ -53,8 +53,7 @@ def suppression_metadata(reasons: dict[str, str]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- where a port's value comes from
 
 
-@dataclass(frozen=True)
-class _Source:
+class _Source(Record):
     kind: str  # "root" (root-template expression), "child" (a child stack's output), "value" (literal)
     value: Any = None
     stack_id: str = ""
@@ -90,16 +89,18 @@ def _root_outputs(builders: Sequence[Builder]) -> list[Port]:
 # --------------------------------------------------------------------------- nested
 
 
-@dataclass
 class NestedSet:
-    root: Template
-    #: child stack logical ID -> child template, in dependency order
-    children: dict[str, Template] = field(default_factory=dict)
-    #: child stack logical ID -> the child stack whose template file it uses: itself, or
-    #: the first child (in dependency order) with a byte-identical template
-    shares: dict[str, str] = field(default_factory=dict)
-    #: the first of each group's template as a dict (``Template.to_dict``), made once
-    _dicts: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    """The nested set :func:`nested` makes: the root template and its children."""
+
+    def __init__(self, root: Template) -> None:
+        self.root = root
+        #: child stack logical ID -> child template, in dependency order
+        self.children: dict[str, Template] = {}
+        #: child stack logical ID -> the child stack whose template file it uses: itself, or
+        #: the first child (in dependency order) with a byte-identical template
+        self.shares: dict[str, str] = {}
+        #: the first of each group's template as a dict (``Template.to_dict``), made once
+        self._dicts: dict[str, dict[str, Any]] = {}
 
     def files(self) -> dict[str, dict[str, Any]]:
         """The child templates to write, one per distinct template: the logical ID of the

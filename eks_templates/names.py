@@ -9,14 +9,14 @@ cannot drift apart.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Literal
+
+from eks_templates.records import Record
 
 PortKind = Literal["scalar", "list"]
 
 
-@dataclass(frozen=True)
-class Port:
+class Port(Record):
     """A named value that flows between builders (and across stack boundaries)."""
 
     name: str

@@ -11,7 +11,6 @@ import json
 import os
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass
 from json.encoder import encode_basestring as encode_string  # the C one when there is one
 from pathlib import Path
 from typing import Any, Literal
@@ -22,6 +21,7 @@ from eks_templates import assembly
 from eks_templates.config.files import reason
 from eks_templates.config.model import ClusterConfig
 from eks_templates.errors import UserError
+from eks_templates.records import Record
 from eks_templates.stack_plan import DEFAULT_PLAN, StackPlan
 
 Format = Literal["json", "yaml"]
@@ -29,8 +29,7 @@ ROOT = "root"
 FLAT = "flat"
 
 
-@dataclass(frozen=True)
-class RenderedSet:
+class RenderedSet(Record):
     """A rendered cluster: the root template and its children, as text."""
 
     stack_name: str
@@ -254,19 +253,25 @@ def _prepare_dir(out_dir: Path) -> list[Path]:
     return missing[::-1]
 
 
-@dataclass
 class StagedSet:
     """A set written to temporary files in its output directory, not yet in place:
     :meth:`commit` renames them into place and records them; :meth:`abort` leaves the
-    directory as it was (the render wrote its templates to stdout first and that failed)."""
+    directory as it was (the render wrote its templates to stdout first and that failed).
+    A file already there with the same bytes is neither written nor renamed (``tmps``
+    has no entry for it): a render of an unchanged stack file writes the manifest only."""
 
-    rendered: RenderedSet
-    out_dir: Path
-    created_dirs: list[Path]
-    sets: dict[str, dict[str, Any]]
-    encoded: dict[str, bytes]
-    tmps: dict[str, Path]
-    on_warning: Warn | None = None
+    def __init__(self, rendered: RenderedSet, out_dir: Path, created_dirs: list[Path],
+                 sets: dict[str, dict[str, Any]], encoded: dict[str, bytes], tmps: dict[str, Path],
+                 on_warning: Warn | None = None) -> None:
+        self.rendered = rendered
+        self.out_dir = out_dir
+        self.created_dirs = created_dirs
+        self.sets = sets
+        self.encoded = encoded
+        self.tmps = tmps
+        self.on_warning = on_warning
+        #: file name -> sha256 of its new bytes, computed once
+        self.digests = {name: _sha256(data) for name, data in encoded.items()}
 
     def abort(self) -> None:
         for tmp in self.tmps.values():
@@ -299,7 +304,7 @@ class StagedSet:
             entry["files"] = {n: h for n, h in entry["files"].items() if n not in encoded}
         serial = max((entry["serial"] for entry in sets.values()), default=0) + 1
         sets[kind] = {"stack": self.rendered.stack_name, "serial": serial,
-                      "files": {name: _sha256(data) for name, data in sorted(encoded.items())}}
+                      "files": {name: self.digests[name] for name in sorted(encoded)}}
         manifest = {"tool": _MANIFEST_TOOL, "version": 1,
                     "sets": {k: v for k, v in sorted(sets.items()) if v["files"]}}
         tmp = out_dir / f"{MANIFEST}.{os.getpid()}.tmp"
@@ -318,8 +323,10 @@ def stage_set(rendered: RenderedSet, out_dir: Path, *, on_warning: Warn | None =
     staged = StagedSet(rendered, out_dir, created, read_manifest(out_dir),
                        {name: text.encode("utf-8") for name, text in rendered.files.items()}, {}, on_warning)
     try:
-        _refuse_conflicts(staged)
+        unchanged = _refuse_conflicts(staged)
         for name, data in staged.encoded.items():
+            if name in unchanged:  # the same bytes are there: rewriting them would change nothing
+                continue
             tmp = out_dir / f".{name}.{os.getpid()}.tmp"
             staged.tmps[name] = tmp
             tmp.write_bytes(data)
@@ -332,17 +339,22 @@ def stage_set(rendered: RenderedSet, out_dir: Path, *, on_warning: Warn | None =
     return staged
 
 
-def _refuse_conflicts(staged: StagedSet) -> None:
-    """A file in the way that no render wrote, or that was edited since: refuse them all."""
+def _refuse_conflicts(staged: StagedSet) -> set[str]:
+    """A file in the way that no render wrote, or that was edited since: refuse them all.
+    Returns the names whose file is there already with the new bytes."""
     out_dir = staged.out_dir
     recorded = {name: digest for entry in staged.sets.values() for name, digest in entry["files"].items()}
     conflicts = []
-    for name, data in staged.encoded.items():
+    unchanged = set()
+    for name in staged.encoded:
         try:
             current = _current_hash(out_dir / name)
         except OSError as exc:
             raise UserError(f"{out_dir / name}: cannot read the file there: {_why(exc)}") from None
-        if current is None or current == _sha256(data) or (current and recorded.get(name) == current):
+        if current == staged.digests[name]:
+            unchanged.add(name)
+            continue
+        if current is None or (current and recorded.get(name) == current):
             continue
         if current == "":
             conflicts.append(f"{out_dir / name}: is in the way and is not a file; move it, or choose another "
@@ -355,6 +367,7 @@ def _refuse_conflicts(staged: StagedSet) -> None:
                              "away, or choose another --out-dir")
     if conflicts:
         raise UserError(conflicts[0], messages=conflicts)
+    return unchanged
 
 
 def write_set(rendered: RenderedSet, out_dir: Path, *, on_warning: Warn | None = None) -> list[Path]:
@@ -364,5 +377,7 @@ def write_set(rendered: RenderedSet, out_dir: Path, *, on_warning: Warn | None =
     render recorded (or that was edited since) is an error and nothing is written. A
     file the previous render of the same kind wrote and the new set no longer has is
     removed if unchanged, kept with a warning if edited. Files are written to
-    temporary names first and renamed into place once all are written."""
+    temporary names first and renamed into place once all are written; a file that is
+    there already with the same bytes is left as it is (a render of an unchanged stack
+    file writes only the manifest)."""
     return stage_set(rendered, out_dir, on_warning=on_warning).commit()

@@ -27,22 +27,24 @@ troposphere refuses the 501st resource, and ``render`` reports it as a quota err
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from eks_templates.builders.base import Builder
 from eks_templates.names import CONTROL_PLANE_STACK, NETWORK_STACK, SECURITY_STACK
+from eks_templates.records import Record
+
+#: no joins (a record's default is shared by every instance, so an immutable one)
+_NO_JOINS: Mapping[str, str] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
-class StackPlan:
+class StackPlan(Record):
     """A partition of the builders into child stacks.
 
     ``joins`` maps a builder's own child stack (:attr:`Builder.child_id`) to the child
     it is put in instead; a builder not named keeps a child of its own."""
 
     name: str
-    joins: Mapping[str, str] = field(default_factory=dict)
+    joins: Mapping[str, str] = _NO_JOINS
 
     def layout(self, builders: Sequence[Builder]) -> dict[str, str]:
         """Each builder's own child (:attr:`Builder.child_id`) -> the child stack it is

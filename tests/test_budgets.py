@@ -17,8 +17,10 @@ from tests.support import REPO, stack_with_nodegroups
 HEAVY = ("boto3", "botocore", "cfnlint", "rich", "moto", "pydantic", "jsonschema")
 #: what render no longer needs (issue 17 item 5): hashlib loads OpenSSL (_hashlib) and
 #: blake2 for the manifest's SHA-256, which the built-in _sha256 computes alone; argparse's
-#: help formatter imported shutil, and with it bz2 and lzma (eks_templates/help_format.py)
-NOT_NEEDED = ("hashlib", "_hashlib", "_blake2", "shutil", "bz2", "lzma")
+#: help formatter imported shutil, and with it bz2 and lzma (eks_templates/help_format.py);
+#: dataclasses compiled the methods of each of 14 value classes at every start (~1 ms a class),
+#: which eks_templates/records.py's Record has in bytecode
+NOT_NEEDED = ("hashlib", "_hashlib", "_blake2", "shutil", "bz2", "lzma", "dataclasses")
 
 PROBE = """
 import contextlib, io, json, sys

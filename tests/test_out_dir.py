@@ -6,6 +6,7 @@ files themselves with ``--out-dir stacks``, and the nested set on ``--flat`` or
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -137,3 +138,31 @@ def test_a_corrupt_manifest_records_nothing(tmp_path: Path, myeks) -> None:
     assert read_manifest(tmp_path) == {}
     write_set(render_set(myeks), tmp_path)  # identical content: adopted again
     assert "nested.json" in read_manifest(tmp_path)
+
+
+def test_a_file_already_there_with_the_same_bytes_is_not_rewritten(tmp_path: Path) -> None:
+    """A render of an unchanged stack file leaves its templates as they are (same inode,
+    same mtime: no write, no rename over them; on ext4 a rename over a file also starts
+    its write-back); a changed template is replaced, and the manifest records both."""
+    path = stack_with_nodegroups(1, tmp_path, "same")
+    config = load_stack(str(path), on_warning=None)
+    out = tmp_path / "out"
+    first = render_set(config)
+    write_set(first, out)
+    before = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.iterdir() if p.name != MANIFEST}
+    write_set(render_set(config), out)
+    assert {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.iterdir() if p.name != MANIFEST} == before
+    data = yaml.safe_load(path.read_text())
+    data["managedNodeGroups"][0]["instanceType"] = "t3.large"  # the nodegroup's template changes, not the others
+    path.write_text(yaml.safe_dump(data))
+    changed = render_set(load_stack(str(path), on_warning=None))
+    write_set(changed, out)
+    after = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.iterdir() if p.name != MANIFEST}
+    differ = sorted(name for name, text in changed.files.items() if first.files.get(name) != text)
+    assert differ and len(differ) < len(changed.files)  # the change shows in some templates, not all
+    assert sorted(name for name in after if after[name] != before.get(name)) == differ
+    assert {n: b for n, b in _snapshot(out).items() if n != MANIFEST} == {
+        n: t.encode() for n, t in changed.files.items()}
+    assert read_manifest(out)["nested.json"]["files"] == {
+        n: hashlib.sha256(t.encode()).hexdigest() for n, t in changed.files.items()}
+    assert not list(out.glob(".*.tmp"))

@@ -9,21 +9,19 @@ sources: eksctl ``pkg/cfn/builder/statement.go`` and ``iam_helper.go``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from awacs.aws import Condition, Null, Statement, StringEquals, StringLike
 from troposphere import Sub
 
 from eks_templates.builders.common import allow
 from eks_templates.config.model import ClusterConfig, ManagedNodeGroup
+from eks_templates.records import Record
 
 
 def _arn(path: str) -> Sub:
     return Sub("arn:${AWS::Partition}:" + path)
 
 
-@dataclass(frozen=True)
-class Controllers:
+class Controllers(Record):
     """Whose statements a role gets: ``withAddonPolicies`` and ``wellKnownPolicies`` both map
     onto this (eksctl's names differ between the two: ``albIngress`` is
     ``awsLoadBalancerController``, ``ebs`` is ``ebsCSIController``)."""

@@ -4,16 +4,14 @@ the rules (``config/rules/pod_identity.py``) and the pod identity builder read i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from eks_templates.config.model import Addon, ClusterConfig, PodIdentityAssociation
+from eks_templates.records import Record
 
 #: the add-on that hands pods their EKS Pod Identity credentials (a DaemonSet on every node)
 POD_IDENTITY_AGENT = "eks-pod-identity-agent"
 
 
-@dataclass(frozen=True)
-class AddonServiceAccount:
+class AddonServiceAccount(Record):
     """One service account of an add-on that needs AWS permissions, as EKS's
     ``DescribeAddonConfiguration`` answers it (``podIdentityConfiguration``:
     ``serviceAccount``, ``recommendedManagedPolicies``)."""

@@ -6,16 +6,15 @@ One format everywhere: ``<file>: <yaml.path>: <what is wrong>[; <what is allowed
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Literal
 
 from eks_templates.errors import one_line
+from eks_templates.records import Record
 
 Severity = Literal["error", "warning"]
 
 
-@dataclass(frozen=True, order=True)
-class Problem:
+class Problem(Record, order=True):
     path: str
     message: str
     severity: Severity = "error"

@@ -20,11 +20,11 @@ Sources, and how the table is kept honest:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from eks_templates.records import Record
 
 
-@dataclass(frozen=True)
-class Region:
+class Region(Record):
     name: str
     partition: str
     #: the letters of its zone names: "abcd" -> ap-northeast-2a ... ap-northeast-2d

@@ -16,13 +16,14 @@ into one line per problem.
 from __future__ import annotations
 
 import functools
-import inspect  # imported by dataclasses anyway
+import inspect  # the import floor has it (troposphere -> cfn_flip -> cfn_tools)
 import re
 import sys
 import types
 import typing
-from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, TypeVar
+
+from eks_templates.records import Record
 
 M = TypeVar("M", bound="Model")
 
@@ -35,8 +36,7 @@ def to_camel(name: str) -> str:
     return first + "".join(p[:1].upper() + p[1:] for p in rest)
 
 
-@dataclass(frozen=True)
-class _FieldInfo:
+class _FieldInfo(Record):
     alias: str | None
     default: Any
     default_factory: Any
@@ -47,8 +47,7 @@ def field(*, alias: str | None = None, default: Any = _MISSING, default_factory:
     return _FieldInfo(alias, default, default_factory)
 
 
-@dataclass(frozen=True)
-class FieldSpec:
+class FieldSpec(Record):
     name: str
     alias: str
     annotation: Any

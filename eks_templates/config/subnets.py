@@ -11,16 +11,15 @@ is in that zone, as in eksctl.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
 from typing import Literal
 
 from eks_templates.config.model import ClusterConfig, SubnetSpec
+from eks_templates.records import Record
 
 Tier = Literal["public", "private"]
 
 
-@dataclass(frozen=True)
-class SubnetPlan:
+class SubnetPlan(Record):
     tier: Tier
     #: the subnet's key under ``vpc.subnets.<tier>``, or the zone when carved
     key: str

@@ -15,11 +15,11 @@ prices per cluster hour in each support period (:data:`PRICE_PER_HOUR`).
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
+
+from eks_templates.records import Record
 
 
-@dataclass(frozen=True)
-class KubernetesVersion:
+class KubernetesVersion(Record):
     version: str
     end_of_standard_support: _dt.date
     end_of_extended_support: _dt.date

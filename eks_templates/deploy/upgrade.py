@@ -35,6 +35,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from eks_templates import records
 from eks_templates.config import versions
 from eks_templates.config.model import Addon, ClusterConfig, ManagedNodeGroup, Metadata
 from eks_templates.deploy.flow import Context, Options
@@ -275,7 +276,7 @@ def _forced(rendered: Any) -> Any:
             if resource.get("Type") == "AWS::EKS::Cluster":
                 resource["Properties"]["Force"] = True
         files[file_name] = dumps(template, "json")
-    return dataclasses.replace(rendered, files=files)
+    return records.replace(rendered, files=files)
 
 
 def run(ctx: Context, cfg: ClusterConfig, opts: Options, the_plan: Plan, *, plan_only: bool = False) -> int:
