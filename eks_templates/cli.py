@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from eks_templates import interrupts
+from eks_templates import interrupts, program
 from eks_templates.errors import EksTemplatesError, StdoutError
 from eks_templates.help_format import RawDescriptionHelpFormatter  # argparse's, without importing shutil
 
@@ -37,7 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 #: ``prog`` when run as ``python -m eks_templates`` (or called as a function: ``main(argv)``)
-PYTHON_M = "python -m eks_templates"
+PYTHON_M = program.PYTHON_M
 #: the distribution whose version ``--version`` prints (pyproject.toml's ``[project] name``)
 DISTRIBUTION = "eks-templates"
 #: what ``--help`` ends with; each command's module has its own ``EXAMPLES`` (``%(prog)s``: the command as invoked)
@@ -121,7 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # Only the chosen command's module is imported (keeps `render` light).
     chosen = {argv[0]: COMMANDS[argv[0]]} if argv and argv[0] in COMMANDS else COMMANDS
-    parser = build_parser(chosen, prog=program_name(sys.argv[0]) if argv_is_sys else PYTHON_M)
+    prog = program_name(sys.argv[0]) if argv_is_sys else PYTHON_M
+    program.set_invoked(prog)  # every next-step hint names the program as invoked (program.command)
+    parser = build_parser(chosen, prog=prog)
     args = parser.parse_args(argv)
     module = importlib.import_module(args._module)
     try:

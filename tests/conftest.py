@@ -37,6 +37,17 @@ def fake_aws_env(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
     yield
 
 
+@pytest.fixture(autouse=True)
+def program_name_reset() -> Iterator[None]:
+    """A test that runs ``cli.main()`` as the console script (``sys.argv[0]`` patched)
+    sets the program's name for the hints (eks_templates/program.py); the next test
+    starts from ``python -m eks_templates`` again."""
+    yield
+    from eks_templates import program
+
+    program.set_invoked(program.PYTHON_M)
+
+
 @pytest.fixture(scope="session")
 def sandbox_endpoint() -> Iterator[str]:
     """One local sandbox server (moto + the project's models) per test session, on a

@@ -11,6 +11,8 @@ import shlex
 import sys
 from typing import Any
 
+from eks_templates import program
+
 
 def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("stack", help="stack name (stacks/NAME.yaml) or path to a stack file")
@@ -58,8 +60,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def resume_command(args: argparse.Namespace, command: str) -> str:
     argv = sys.argv[1:]
     if argv[:1] == [command]:
-        return "python -m eks_templates " + shlex.join(argv)
-    return f"python -m eks_templates {command} {shlex.quote(args.stack)}"
+        return program.command(shlex.join(argv))
+    return program.command(command, shlex.quote(args.stack))
 
 
 def load(args: argparse.Namespace, *, warnings: bool = True) -> Any:

@@ -12,6 +12,7 @@ import difflib
 import os
 import sys
 
+from eks_templates import program
 from eks_templates.commands.deploy import add_stack_arguments, add_watch_arguments
 
 #: what ``--help`` ends with (``%(prog)s``: this command as the user invoked it)
@@ -76,8 +77,8 @@ def run(args: argparse.Namespace) -> int:
     os.replace(tmp, path)
     print(f"wrote {path}: Kubernetes {current} -> {target}", file=sys.stderr)
     if not args.deploy:
-        print(f"Next: `python -m eks_templates plan {args.stack}` shows the upgrade's steps, "
-              f"`python -m eks_templates deploy {args.stack}` runs them.", file=sys.stderr)
+        print(f"Next: `{program.command('plan', args.stack)}` shows the upgrade's steps, "
+              f"`{program.command('deploy', args.stack)}` runs them.", file=sys.stderr)
         return 0
     from eks_templates.deploy.flow import deploy
 

@@ -1,6 +1,7 @@
-"""Round-trip edits of a stack file for ``upgrade``: the file's comments, order, quoting
-and layout stay as they are (ruamel.yaml's round-trip mode); only the values named
-change. Pure: text in, text out."""
+"""Round-trip edits of a YAML file the user keeps by hand (a stack file for ``upgrade``,
+a kubeconfig for ``kubeconfig``): the file's comments, order, quoting, anchors and layout
+stay as they are (ruamel.yaml's round-trip mode); only the values named change. Pure:
+text in, text out."""
 
 from __future__ import annotations
 
@@ -22,11 +23,19 @@ def _yaml() -> Any:
 
 def _like(old: Any, value: str) -> Any:
     """``value`` in the quoting style of ``old`` (a version must stay a string)."""
-    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-    if isinstance(old, SingleQuotedScalarString):
-        return SingleQuotedScalarString(value)
-    return DoubleQuotedScalarString(value)
+    return like(old, value, default=DoubleQuotedScalarString)
+
+
+def like(old: Any, value: Any, *, default: Any = None) -> Any:
+    """The string ``value`` in the style ``old`` was written in (quoted, literal block, ...),
+    else ``default(value)`` (plain ``value`` when no default)."""
+    from ruamel.yaml.scalarstring import ScalarString
+
+    if isinstance(value, str) and isinstance(old, ScalarString):
+        return type(old)(value)
+    return default(value) if isinstance(value, str) and default is not None else value
 
 
 def _dash_offset(text: str) -> int:
@@ -42,15 +51,28 @@ def _dash_offset(text: str) -> int:
     return 2
 
 
-def set_versions(text: str, *, version: str | None = None,
-                 release_versions: Mapping[int, str] | None = None) -> str:
-    """The stack file with ``metadata.version`` set to ``version`` and each
-    ``managedNodeGroups[i].releaseVersion`` of ``release_versions`` set."""
+def load(text: str) -> tuple[Any, Any]:
+    """``(yaml, data)``: ``text`` loaded in round-trip mode, and the ruamel.yaml instance
+    that dumps ``data`` back in the file's own list indentation (:func:`dump`)."""
     yaml = _yaml()
     data = yaml.load(text)
     # the file's own indentation: a "  - item" list under its key stays one
     offset = _dash_offset(text)
     yaml.indent(mapping=2, sequence=offset + 2, offset=offset)
+    return yaml, data
+
+
+def dump(yaml: Any, data: Any) -> str:
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue()
+
+
+def set_versions(text: str, *, version: str | None = None,
+                 release_versions: Mapping[int, str] | None = None) -> str:
+    """The stack file with ``metadata.version`` set to ``version`` and each
+    ``managedNodeGroups[i].releaseVersion`` of ``release_versions`` set."""
+    yaml, data = load(text)
     if not isinstance(data, dict) or not isinstance(data.get("metadata"), dict):
         raise UserError("the stack file has no metadata mapping to write the version into")
     if version is not None:
@@ -66,6 +88,4 @@ def set_versions(text: str, *, version: str | None = None,
     for index, release in (release_versions or {}).items():
         group = groups[index]
         group["releaseVersion"] = _like(group.get("releaseVersion"), release)
-    out = io.StringIO()
-    yaml.dump(data, out)
-    return out.getvalue()
+    return dump(yaml, data)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eks_templates import interrupts
+from eks_templates import interrupts, program
 from eks_templates.config.model import ClusterConfig
 from eks_templates.deploy import policy, protection
 from eks_templates.deploy.flow import Context, Options, report_failure, watch
@@ -198,7 +198,7 @@ def delete(ctx: Context, cfg: ClusterConfig, opts: Options, *, force: bool = Fal
     else:
         if in_progress(status):
             raise UserError(f"stack {name} is {status}: another operation is running; "
-                            f"delete it when that is done (`deploy {name}` watches it to the end)")
+                            f"delete it when that is done (`{program.command('deploy', name)}` watches it to the end)")
         blockers = preflight(ctx, cfg, stack)
         if blockers:
             lines = [f"these would make deleting {name} fail (CloudFormation does not own them):"]
@@ -228,8 +228,8 @@ def delete(ctx: Context, cfg: ClusterConfig, opts: Options, *, force: bool = Fal
         if result.timed_out:
             raise failure
         hint = (f"the reasons above name what CloudFormation could not delete; remove what holds it "
-                f"(often something made in the VPC outside the stack), then run `python -m eks_templates "
-                f"delete {name}` again. Everything already deleted stays deleted")
+                f"(often something made in the VPC outside the stack), then run "
+                f"`{program.command('delete', name)}` again. Everything already deleted stays deleted")
         raise DeployFailed(failure.messages[0], messages=[*failure.messages, hint])
     bucket = cfg.deploy.bucket or default_bucket(ctx.aws.account_id(), ctx.aws.region)
     ui.say(f"{name}: deleted in {clock_text(result.elapsed)}. The packaged templates stay in "

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from eks_templates import program
 from eks_templates.deploy import drift_eks, drift_rules
 from eks_templates.deploy.drift_cfn import StackInfo, detect, read_tree
 from eks_templates.deploy.drift_model import REVERT_CHANGE_SET, Difference, Finding, Resolver
@@ -80,7 +81,7 @@ def cfn_findings(info: StackInfo, stack_arg: str) -> list[Finding]:
             f"{len(diffs)} propert{'y' if len(diffs) == 1 else 'ies'} changed outside CloudFormation",
             source="cloudformation", physical_id=str(drift.get("PhysicalResourceId", "")), differences=diffs,
             revert=REVERT_CHANGE_SET, cloudformation_sees=True,
-            undo=f"python -m eks_templates drift {stack_arg} --revert (a REVERT_DRIFT change set on {info.name}; "
+            undo=f"{program.command('drift', stack_arg, '--revert')} (a REVERT_DRIFT change set on {info.name}; "
                  "it is shown before anything runs)",
             adopt=("remove it from the stack file if it is no longer wanted, then deploy" if deleted else
                    "change the stack file so its template says the actual value(s), then deploy"),

@@ -15,6 +15,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
+from eks_templates import program
 from eks_templates.deploy.drift_cfn import StackInfo
 from eks_templates.deploy.drift_model import REVERT_CHANGE_SET, Difference, Finding, Resolver, show
 
@@ -202,7 +203,7 @@ def _nodegroup_findings(info: StackInfo, logical: str, resolver: Resolver, live:
             differences=diffs, revert=REVERT_CHANGE_SET,
             undo=(f"aws eks update-nodegroup-config --region {ctx.region} {where} --scaling-config "
                   f"minSize={want['MinSize']},maxSize={want['MaxSize']},desiredSize={want['DesiredSize']}"),
-            adopt=(f"python -m eks_templates scale {shlex.quote(ctx.stack_arg)} {name} --nodes {has['DesiredSize']} "
+            adopt=(f"{program.command('scale', shlex.quote(ctx.stack_arg), name)} --nodes {has['DesiredSize']} "
                    f"--min {has['MinSize']} --max {has['MaxSize']}"),
         ))
     want_version = resolver.get(props.get("Version")) if "Version" in props else None

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 
+from eks_templates import program
 from eks_templates.deploy.drift import Report
 from eks_templates.deploy.drift_model import REVERT_CHANGE_SET, REVERT_REVOKE, Finding
 from eks_templates.deploy.flow import Context, Options, Request, run_change_set
@@ -95,5 +96,5 @@ def revert(ctx: Context, report: Report, opts: Options, *, stack_arg: str) -> in
                 ui.say(f"      adopt:  {finding.adopt}")
         return 1
     ui.say("")
-    ui.say(f"Reverted: run `python -m eks_templates drift {stack_arg}` to check.")
+    ui.say(f"Reverted: run `{program.command('drift', stack_arg)}` to check.")
     return 0

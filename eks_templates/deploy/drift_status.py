@@ -24,6 +24,7 @@ import datetime as _dt
 from collections.abc import Mapping
 from typing import Any
 
+from eks_templates import program
 from eks_templates.deploy.paging import items
 
 #: every stack status but DELETE_COMPLETE (ListStacks lists deleted stacks for 90 days)
@@ -76,5 +77,5 @@ def mention(cfn: Any, root: Mapping[str, Any], stack_arg: str) -> list[str]:
         f"Drift: the last drift check ({stamp}, after the last deploy) found resources changed outside "
         f"CloudFormation in {len(drifted)} stack(s): {', '.join(sorted(drifted))}.",
         "  A change set rewrites only what the templates change, so this one leaves that drift as it is; "
-        f"see `python -m eks_templates drift {stack_arg}` (undo with --revert, or adopt it in the stack file).",
+        f"see `{program.command('drift', stack_arg)}` (undo with --revert, or adopt it in the stack file).",
     ]

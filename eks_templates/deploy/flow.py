@@ -53,7 +53,7 @@ class Options:
     recreate_failed: bool = False
     #: an operation already running: watch it to the end (True) or refuse (False)
     wait: bool = True
-    #: how to run this again (printed after Ctrl-C), e.g. "python -m eks_templates deploy myeks"
+    #: how to run this again (printed after Ctrl-C), e.g. "eks-templates deploy myeks" (program.command)
     resume_command: str = ""
     #: plan --diagram: draw the change set's effect here (eks_templates.diagram.changes)
     diagram: Path | None = None

@@ -20,9 +20,11 @@ update_kubeconfig.py`` and ``kubeconfig.py`` (aws/aws-cli, develop, commit
 
 Beyond the AWS CLI: a file that is not a kubeconfig (not YAML, or not of the types of
 client-go's clientcmd v1, see kubeconfig_schema.py) is refused with one line and left as
-it is; the old file is copied to ``<file>.eks-templates.bak`` (mode 0600) before the new one
-replaces it (written aside, then renamed into place); a run that changes nothing writes
-nothing.
+it is; only this cluster's entries and ``current-context`` change, the rest of the file
+(its comments, the other entries, quoting, order, anchors) stays byte for byte, where the
+AWS CLI's ``yaml.safe_dump`` drops the comments (:func:`merge_text`); the old file is
+copied to ``<file>.eks-templates.bak`` (mode 0600) before the new one replaces it
+(written aside, then renamed into place); a run that changes nothing writes nothing.
 """
 
 from __future__ import annotations
@@ -126,6 +128,12 @@ def _yaml_path(parts: Any) -> str:
 def load(path: Path) -> dict[str, Any] | None:
     """The kubeconfig at ``path`` (``None`` when there is none), or UserError naming the
     first problem by its YAML path: the file is not touched."""
+    read = _read(path)
+    return None if read is None else read[1]
+
+
+def _read(path: Path) -> tuple[str, dict[str, Any]] | None:
+    """:func:`load`, with the file's text."""
     import jsonschema
     import yaml
 
@@ -147,7 +155,7 @@ def load(path: Path) -> dict[str, Any] | None:
         raise UserError(f"{path}: is not a kubeconfig: not YAML{where} ({problem}); the file was not changed") \
             from None
     if content is None:  # empty, or comments only: kubectl reads it as an empty config
-        return new_content()
+        return text, new_content()
     if not isinstance(content, dict):
         raise UserError(f"{path}: is not a kubeconfig: the top level is a {type(content).__name__}, not a mapping; "
                         "the file was not changed")
@@ -157,13 +165,185 @@ def load(path: Path) -> dict[str, Any] | None:
         error = errors[0]
         raise UserError(f"{path}: {_yaml_path(error.absolute_path)}: {error.message} (kubeconfig v1, client-go "
                         "clientcmd); the file was not changed")
-    return content
+    return text, content
 
 
 def dump(content: Mapping[str, Any]) -> str:
     import yaml
 
     return str(yaml.safe_dump(dict(content), default_flow_style=False, sort_keys=False))
+
+
+def merge_text(text: str, new: Entries) -> str:
+    """The kubeconfig ``text`` with :func:`merge`'s changes made in place (ruamel.yaml's
+    round trip, config/edit.py): an entry of the same name is updated key by key, so its
+    own comments and the comments before the next entry stay; a new entry is appended;
+    nothing else is touched. Falls back to :func:`dump` of :func:`merge` (comments lost,
+    content right) for a file whose round trip would not read back as that merge, such as
+    an entry built from ``<<`` merge keys."""
+    import yaml
+
+    from eks_templates.config import edit
+
+    plain = yaml.safe_load(text)
+    merged = merge(new_content() if plain is None else plain, new)
+    rt, data = edit.load(text)
+    if data is None:  # empty, or comments only: they stay, above the new content
+        head = text if not text.strip() or text.endswith("\n") else text + "\n"
+        return (head if head.strip() else "") + dump(merged)
+    for key, entry in (("clusters", new.cluster), ("users", new.user), ("contexts", new.context)):
+        items = data.get(key)
+        if not isinstance(items, list):  # absent or null
+            from ruamel.yaml.comments import CommentedSeq
+
+            data[key] = items = CommentedSeq()
+        for item in items:
+            if isinstance(item, Mapping) and item.get("name") == entry["name"]:
+                _update(item, entry)
+                break
+        else:
+            _append(items, entry)
+    _set(data, "current-context", new.context["name"])
+    out = edit.dump(rt, data)
+    if yaml.safe_load(out) != merged:
+        return dump(merged)
+    return out
+
+
+def _update(node: Any, new: Mapping[str, Any]) -> None:
+    """Make the round-trip mapping ``node`` equal ``new`` in place: equal values are not
+    touched (their style stays), changed scalars keep their quoting, keys ``new`` lacks are
+    dropped; the full-line comments that followed the mapping's last line stay after it."""
+    tail = _tail_comment(node)
+    for key in [k for k in node if k not in new]:
+        del node[key]
+    for key, value in new.items():
+        old = node.get(key)
+        if key in node and old == value and _same_kind(old, value):
+            continue
+        if isinstance(old, Mapping) and isinstance(value, Mapping) and not _anchored(old):
+            _update(old, value)
+        elif isinstance(old, list) and isinstance(value, list) and not _anchored(old):
+            _update_list(old, value)
+        else:
+            _set(node, key, value)
+    _restore_tail(node, tail)
+
+
+def _set(node: Any, key: Any, value: Any) -> None:
+    """``node[key] = value`` in the old value's quoting; an end-of-line comment after it
+    keeps its distance from the value."""
+    from eks_templates.config import edit
+
+    old = node.get(key)
+    slots = node.ca.items.get(key) if hasattr(node, "ca") else None
+    token = slots[2] if slots and len(slots) > 2 else None
+    if token is not None and isinstance(old, str) and isinstance(value, str) \
+            and not token.value.startswith("\n") and getattr(token, "start_mark", None) is not None:
+        token.column = max(0, token.column + len(value) - len(old))
+    node[key] = _commented(edit.like(old, value))
+
+
+def _update_list(node: Any, new: list[Any]) -> None:
+    tail = _tail_comment(node)
+    del node[len(new):]
+    for i, value in enumerate(new):
+        if i >= len(node):
+            node.append(_commented(value))
+            continue
+        old = node[i]
+        if old == value and _same_kind(old, value):
+            continue
+        if isinstance(old, Mapping) and isinstance(value, Mapping) and not _anchored(old):
+            _update(old, value)
+        else:
+            from eks_templates.config import edit
+
+            node[i] = _commented(edit.like(old, value))
+    _restore_tail(node, tail)
+
+
+def _append(items: Any, entry: Mapping[str, Any]) -> None:
+    """A new entry after the last one; the comments that followed the last one follow the new one."""
+    tail = _tail_comment(items)
+    items.append(_commented(entry))
+    _restore_tail(items, tail)
+
+
+def _commented(value: Any) -> Any:
+    """``value`` as round-trip nodes, which can hold comments."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(value, Mapping):
+        return CommentedMap((k, _commented(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return CommentedSeq(_commented(v) for v in value)
+    return value
+
+
+def _same_kind(old: Any, new: Any) -> bool:
+    # 1 == True in Python; YAML keeps them apart
+    return isinstance(old, bool) == isinstance(new, bool)
+
+
+def _anchored(node: Any) -> bool:
+    """An anchored node may be aliased elsewhere: changing it in place would change that too."""
+    anchor = getattr(node, "anchor", None)
+    return anchor is not None and anchor.value is not None
+
+
+def _last(node: Any) -> tuple[Any, Any] | None:
+    """``(collection, key or index)`` of the last line of the block ``node``, where ruamel.yaml
+    keeps the comments that follow it."""
+    last = None
+    while isinstance(node, (Mapping, list)) and len(node) and not getattr(getattr(node, "fa", None),
+                                                                          "_flow_style", False):
+        key = list(node)[-1] if isinstance(node, Mapping) else len(node) - 1
+        last = (node, key)
+        node = node[key]
+    return last
+
+
+def _comment_slot(node: Any, key: Any) -> int:
+    return 2 if isinstance(node, Mapping) else 0
+
+
+def _tail_comment(node: Any) -> tuple[Any, str] | None:
+    """The comment token after ``node``'s last line and its full-line part (the lines
+    after the end-of-line comment), which belongs to what follows the node."""
+    last = _last(node)
+    if last is None or not hasattr(last[0], "ca"):
+        return None
+    slots = last[0].ca.items.get(last[1])
+    token = slots[_comment_slot(*last)] if slots and len(slots) > 2 else None
+    if token is None or "\n" not in token.value:
+        return None
+    return token, token.value.split("\n", 1)[1]
+
+
+def _restore_tail(node: Any, tail: tuple[Any, str] | None) -> None:
+    """Put the full-line comments back after ``node``'s (new) last line, unless the token
+    that held them is still there."""
+    if tail is None or not tail[1]:
+        return
+    token, lines = tail
+    last = _last(node)
+    if last is None or not hasattr(last[0], "ca"):
+        return
+    holder, key = last
+    slot = _comment_slot(holder, key)
+    slots = holder.ca.items.setdefault(key, [None, None, None, None])
+    if slots[slot] is token:
+        return
+    # the token stays with its own line (its end-of-line comment), the lines move on
+    token.value = token.value.split("\n", 1)[0] + "\n"
+    from ruamel.yaml.error import CommentMark
+    from ruamel.yaml.tokens import CommentToken
+
+    if slots[slot] is None:
+        slots[slot] = CommentToken("\n" + lines, CommentMark(0), None)
+    elif tail[1] not in slots[slot].value:
+        slots[slot].value = slots[slot].value.rstrip("\n") + "\n" + lines
 
 
 @dataclass(frozen=True)
@@ -180,12 +360,13 @@ def write(path: Path, cluster: Mapping[str, Any], *, alias: str | None = None,
     """Merge the cluster into the kubeconfig at ``path``: a backup of the old file
     first, then the new one written aside (0600) and renamed into place."""
     target = path.resolve() if path.is_symlink() else path  # write through a symlinked ~/.kube/config
-    old = load(target)
+    read = _read(target)
+    old = None if read is None else read[1]
     new = entries(cluster, alias=alias, profile=profile)
     context = str(new.context["name"])
     base = new_content() if old is None else old
     merged = merge(base, new)
-    text = dump(merged)
+    text = dump(merged) if read is None else merge_text(read[0], new)
     if old is not None and merged == old:
         return Written(path, context, "unchanged", None)
     updating = any(isinstance(c, dict) and c.get("name") == new.cluster["name"] for c in base.get("clusters") or [])

@@ -16,6 +16,8 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+from eks_templates import program
+
 
 class Kind(enum.Enum):
     CREATE = "create"
@@ -88,7 +90,7 @@ def classify(name: str, stack: dict[str, Any] | None) -> StackState:
     if status in FAILED_CREATE_STATES:
         return StackState(Kind.FAILED_CREATE, name, stack, (
             f"stack {name} is {status}: its first create failed, and CloudFormation cannot update a stack "
-            f"in that state. Delete it first (python -m eks_templates delete {name}), or run deploy again "
+            f"in that state. Delete it first ({program.command('delete', name)}), or run deploy again "
             "with --recreate-failed to delete and create it in one go"
         ))
     if in_progress(status):
@@ -103,7 +105,7 @@ def classify(name: str, stack: dict[str, Any] | None) -> StackState:
     if status == "DELETE_FAILED":
         return StackState(Kind.BROKEN, name, stack, (
             f"stack {name} is DELETE_FAILED: an earlier delete did not finish. Fix its cause and run "
-            f"python -m eks_templates delete {name} again"
+            f"{program.command('delete', name)} again"
         ))
     return StackState(Kind.BROKEN, name, stack, f"stack {name} is {status}; a deploy cannot continue from there")
 

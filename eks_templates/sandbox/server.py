@@ -71,6 +71,7 @@ def _apply() -> None:
             patches,
             pod_identity,
             refusals,
+            revert_drift,
             rollback,
             ssm_public,
             stack_identity,
@@ -91,6 +92,7 @@ def _apply() -> None:
             ec2_iam.install_role_policy_json()
             eks_api.install()
             drift.install()
+            revert_drift.install()  # DeploymentMode REVERT_DRIFT; reads what drift.py reads
             eks_updates.install()
             _applied = True
         # moto builds its type map once from CloudFormationModel.__subclasses__() and caches

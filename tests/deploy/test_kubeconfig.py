@@ -116,3 +116,166 @@ def test_write_through_a_symlink_and_an_empty_file(tmp_path: Path) -> None:
     assert written.what == "added" and link.is_symlink()
     assert "get-token" in real.read_text()
     assert (tmp_path / "real-config.eks-templates.bak").read_text() == "# only a comment\n"
+
+
+# --------------------------------------------------------------------------- the user's own file, round trip
+
+#: a kubeconfig kept by hand: comments everywhere, another cluster, quoting, flow style,
+#: an anchor, and kubectl's dash-under-the-key lists
+HAND_KEPT = """\
+# my kubeconfig -- kept by hand
+apiVersion: v1
+clusters:
+# the dev cluster (kind)
+- cluster:
+    certificate-authority-data: TFMwdExTMUNSVWRK
+    server: 'https://127.0.0.1:6443'   # kind's port
+  name: dev
+# staging, keep
+- cluster: {server: "https://staging"}
+  name: staging
+contexts:
+- context: &dev
+    cluster: dev
+    user: dev
+  name: dev
+- context: *dev
+  name: dev-again   # same as dev
+current-context: dev
+kind: Config
+preferences: {}
+users:
+- name: dev
+  user:
+    token: abc   # not a real one
+# end of users
+"""
+
+
+def test_merge_keeps_the_users_comments_and_entries_byte_for_byte(tmp_path: Path) -> None:
+    path = tmp_path / "config"
+    path.write_text(HAND_KEPT)
+    assert kubeconfig.write(path, cluster(), alias="shop").what == "added"
+    assert path.read_text() == HAND_KEPT.replace("""\
+  name: dev-again   # same as dev
+current-context: dev
+""", f"""\
+  name: dev-again   # same as dev
+- context:
+    cluster: {ARN}
+    user: {ARN}
+  name: shop
+current-context: shop
+""").replace("""\
+  name: staging
+contexts:
+""", f"""\
+  name: staging
+- cluster:
+    certificate-authority-data: Q0EK
+    server: https://ABC.gr7.eu-west-1.eks.amazonaws.com
+  name: {ARN}
+contexts:
+""").replace("""\
+    token: abc   # not a real one
+# end of users
+""", f"""\
+    token: abc   # not a real one
+- name: {ARN}
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      args:
+      - --region
+      - eu-west-1
+      - eks
+      - get-token
+      - --cluster-name
+      - shop
+      - --output
+      - json
+      command: aws
+# end of users
+""")
+    assert (tmp_path / "config.eks-templates.bak").read_text() == HAND_KEPT
+    # run again: nothing to change, nothing written
+    before = path.read_text()
+    assert kubeconfig.write(path, cluster(), alias="shop").what == "unchanged"
+    assert path.read_text() == before
+
+
+def test_an_updated_entry_keeps_its_neighbours_comments(tmp_path: Path) -> None:
+    """The comments between entries belong (for ruamel.yaml) to the entry above: updating
+    that entry in place, key by key, keeps them where they are; the keys the AWS CLI's entry
+    does not have (a kubectl-added ``interactiveMode``) go, the comment after them stays."""
+    old = f"""\
+apiVersion: v1
+clusters:
+  # ours, from an earlier run
+  - cluster:
+      certificate-authority-data: T0xE
+      server: "https://OLD.eks.amazonaws.com"  # before the endpoint moved
+    name: {ARN}
+  # the next one is prod -- do not touch
+  - cluster:
+      server: https://prod
+    name: prod
+contexts:
+  - context:
+      cluster: {ARN}
+      user: {ARN}
+    name: {ARN}
+  # prod's context
+  - context: {{cluster: prod, user: prod}}
+    name: prod
+current-context: prod
+kind: Config
+users:
+  - name: {ARN}
+    user:
+      exec:
+        apiVersion: client.authentication.k8s.io/v1beta1
+        args: [--region, eu-west-1, eks, get-token, --cluster-name, shop]
+        command: aws
+        interactiveMode: IfAvailable
+  # prod's user: a token
+  - name: prod
+    user:
+      token: xyz
+"""
+    path = tmp_path / "config"
+    path.write_text(old)
+    assert kubeconfig.write(path, cluster()).what == "updated"
+    assert path.read_text() == old.replace(
+        '      certificate-authority-data: T0xE\n      server: "https://OLD.eks.amazonaws.com"',
+        '      certificate-authority-data: Q0EK\n      server: "https://ABC.gr7.eu-west-1.eks.amazonaws.com"',
+    ).replace("current-context: prod", f"current-context: {ARN}").replace(
+        "args: [--region, eu-west-1, eks, get-token, --cluster-name, shop]\n        command: aws\n"
+        "        interactiveMode: IfAvailable\n",
+        "args: [--region, eu-west-1, eks, get-token, --cluster-name, shop, --output, json]\n        command: aws\n")
+
+
+def test_a_comment_only_file_keeps_its_comments(tmp_path: Path) -> None:
+    path = tmp_path / "config"
+    path.write_text("# written by hand\n# keep me")
+    kubeconfig.write(path, cluster())
+    text = path.read_text()
+    assert text.startswith("# written by hand\n# keep me\napiVersion: v1\n")
+    assert kubeconfig.load(path) == kubeconfig.merge(kubeconfig.new_content(), kubeconfig.entries(cluster()))
+
+
+def test_a_merge_the_round_trip_cannot_make_is_written_plainly(tmp_path: Path) -> None:
+    """An entry made of ``<<`` merge keys: the round trip would not read back as the merge,
+    so the file is written as the AWS CLI writes it (right content, no comments)."""
+    path = tmp_path / "config"
+    path.write_text(f"""\
+apiVersion: v1
+kind: Config
+base: &base {{server: https://old}}
+clusters:
+- name: {ARN}
+  cluster:
+    <<: *base
+""")
+    kubeconfig.write(path, cluster())
+    assert kubeconfig.load(path)["clusters"] == [kubeconfig.entries(cluster()).cluster]

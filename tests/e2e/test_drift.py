@@ -11,9 +11,12 @@ target as the README gives it), what happened checked with boto3:
    scaling in (6). ``drift --json`` reports exactly those three, exit 1;
    ``make drift STACK=myeks`` prints them with their remedies.
 3. ``plan`` mentions the drift the last drift run found (CloudFormation's DriftInformation).
-4. ``drift --revert --yes`` revokes the rule; what it cannot revert is listed with its undo.
-5. The printed remedies for the rest: ``scale`` (adopts the scaling) and the undo command
-   of the endpoint (through the AWS CLI when installed); ``drift`` exits 0 again.
+4. ``drift --revert --yes`` revokes the rule and puts the endpoint's CIDRs and the
+   scaling back with a ``REVERT_DRIFT`` change set on each of the two stacks; exit 0.
+5. A second ``drift`` reports none, exit 0.
+6. The same manual changes again, then the printed remedies: ``scale`` (adopts the
+   scaling) and the undo command of the endpoint (through the AWS CLI when installed);
+   ``drift`` exits 0 again.
 """
 
 from __future__ import annotations
@@ -122,23 +125,46 @@ def test_3_plan_mentions_the_drift_found(run: Scenario) -> None:
     assert "Drift: the last drift check" in done.stdout
 
 
-def test_4_revert_revokes_the_rule_and_lists_what_it_cannot_revert(run: Scenario) -> None:
+def test_4_revert_revokes_the_rule_and_reverts_what_cloudformation_reports(run: Scenario) -> None:
     run.begin(4)
     done = run.cli("drift", STACK, "--revert", "--yes", "--poll", "0")
     assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 0, done.stdout + done.stderr
     assert "Revoked 1 rule(s)." in done.stdout
+    # one drift-aware change set per stack CloudFormation reports drifted (the sandbox's REVERT_DRIFT)
+    assert f"{STACK}/ControlPlaneStack: a REVERT_DRIFT change set on " in done.stdout
+    assert f"{STACK}/NodegroupMyeksNodegroupStack: a REVERT_DRIFT change set on " in done.stdout
+    assert "Not reverted" not in done.stdout
+    assert done.stdout.rstrip().endswith(f"Reverted: run `python -m eks_templates drift {STACK}` to check.")
     node_group = outputs(run)["MyeksNodegroupRemoteAccessSecurityGroupId"]
     live = run.client("ec2").describe_security_group_rules(
         Filters=[{"Name": "group-id", "Values": [node_group]}])["SecurityGroupRules"]
     assert NOTES_CIDR not in {r.get("CidrIpv4") for r in live}
-    # the sandbox does not model REVERT_DRIFT: its change set is "No updates are to be performed"
-    assert done.returncode == 1 and "Not reverted (2):" in done.stdout, done.stdout
+    cluster = run.client("eks").describe_cluster(name=STACK)["cluster"]
+    assert cluster["resourcesVpcConfig"]["publicAccessCidrs"] == ["0.0.0.0/0"]  # the template's, not MY_IP
+    sizes = run.client("eks").describe_nodegroup(clusterName=STACK, nodegroupName=NODEGROUP)["nodegroup"]
+    assert sizes["scalingConfig"] == {"minSize": 2, "maxSize": 2, "desiredSize": 2}  # the stack file's
     run.passed.append(4)
 
 
-def test_5_the_printed_remedies_bring_it_back_in_sync(run: Scenario) -> None:
+def test_5_a_second_drift_reports_none(run: Scenario) -> None:
     run.begin(5)
-    by_kind = {(f["logicalId"], f["status"]): f for f in run.findings}
+    code, body = drift_json(run)
+    assert (code, body["inSync"], body["findings"]) == (0, True, [])
+    run.passed.append(5)
+
+
+def test_6_the_printed_remedies_bring_it_back_in_sync(run: Scenario) -> None:
+    """The other way back: the same manual changes again, then the printed adopt (``scale``)
+    and undo (the AWS CLI's ``update-cluster-config``)."""
+    run.begin(6)
+    run.client("eks").update_cluster_config(name=STACK, resourcesVpcConfig={
+        "endpointPublicAccess": True, "publicAccessCidrs": [MY_IP], "endpointPrivateAccess": True})
+    run.client("eks").update_nodegroup_config(clusterName=STACK, nodegroupName=NODEGROUP,
+                                              scalingConfig={"minSize": 1, "maxSize": 2, "desiredSize": 1})
+    code, body = drift_json(run)
+    assert code == 1
+    by_kind = {(f["logicalId"], f["status"]): f for f in body["findings"]}
     adopt = shlex.split(by_kind[("ManagedNodeGroup", "MODIFIED")]["adopt"])
     assert adopt[:3] == ["python", "-m", "eks_templates"]
     ok(run.cli(*adopt[3:], "--yes", "--poll", "0"))
@@ -158,4 +184,4 @@ def test_5_the_printed_remedies_bring_it_back_in_sync(run: Scenario) -> None:
     assert (code, body["findings"]) == (0, [])
     sizes = run.client("eks").describe_nodegroup(clusterName=STACK, nodegroupName=NODEGROUP)["nodegroup"]
     assert sizes["scalingConfig"] == {"minSize": 1, "maxSize": 2, "desiredSize": 1}  # adopted, as scale keeps it
-    run.passed.append(5)
+    run.passed.append(6)
