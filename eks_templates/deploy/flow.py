@@ -517,7 +517,10 @@ def deploy(ctx: Context, cfg: ClusterConfig, opts: Options, *, plan_only: bool =
         return 0  # the recorded digest is the rendered set's: the layout is the deployed one
     deployed = deployed_template(ctx.cfn, name) if updating else None
     # resources moving between child stacks would be created again: refuse (deploy/layout.py)
-    layout.refuse_other_layout(name, deployed, template_dict(rendered.files[rendered.root]) or {})
+    layout.refuse_other_layout(
+        name, deployed, template_dict(rendered.files[rendered.root]) or {},
+        fargate_profiles=[profile.name for profile in cfg.fargate_profiles],
+        live_profiles=lambda: layout.live_fargate_profiles(ctx.aws.client("eks"), cfg.metadata.name))
     if rendered_by_caller is None and state.kind is Kind.UPDATE:
         # a newer metadata.version than the live cluster's: ordered steps (deploy/upgrade.py)
         from eks_templates.deploy import upgrade
