@@ -121,11 +121,13 @@ def _refuse_fargate_move(stack_name: str, deployed_root: Mapping[str, Any] | Non
     if not clash:  # no profiles before (or none of these names): FargateStack creates them
         return
     names = ", ".join(clash)
+    profiles, exist = ("profiles", "exist") if len(clash) > 1 else ("profile", "exists")
     lines = [
         f"{stack_name} was deployed with the earlier layout of child stacks (the Fargate profiles in "
         f"{CONTROL_PLANE_STACK}: {names}); these templates put them in {FARGATE_STACK}; nothing was changed",
-        f"CloudFormation does not move resources between stacks on an update: it would create {names} again in "
-        f"{FARGATE_STACK} while {CONTROL_PLANE_STACK}'s still exist, which EKS refuses (ResourceInUseException: "
+        f"CloudFormation does not move resources between stacks on an update: it would create the Fargate {profiles} "
+        f"{names} again in {FARGATE_STACK} while {CONTROL_PLANE_STACK}'s still {exist}, which EKS refuses "
+        "(ResourceInUseException: "
         "\"A Fargate Profile already exists with this name in this cluster\"), and roll the update back",
         "to move them, give each of these profiles a new name (fargateProfiles[].name) and deploy again: "
         f"CloudFormation creates the renamed profiles in {FARGATE_STACK}, then deletes {CONTROL_PLANE_STACK}'s, "
