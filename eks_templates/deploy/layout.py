@@ -18,9 +18,13 @@ create each profile in ``FargateStack`` while ``ControlPlaneStack``'s, deleted o
 update's cleanup, still exists, and EKS refuses a second profile of the same name
 (``ResourceInUseException``: "A Fargate Profile already exists with this name in this
 cluster", CreateFargateProfile) and the update rolls back. So when the new root has a
-``FargateStack`` and the deployed one has none, ``deploy`` asks EKS for the cluster's
-profiles (one ``ListFargateProfiles``; a cluster holds at most 10 profiles, EKS service
-quotas, so one page) and refuses when one of the new profiles is there already. Stack
+``FargateStack`` and the deployed one has none, ``deploy`` reads the deployed
+``ControlPlaneStack``'s template (one S3 ``GetObject``: the deployed root names it by its
+``TemplateURL``, whose key is the template's sha256, so the object is what CloudFormation
+was given) and refuses when it holds one of the new profiles. A profile made outside the
+stack is not this move: CloudFormation's own failure reports it. When that object is gone
+(deleted by hand) the cluster's profiles are read instead (``ListFargateProfiles``; a
+cluster has at most 10, EKS service quotas, so one page). Stack
 refactoring is no way out here: it refuses stacks with a stack policy, which ``deploy``
 sets, and resources that use ``AWS::StackName`` whose value differs between the stacks,
 as the pod execution role's ``Name`` tag does (User Guide, "Stack refactoring",
@@ -61,6 +65,42 @@ def fargate_may_move(deployed_root: Mapping[str, Any] | None, new_root: Mapping[
     has none: the deployed profiles, if there are any, are ``ControlPlaneStack``'s."""
     live = nested_stacks(deployed_root)
     return FARGATE_STACK in nested_stacks(new_root) and FARGATE_STACK not in live and CONTROL_PLANE_STACK in live
+
+
+def held_fargate_profiles(template: Mapping[str, Any] | None) -> list[str]:
+    """The ``FargateProfileName`` of every ``AWS::EKS::FargateProfile`` of a template."""
+    resources = (template or {}).get("Resources") or {}
+    return sorted(str(body["Properties"]["FargateProfileName"]) for body in resources.values()
+                  if isinstance(body, Mapping) and body.get("Type") == "AWS::EKS::FargateProfile"
+                  and isinstance((body.get("Properties") or {}).get("FargateProfileName"), str))
+
+
+def deployed_child_template(s3: Any, bucket: str, prefix: str, deployed_root: Mapping[str, Any] | None,
+                            child: str) -> dict[str, Any] | None:
+    """The template the deployed root's ``child`` was created from: its ``TemplateURL``'s
+    object (``<prefix>/<sha256>.json``, deploy/package.py) in ``bucket``, one ``GetObject``;
+    None when it is gone or is not the template its key names."""
+    import hashlib
+    import json
+
+    from botocore.exceptions import ClientError
+
+    body = (((deployed_root or {}).get("Resources") or {}).get(child) or {}).get("Properties") or {}
+    url = body.get("TemplateURL")
+    if not isinstance(url, str):
+        return None
+    name = url.rsplit("/", 1)[-1]
+    key = f"{prefix.strip('/')}/{name}" if prefix.strip("/") else name
+    try:
+        data = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except ClientError as exc:
+        if (exc.response.get("Error") or {}).get("Code") in ("NoSuchKey", "404", "NoSuchBucket"):
+            return None
+        raise
+    if f"{hashlib.sha256(data).hexdigest()}.json" != name:
+        return None
+    parsed = json.loads(data)
+    return parsed if isinstance(parsed, dict) else None
 
 
 def live_fargate_profiles(eks: Any, cluster_name: str) -> list[str]:

@@ -8,7 +8,9 @@ import pytest
 
 from eks_templates.config import load_stack, parse_config
 from eks_templates.deploy.layout import (
+    deployed_child_template,
     fargate_may_move,
+    held_fargate_profiles,
     live_fargate_profiles,
     moved_children,
     nested_stacks,
@@ -152,3 +154,34 @@ def test_a_cluster_that_is_not_there_has_no_profiles():
         with pytest.raises(ClientError):  # deploy's AWS error handling reports it (deploy/aws_errors.py)
             live_fargate_profiles(eks, "gone")
     stub.assert_no_pending_responses()
+
+
+def test_the_deployed_control_plane_template_is_read_once_from_its_template_url():
+    """One GetObject of the key the deployed root's TemplateURL names (the template's sha256):
+    its Fargate profiles are what ControlPlaneStack holds; a profile made by hand is not."""
+    import hashlib
+    import io
+
+    import boto3
+    from botocore.response import StreamingBody
+    from botocore.stub import Stubber
+
+    cfg = _platform()
+    old = _root(cfg, FARGATE_IN_CONTROL_PLANE)
+    body = render_set(cfg, plan=FARGATE_IN_CONTROL_PLANE).files["ControlPlaneStack.json"].encode()
+    digest = hashlib.sha256(body).hexdigest()
+    old["Resources"]["ControlPlaneStack"]["Properties"]["TemplateURL"] = (
+        f"https://b.s3.eu-west-1.amazonaws.com/eks-templates/platform/{digest}.json")
+    s3 = boto3.client("s3", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
+    stub = Stubber(s3)
+    params = {"Bucket": "b", "Key": f"eks-templates/platform/{digest}.json"}
+    stub.add_response("get_object", {"Body": StreamingBody(io.BytesIO(body), len(body))}, params)
+    stub.add_client_error("get_object", "NoSuchKey", "gone", 404, expected_params=params)
+    stub.add_response("get_object", {"Body": StreamingBody(io.BytesIO(b"{}"), 2)}, params)  # not that template
+    with stub:
+        child = deployed_child_template(s3, "b", "eks-templates/platform", old, "ControlPlaneStack")
+        assert held_fargate_profiles(child) == ["serverless"]
+        assert deployed_child_template(s3, "b", "eks-templates/platform/", old, "ControlPlaneStack") is None
+        assert deployed_child_template(s3, "b", "eks-templates/platform", old, "ControlPlaneStack") is None
+    stub.assert_no_pending_responses()
+    assert held_fargate_profiles(_root(cfg, CRITICAL_PATH)) == []

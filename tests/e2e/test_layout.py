@@ -25,7 +25,7 @@ from eks_templates.config import load_stack
 from eks_templates.deploy import flow
 from eks_templates.deploy.session import make_aws
 from eks_templates.deploy.ui import Timing, Ui
-from eks_templates.errors import DeployFailed
+from eks_templates.errors import DeployFailed, UserError
 from eks_templates.render import render_set
 from eks_templates.sandbox import server
 from eks_templates.stack_plan import ONE_PER_BUILDER
@@ -134,6 +134,16 @@ def test_fargate_profiles_in_control_plane_stack_are_refused_and_renamed_ones_mo
                in done.stderr
         assert "fargateProfiles[].name" in done.stderr
         assert _everything(sandbox_endpoint, "platform", FARGATE_REGION) == before, command
+
+    # the refusal read the deployed ControlPlaneStack's template from S3, not the cluster's profiles
+    def not_read(*args: Any) -> list[str]:
+        raise AssertionError("ListFargateProfiles: the template was readable")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(layout, "live_fargate_profiles", not_read)
+        with pytest.raises(UserError, match="the Fargate profiles in ControlPlaneStack: serverless"):
+            flow.deploy(ctx, config, flow.Options(yes=True))
+    assert _everything(sandbox_endpoint, "platform", FARGATE_REGION) == before
 
     # what the refusal spares: without it, EKS refuses the second profile of that name in
     # FargateStack and the update rolls back (the profile stays ControlPlaneStack's)
