@@ -315,6 +315,7 @@ def eksctl_groups(config: Any) -> tuple[dict[str, Any], dict[str, str], dict[str
     from eks_templates import assembly
     from eks_templates.builders import (
         ControlPlaneBuilder,
+        FargateBuilder,
         NetworkBuilder,
         NodegroupBuilder,
         SecurityGroupsBuilder,
@@ -327,7 +328,12 @@ def eksctl_groups(config: Any) -> tuple[dict[str, Any], dict[str, str], dict[str
     group_of: dict[str, str] = {}
     overheads: dict[str, float] = {}
     for builder in builders:
-        if isinstance(builder, NetworkBuilder | SecurityGroupsBuilder | ControlPlaneBuilder):
+        # eksctl creates the Fargate profiles through the EKS API after its cluster stack and
+        # before its nodegroup stacks (eksctl-io/eksctl#2304, "Do Fargate setup before
+        # nodegroup creation"). Counted in the cluster stack: its nodegroups wait for them
+        # as they do, without the FargateProfileActive waiter's lag or the wait for the
+        # stack's add-ons, which is generous to eksctl.
+        if isinstance(builder, NetworkBuilder | SecurityGroupsBuilder | ControlPlaneBuilder | FargateBuilder):
             group, cost = f"eksctl-{name}-cluster", STACK_OVERHEAD
         elif isinstance(builder, NodegroupBuilder):
             group, cost = f"eksctl-{name}-nodegroup-{builder.nodegroup.name}", STACK_OVERHEAD

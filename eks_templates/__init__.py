@@ -8,7 +8,7 @@ whole cluster, or add the builders you want to a ``troposphere.Template`` of you
   string); both give a checked :class:`ClusterConfig` or raise :class:`StackFileError`.
 - **Builders**: one concern each (:class:`NetworkBuilder` or :class:`ExistingNetwork`,
   :class:`SecurityGroupsBuilder`, :class:`ControlPlaneBuilder`,
-  :class:`PodIdentityBuilder`, :class:`NodegroupBuilder`, :class:`AddonsBuilder`,
+  :class:`PodIdentityBuilder`, :class:`FargateBuilder`, :class:`NodegroupBuilder`, :class:`AddonsBuilder`,
   :class:`BastionBuilder`; all :class:`Builder`). Each declares the ports it needs
   (``inputs``) and gives (``outputs``); ``build(template, inputs)`` adds its resources
   to any template and returns its outputs, by port name (:class:`Port`).
@@ -56,6 +56,7 @@ _EXPORTS = {
     "SecurityGroupsBuilder": "eks_templates.builders",
     "ControlPlaneBuilder": "eks_templates.builders",
     "PodIdentityBuilder": "eks_templates.builders",
+    "FargateBuilder": "eks_templates.builders",
     "NodegroupBuilder": "eks_templates.builders",
     "AddonsBuilder": "eks_templates.builders",
     "BastionBuilder": "eks_templates.builders",

@@ -171,14 +171,18 @@ def nested(
                                      + "; ".join(member.description for member in members))
         child.set_version(TEMPLATE_FORMAT_VERSION)
         parameters: dict[str, Any] = {}
+        #: the children this one takes a value from (CloudFormation waits for them already)
+        takes_from: set[str] = set()
 
         def from_outside(port: Port, member: Builder, child: Template = child,
-                         parameters: dict[str, Any] = parameters, alone: bool = alone) -> Any:
+                         parameters: dict[str, Any] = parameters, alone: bool = alone,
+                         takes_from: set[str] = takes_from) -> Any:
             if port.name not in sources:
                 raise KeyError(f"{member.child_id} needs {port.name!r}, which no earlier builder provides")
             local = member.child_port(port) if alone else port
             child.add_parameter(_parameter(local))
             parameters[local.name] = sources[port.name].for_parameter(port)
+            takes_from.add(sources[port.name].stack_id)
             return Ref(local.name)
 
         # a builder alone in its child gets its names as parameters and its own port names
@@ -205,7 +209,8 @@ def nested(
             stack_props["Parameters"] = parameters
         waits_for: list[str] = []
         for after in (layout.get(other, other) for member in members for other in member.after):
-            if after in result.children and after != stack_id and after not in waits_for:
+            # a child it takes values from needs no DependsOn (cfn-lint W3005: obsolete)
+            if after in result.children and after not in takes_from | {stack_id} and after not in waits_for:
                 waits_for.append(after)
         if waits_for:
             stack_props["DependsOn"] = waits_for

@@ -44,6 +44,8 @@ BASTION_STACK = "BastionStack"
 ADDONS_STACK = "AddonsStack"
 #: iam.podIdentityAssociations: roles and associations, after the cluster, beside the nodegroups
 POD_IDENTITY_STACK = "PodIdentityStack"
+#: fargateProfiles: the pod execution role and the profiles, after the cluster, beside the nodegroups
+FARGATE_STACK = "FargateStack"
 
 
 def nodegroup_stack(nodegroup_name: str) -> str:
@@ -62,7 +64,7 @@ def nodegroup_flat_id(nodegroup_name: str, name: str) -> str:
 
 
 def fargate_profile_id(profile_name: str) -> str:
-    """Logical ID of a Fargate profile (in ControlPlaneStack, and in a flat template)."""
+    """Logical ID of a Fargate profile (in FargateStack, and in a flat template)."""
     return f"FargateProfile{pascal(profile_name)}"
 
 

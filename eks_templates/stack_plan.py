@@ -12,15 +12,18 @@ network (NAT gateway and private routes included) and then the whole security st
 :data:`CRITICAL_PATH` puts network, security groups and control plane in one child:
 the cluster starts as soon as its subnets, its groups and its role exist, and the NAT
 gateway, private routes, the management host's rules and the generated node key are
-made beside it, as in eksctl's single cluster stack. ``bench/critical_path.py`` models
-the create of both plans against the floor EKS imposes.
+made beside it, as in eksctl's single cluster stack. The Fargate profiles have a child of
+their own (``FargateStack``), started with the nodegroups when the cluster is complete:
+in ``ControlPlaneStack`` (:data:`FARGATE_IN_CONTROL_PLANE`, the layout before) every
+nodegroup waited for them. ``bench/critical_path.py`` models the create of these plans
+against the floor EKS imposes.
 
 CloudFormation's quotas per template (500 resources, 200 parameters, 200 outputs,
 1 MB from S3; AWS CloudFormation User Guide, "Understand CloudFormation quotas")
 hold for the merged child: it has fewer parameters than the three children had (the
 values that crossed between them are references now) and its resources are the three
 builders' (a VPC with six zones and HA NAT is about 50, the security groups about 15,
-the control plane with its add-ons, access entries and Fargate profiles the rest);
+the control plane with its add-ons and access entries the rest);
 troposphere refuses the 501st resource, and ``render`` reports it as a quota error.
 """
 
@@ -30,7 +33,7 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 from eks_templates.builders.base import Builder
-from eks_templates.names import CONTROL_PLANE_STACK, NETWORK_STACK, SECURITY_STACK
+from eks_templates.names import CONTROL_PLANE_STACK, FARGATE_STACK, NETWORK_STACK, SECURITY_STACK
 from eks_templates.records import Record
 
 #: no joins (a record's default is shared by every instance, so an immutable one)
@@ -73,15 +76,30 @@ class StackPlan(Record):
         return frozenset(child for child, into in self.joins.items() if child != into)
 
 
-#: One child per builder: the layout of every release before the stack plan
-#: (``NetworkStack``, ``SecurityStack``, ``ControlPlaneStack``, ...). Kept so a
-#: stack deployed with it can be recognised (``deploy`` refuses to move it) and
-#: for comparison in ``bench/critical_path.py``.
-ONE_PER_BUILDER = StackPlan("one child stack per builder")
+#: One child per builder of the releases before the stack plan: the layout they made
+#: (``NetworkStack``, ``SecurityStack``, ``ControlPlaneStack`` with the Fargate profiles,
+#: which were the control plane's then, ...). Kept so a stack deployed with it can be
+#: recognised (``deploy`` refuses to move it) and for comparison in
+#: ``bench/critical_path.py``.
+ONE_PER_BUILDER = StackPlan(
+    "one child stack per builder (the Fargate profiles in ControlPlaneStack)",
+    MappingProxyType({FARGATE_STACK: CONTROL_PLANE_STACK}),
+)
+
+#: The layout of the releases between the stack plan and ``FargateStack``: network,
+#: security groups, control plane and the Fargate profiles in ``ControlPlaneStack``.
+#: Kept so that a stack deployed with it can be rendered and recognised
+#: (``deploy/layout.py``) and for comparison in ``bench/critical_path.py``.
+FARGATE_IN_CONTROL_PLANE = StackPlan(
+    "network, security groups, control plane and Fargate profiles in one child",
+    MappingProxyType({NETWORK_STACK: CONTROL_PLANE_STACK, SECURITY_STACK: CONTROL_PLANE_STACK,
+                      FARGATE_STACK: CONTROL_PLANE_STACK}),
+)
 
 #: Network, security groups and control plane in ``ControlPlaneStack``; every other
-#: builder (nodegroups, Pod Identity, add-ons that need nodes, management host) in a
-#: child of its own, started when what it takes from ``ControlPlaneStack`` exists.
+#: builder (Fargate profiles, nodegroups, Pod Identity, add-ons that need compute,
+#: management host) in a child of its own, started when what it takes from
+#: ``ControlPlaneStack`` exists.
 CRITICAL_PATH = StackPlan(
     "network, security groups and control plane in one child",
     MappingProxyType({NETWORK_STACK: CONTROL_PLANE_STACK, SECURITY_STACK: CONTROL_PLANE_STACK}),

@@ -13,7 +13,7 @@ import pytest
 
 from eks_templates.config import load_stack
 from eks_templates.render import render_set
-from eks_templates.stack_plan import ONE_PER_BUILDER
+from eks_templates.stack_plan import FARGATE_IN_CONTROL_PLANE, ONE_PER_BUILDER
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -138,3 +138,27 @@ def test_every_resource_type_of_the_rendered_stacks_is_in_the_table():
             types |= {body["Type"] for body in json.loads(text)["Resources"].values()}
     missing = types - set(cp.CREATION_TIMES) - {cp.STACK_TYPE}
     assert not missing
+
+
+def test_the_nodegroups_no_longer_wait_for_the_fargate_profiles():
+    """stacks/platform.yaml: its Fargate profile (180 s) sat in ControlPlaneStack, which
+    every nodegroup stack waits for; in FargateStack it runs beside them, and AddonsStack
+    waits for both. Making a nodegroup wait for FargateStack again costs the profile's time."""
+    config = load_stack(str(REPO / "stacks" / "platform.yaml"), on_warning=None)
+    before = cp.compare(config, plan=FARGATE_IN_CONTROL_PLANE)
+    now = cp.compare(config)
+    assert any(step == "ControlPlaneStack > FargateProfileServerless" for step in before.ours.chain)
+    assert not any("FargateProfile" in step for step in now.ours.chain)
+    assert before.ours.seconds - now.ours.seconds == 120.0  # the profile's 180 s less the vpc-cni add-on's 60
+    assert now.ours.seconds < before.ours.seconds and now.ours_over_eksctl < before.ours_over_eksctl <= 1.0
+    assert now.floor.seconds == before.floor.seconds and now.eksctl.seconds == before.eksctl.seconds
+
+    rendered = render_set(config)
+    root = json.loads(rendered.files[rendered.root])["Resources"]
+    nodegroups = [lid for lid in root if lid.startswith("Nodegroup")]
+    assert nodegroups and not any("FargateStack" in json.dumps(root[lid]) for lid in nodegroups)
+    assert "FargateStack" in root["AddonsStack"]["DependsOn"]
+    waits = _with_extra_dependency(rendered.files, "root.json", nodegroups[0], "FargateStack")
+    ours = cp.nested_create(rendered.files, rendered.root, lag=cp.client_lag(cp.OURS_POLL))
+    assert ours.seconds == now.ours.seconds
+    assert cp.nested_create(waits, rendered.root, lag=cp.client_lag(cp.OURS_POLL)).seconds > ours.seconds

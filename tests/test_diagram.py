@@ -225,7 +225,7 @@ def test_existing_vpc_draws_the_given_subnets():
 
 def test_fargate_profiles_and_several_nodegroups():
     _, drawn = _draw(REPO / "stacks" / "platform.yaml")
-    fargate = drawn.node("ControlPlaneStack/FargateProfileServerless")
+    fargate = drawn.node("FargateStack/FargateProfileServerless")  # its own child, beside the nodegroups
     assert fargate is not None
     assert fargate.lines[1] == "pods in: serverless, jobs [compute=fargate]"
     assert any(e.src == fargate.id and e.dst.endswith("ClusterSecurityGroup") for e in drawn.edges)

@@ -48,7 +48,7 @@ def test_all_is_exactly_what_a_caller_uses():
     assert set(eks_templates.__all__) == {
         "load_stack", "parse_config", "ClusterConfig", "ManagedNodeGroup", "StackFileError",
         "Builder", "NetworkBuilder", "ExistingNetwork", "SecurityGroupsBuilder", "ControlPlaneBuilder",
-        "PodIdentityBuilder", "NodegroupBuilder", "AddonsBuilder", "BastionBuilder",
+        "PodIdentityBuilder", "FargateBuilder", "NodegroupBuilder", "AddonsBuilder", "BastionBuilder",
         "cluster_builders", "network_for", "nodegroup_builders", "Port",
         "compose", "nested", "flat", "NestedSet", "render_set", "write_set", "RenderedSet",
     }
@@ -224,7 +224,7 @@ def test_every_declared_port_is_in_its_builders_docstring():
     # the corpus reaches every builder and the ports that only some files have
     assert {cls.__name__ for cls in seen} == {
         "NetworkBuilder", "ExistingNetwork", "SecurityGroupsBuilder", "ControlPlaneBuilder", "PodIdentityBuilder",
-        "NodegroupBuilder", "AddonsBuilder", "BastionBuilder"}
+        "FargateBuilder", "NodegroupBuilder", "AddonsBuilder", "BastionBuilder"}
     assert {"ClusterEndpoint", "NodeKeyName", "ManagementHostSecurityGroupId", "PublicSubnetIds"} <= seen[
         NodegroupBuilder]
     assert "ManagementHostPublicIp" in seen[eks_templates.BastionBuilder]

@@ -137,4 +137,5 @@ def test_the_render_paths_records():
     assert rendered.fmt == "json" and rendered.children == {"X.json": "{}"}
     assert replace(rendered, files={"root.json": "[]"}).files == {"root.json": "[]"}
     assert StackPlan("p") == ONE_PER_BUILDER.__class__("p", {})
-    assert dict(ONE_PER_BUILDER.joins) == {} and CRITICAL_PATH.merged_away()
+    assert dict(StackPlan("p").joins) == {} and CRITICAL_PATH.merged_away()
+    assert dict(ONE_PER_BUILDER.joins) == {"FargateStack": "ControlPlaneStack"}  # the profiles were the control plane's

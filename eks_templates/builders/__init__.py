@@ -7,6 +7,7 @@ from eks_templates.builders.addons import AddonsBuilder
 from eks_templates.builders.base import Builder
 from eks_templates.builders.bastion import BastionBuilder
 from eks_templates.builders.control_plane import ControlPlaneBuilder
+from eks_templates.builders.fargate import FargateBuilder
 from eks_templates.builders.network import ExistingNetwork, NetworkBuilder, network_for
 from eks_templates.builders.nodegroup import NodegroupBuilder, nodegroup_builders
 from eks_templates.builders.pod_identity import PodIdentityBuilder
@@ -16,11 +17,14 @@ from eks_templates.config.model import ClusterConfig
 
 def cluster_builders(config: ClusterConfig) -> list[Builder]:
     """Every builder of the cluster, in dependency order (producers before consumers):
-    network, security groups, control plane, the pod identity associations, one per
-    managed nodegroup, the add-ons that need nodes, and the management host."""
+    network, security groups, control plane, the pod identity associations, the Fargate
+    profiles, one per managed nodegroup, the add-ons that need compute (after the
+    nodegroups and the Fargate profiles), and the management host."""
     builders: list[Builder] = [network_for(config), SecurityGroupsBuilder(config), ControlPlaneBuilder(config)]
     if config.iam.pod_identity_associations:
         builders.append(PodIdentityBuilder(config))
+    if config.fargate_profiles:
+        builders.append(FargateBuilder(config))
     builders += nodegroup_builders(config)
     addons = AddonsBuilder(config)
     if addons.addons:
@@ -36,6 +40,7 @@ __all__ = [
     "Builder",
     "ControlPlaneBuilder",
     "ExistingNetwork",
+    "FargateBuilder",
     "NetworkBuilder",
     "NodegroupBuilder",
     "PodIdentityBuilder",

@@ -1,7 +1,8 @@
 """EKS add-ons. Those that run as DaemonSets only are created with the cluster (by
 :class:`~eks_templates.builders.control_plane.ControlPlaneBuilder`, through
-:func:`addon_resource`); :class:`AddonsBuilder` creates the rest, whose pods need a
-node (CoreDNS, the EBS CSI controller, ...), once every nodegroup exists."""
+:func:`addon_resource`); :class:`AddonsBuilder` creates the rest, whose pods need
+compute (CoreDNS, the EBS CSI controller, ...), once every nodegroup and every Fargate
+profile exists."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from eks_templates.config.model import Addon, ClusterConfig
 from eks_templates.names import (
     ADDONS_STACK,
     CLUSTER_NAME,
+    FARGATE_STACK,
     Port,
     fargate_profile_id,
     nodegroup_flat_id,
@@ -80,7 +82,8 @@ def addon_resource(logical_id: str, addon: Addon, cluster_name: Any, tags: Mappi
 
 class AddonsBuilder(Builder):
     """The add-ons whose pods need a node (CoreDNS, the EBS CSI controller, ...), created
-    after every nodegroup so EKS does not report them DEGRADED while nothing can run them.
+    after every nodegroup and Fargate profile so EKS does not report them DEGRADED while
+    nothing can run them.
 
     In a template shared with the nodegroups (flat, yours) each add-on ``DependsOn`` the
     ``Nodegroup<Name>ManagedNodeGroup`` resources and Fargate profiles already there:
@@ -111,16 +114,18 @@ class AddonsBuilder(Builder):
 
     @property
     def after(self) -> Sequence[str]:
-        """Every nodegroup stack. The Fargate profiles are in ControlPlaneStack, which this
-        stack waits for anyway (it takes the cluster's name from it); with no nodegroup
-        there is nothing more to wait for."""
-        return tuple(nodegroup_stack(ng.name) for ng in self.config.managed_node_groups)
+        """Every nodegroup stack and ``FargateStack``: the compute the add-ons' pods run on
+        (a Fargate-only cluster's CoreDNS runs on Fargate)."""
+        stacks = [nodegroup_stack(ng.name) for ng in self.config.managed_node_groups]
+        if self.config.fargate_profiles:
+            stacks.append(FARGATE_STACK)
+        return tuple(stacks)
 
     def build(self, template: Template, inputs: Mapping[str, Any]) -> dict[str, Any]:
         self.resources = {}
         name = self.require(inputs, CLUSTER_NAME)
         # In a flat template the compute is already there: wait for each nodegroup and
-        # Fargate profile (in the nested set, `after` and ControlPlaneStack do that).
+        # Fargate profile (in the nested set, `after` does that).
         compute = [nodegroup_flat_id(ng.name, "ManagedNodeGroup") for ng in self.config.managed_node_groups]
         compute += [fargate_profile_id(p.name) for p in self.config.fargate_profiles]
         waits_for = [lid for lid in compute if lid in template.resources]

@@ -1,10 +1,11 @@
 """The control plane: cluster IAM role, KMS key, log group, ``AWS::EKS::Cluster``, OIDC
-provider, access entries, Fargate profiles, the add-ons that need no nodes, and the
-rules on the EKS-created cluster security group. The add-ons whose pods need nodes
-(CoreDNS, ...) are :mod:`eks_templates.builders.addons`' concern.
+provider, access entries, the add-ons that need no nodes, and the rules on the
+EKS-created cluster security group. The add-ons whose pods need nodes (CoreDNS, ...)
+are :mod:`eks_templates.builders.addons`' concern, the Fargate profiles
+:mod:`eks_templates.builders.fargate`'s.
 
 Logical IDs follow eksctl's (``ServiceRole``, ``ControlPlane``,
-``FargatePodExecutionRole``, ``IngressDefaultClusterToNodeSG``, ...). Every ARN is
+``IngressDefaultClusterToNodeSG``, ...). Every ARN is
 partition-aware (``${AWS::Partition}``); every policy document is awacs.
 """
 
@@ -50,7 +51,6 @@ from eks_templates.names import (
     PUBLIC_SUBNET_IDS,
     SHARED_NODE_SG_ID,
     Port,
-    fargate_profile_id,
     pascal,
 )
 
@@ -76,8 +76,8 @@ class ControlPlaneBuilder(Builder):
     """``AWS::EKS::Cluster`` ``ControlPlane`` and everything that belongs to it: the cluster
     role (``ServiceRole``, unless ``iam.serviceRoleARN``), the KMS key for secrets and logs
     (unless ``secretsEncryption.keyARN``), the log group, the OIDC provider, access entries,
-    Fargate profiles, the add-ons that need no nodes, and the rules on the EKS-created
-    cluster security group.
+    the add-ons that need no nodes, and the rules on the EKS-created cluster security
+    group (the Fargate profiles: :class:`~eks_templates.builders.fargate.FargateBuilder`).
 
     Inputs:
         - ``PublicSubnetIds``, ``PrivateSubnetIds``: the cluster's subnets (each tier the
@@ -96,13 +96,13 @@ class ControlPlaneBuilder(Builder):
     Options (stack file): ``metadata.{name,version,tags}``, ``vpc.clusterEndpoints``,
     ``vpc.publicAccessCIDRs``, ``kubernetesNetworkConfig``, ``accessConfig``, ``iam``,
     ``cloudWatch.clusterLogging``, ``secretsEncryption``, ``upgradePolicy``, ``addons``
-    (those that need no nodes), ``fargateProfiles``, ``autoModeConfig``,
+    (those that need no nodes), ``autoModeConfig``,
     ``zonalShiftConfig``, ``deploy.deletionProtection``.
     """
 
     stack_id = CONTROL_PLANE_STACK
     description = ("EKS control plane: cluster role, KMS key, log group, cluster, OIDC provider, "
-                   "access entries, add-ons, Fargate profiles, cluster security group rules")
+                   "access entries, add-ons, cluster security group rules")
 
     # -- ports
 
@@ -137,7 +137,6 @@ class ControlPlaneBuilder(Builder):
         cluster_sg = GetAtt(cluster, "ClusterSecurityGroupId")
         oidc = self._add_oidc_provider(template, cluster)
         self._add_access_entries(template, name)
-        self._add_fargate(template, name, inputs)
         for addon in effective_addons(cfg):
             if addon.name in ADDONS_BEFORE_COMPUTE:
                 resource = addon_resource(self.lid(f"Addon{pascal(addon.name)}"), addon, name, self.tags(),
@@ -343,44 +342,6 @@ class ControlPlaneBuilder(Builder):
                     for policy in entry.access_policies
                 ]
             self.add(template, eks.AccessEntry(logical_id, **props))
-
-    def _add_fargate(self, template: Template, cluster_name: Any, inputs: Mapping[str, Any]) -> None:
-        profiles = self.config.fargate_profiles
-        if not profiles:
-            return
-        source_arn = Sub("arn:${AWS::Partition}:eks:${AWS::Region}:${AWS::AccountId}:fargateprofile/"
-                         + self.config.metadata.name + "/*")
-        role = self.add(template, iam.Role(
-            self.lid("FargatePodExecutionRole"),
-            AssumeRolePolicyDocument=assume_role(
-                service_principal(template, "EKSFargatePods"),
-                Condition(ArnLike({"aws:SourceArn": source_arn})),
-            ),
-            ManagedPolicyArns=[managed_policy("AmazonEKSFargatePodExecutionRolePolicy")],
-            Tags=Tags(self.tags({"Name": Sub("${AWS::StackName}/FargatePodExecutionRole")})),  # type: ignore[dict-item]
-        ))
-        previous: str | None = None
-        for profile in profiles:
-            subnets = list(profile.subnets) if profile.subnets else self.require(inputs, PRIVATE_SUBNET_IDS)
-            props: dict[str, Any] = {
-                "ClusterName": cluster_name,
-                "FargateProfileName": profile.name,
-                "PodExecutionRoleArn": GetAtt(role, "Arn"),
-                "Selectors": [
-                    eks.Selector(
-                        Namespace=selector.namespace,
-                        **({"Labels": [eks.Label(Key=k, Value=v) for k, v in sorted(selector.labels.items())]}
-                           if selector.labels else {}),
-                    )
-                    for selector in profile.selectors
-                ],
-                "Subnets": subnets,
-                **tag_props(self.tags()),
-            }
-            if previous:
-                props["DependsOn"] = [previous]  # EKS creates one Fargate profile at a time
-            resource = self.add(template, eks.FargateProfile(self.lid(fargate_profile_id(profile.name)), **props))
-            previous = resource.title
 
 
 __all__ = ["ControlPlaneBuilder"]

@@ -41,7 +41,7 @@ from eks_templates.deploy.stack_state import Kind, StackState, after_failure, cl
 from eks_templates.deploy.ui import Timing, Ui
 from eks_templates.deploy.watch import Watcher, WatchResult, clock_text, failure_reasons
 from eks_templates.errors import DeployFailed, UserError
-from eks_templates.names import STACK_TAG_CLUSTER, nodegroup_scaling_parameter
+from eks_templates.names import CONTROL_PLANE_STACK, STACK_TAG_CLUSTER, nodegroup_scaling_parameter
 from eks_templates.render import RenderedSet
 
 
@@ -496,6 +496,20 @@ def _unchanged_by_digest(ctx: Context, cfg: ClusterConfig, rendered: RenderedSet
     return True
 
 
+def _control_plane_profiles(ctx: Context, cfg: ClusterConfig, state: StackState,
+                            deployed: dict[str, Any] | None) -> list[str]:
+    """The Fargate profiles the deployed ControlPlaneStack holds (its template, one S3 read;
+    the cluster's profiles when that template is gone): deploy/layout.py."""
+    stack_id = str((state.stack or {}).get("StackId") or "")
+    account = stack_id.split(":")[4] if stack_id.count(":") >= 5 else ctx.aws.account_id()
+    bucket = cfg.deploy.bucket or package.default_bucket(account, ctx.aws.region)
+    child = layout.deployed_child_template(ctx.aws.client("s3"), bucket, cfg.template_prefix, deployed,
+                                           CONTROL_PLANE_STACK)
+    if child is not None:
+        return layout.held_fargate_profiles(child)
+    return layout.live_fargate_profiles(ctx.aws.client("eks"), cfg.metadata.name)
+
+
 def deploy(ctx: Context, cfg: ClusterConfig, opts: Options, *, plan_only: bool = False,
            rendered: RenderedSet | None = None) -> int:
     """``deploy`` (and, with ``plan_only``, ``plan``) of the stack file ``cfg``.
@@ -517,7 +531,10 @@ def deploy(ctx: Context, cfg: ClusterConfig, opts: Options, *, plan_only: bool =
         return 0  # the recorded digest is the rendered set's: the layout is the deployed one
     deployed = deployed_template(ctx.cfn, name) if updating else None
     # resources moving between child stacks would be created again: refuse (deploy/layout.py)
-    layout.refuse_other_layout(name, deployed, template_dict(rendered.files[rendered.root]) or {})
+    layout.refuse_other_layout(
+        name, deployed, template_dict(rendered.files[rendered.root]) or {},
+        fargate_profiles=[profile.name for profile in cfg.fargate_profiles],
+        live_profiles=lambda: _control_plane_profiles(ctx, cfg, state, deployed))
     if rendered_by_caller is None and state.kind is Kind.UPDATE:
         # a newer metadata.version than the live cluster's: ordered steps (deploy/upgrade.py)
         from eks_templates.deploy import upgrade

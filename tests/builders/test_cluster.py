@@ -257,6 +257,6 @@ def test_private_management_host_has_no_public_address_output():
 def test_child_stacks_of_the_platform_cluster():
     cfg = load_stack(str(REPO / "stacks" / "platform.yaml"), on_warning=None)
     root = templates(render_set(cfg))["root.json"]["Resources"]
-    assert sorted(root) == ["AddonsStack", "BastionStack", "ControlPlaneStack",
+    assert sorted(root) == ["AddonsStack", "BastionStack", "ControlPlaneStack", "FargateStack",
                             "NodegroupBatchSpotStack", "NodegroupLegacyUbuntuStack", "NodegroupSystemStack",
                             "PodIdentityStack"]

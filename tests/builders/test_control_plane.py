@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from eks_templates.builders import AddonsBuilder, ControlPlaneBuilder, cluster_builders
+from eks_templates.builders import AddonsBuilder, ControlPlaneBuilder, FargateBuilder, cluster_builders
 from eks_templates.builders.addons import ADDONS_BEFORE_COMPUTE
 from eks_templates.names import (
     KUBECONFIG_COMMAND,
@@ -201,6 +201,7 @@ def test_arns_built_here_never_hard_code_the_partition():
     for cfg in (config(), config(fargate)):
         text = json.dumps(resources(ControlPlaneBuilder(cfg)))
         assert "arn:aws:" not in text
+    assert "arn:aws:" not in json.dumps(resources(FargateBuilder(config(fargate))))
 
 
 # --------------------------------------------------------------------------- access entries, add-ons, Fargate
@@ -295,13 +296,14 @@ def test_coredns_runs_on_fargate_when_the_cluster_has_no_nodegroup():
     # the EKS user guide's Fargate step "Update CoreDNS", as the JSON string the add-on takes
     assert coredns["ConfigurationValues"] == '{"computeType":"Fargate"}'
     assert json.loads(coredns["ConfigurationValues"]) == {"computeType": "Fargate"}
-    assert list(builder.after) == []
+    assert list(builder.after) == ["FargateStack"]
     nested = templates(rendered(cfg))
-    assert "DependsOn" not in nested["root.json"]["Resources"]["AddonsStack"]  # waits for ControlPlaneStack only
+    assert nested["root.json"]["Resources"]["AddonsStack"]["DependsOn"] == ["FargateStack"]  # the profiles
     assert nested["root.json"]["Resources"]["AddonsStack"]["Properties"]["Parameters"]["ClusterName"] == {
-        "Fn::GetAtt": ["ControlPlaneStack", "Outputs.ClusterName"]}  # which holds the Fargate profiles
-    assert {"FargateProfileSystem", "FargateProfileApps"} <= set(nested["ControlPlaneStack.json"]["Resources"])
-    assert "AddonCoredns" not in nested["ControlPlaneStack.json"]["Resources"]
+        "Fn::GetAtt": ["ControlPlaneStack", "Outputs.ClusterName"]}
+    assert set(nested["FargateStack.json"]["Resources"]) == {
+        "FargatePodExecutionRole", "FargateProfileSystem", "FargateProfileApps"}
+    assert not {"FargateProfileSystem", "AddonCoredns"} & set(nested["ControlPlaneStack.json"]["Resources"])
     flat = flat_resources(cfg)
     assert flat["AddonCoredns"]["DependsOn"] == ["FargateProfileSystem", "FargateProfileApps"]
     assert flat["AddonCoredns"]["Properties"]["ConfigurationValues"] == '{"computeType":"Fargate"}'
@@ -335,7 +337,10 @@ fargateProfiles:
 
 
 def test_fargate_profiles_and_their_pod_execution_role():
-    res = resources(ControlPlaneBuilder(config(FARGATE)))
+    assert not [lid for lid in resources(ControlPlaneBuilder(config(FARGATE))) if lid.startswith("Fargate")]
+    builder = FargateBuilder(config(FARGATE))
+    assert [port.name for port in builder.inputs] == ["ClusterName", "PrivateSubnetIds"]
+    res = resources(builder)
     role = props(res, "FargatePodExecutionRole")
     statement = role["AssumeRolePolicyDocument"]["Statement"][0]
     assert statement["Principal"]["Service"] == [
@@ -352,6 +357,14 @@ def test_fargate_profiles_and_their_pod_execution_role():
     second = res["FargateProfileSecond"]
     assert second["Properties"]["Subnets"] == ["subnet-0123456789abcdef0"]
     assert second["DependsOn"] == ["FargateProfileFirst"]  # one Fargate profile at a time
+    assert first["ClusterName"] == {"Ref": "ClusterName"}
+
+
+def test_fargate_profiles_with_their_own_subnets_need_no_private_subnets():
+    own = "fargateProfiles: [{name: a, selectors: [{namespace: a}], subnets: [subnet-0123456789abcdef0]}]\n"
+    assert [port.name for port in FargateBuilder(config(own)).inputs] == ["ClusterName"]
+    assert not FargateBuilder(config()).creates_resources
+    assert not any(isinstance(b, FargateBuilder) for b in cluster_builders(config()))
 
 
 # --------------------------------------------------------------------------- the cluster security group
