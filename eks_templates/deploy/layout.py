@@ -7,9 +7,13 @@ cluster that is a second VPC, subnets, NAT gateway and security groups, and a co
 plane asked to move to the new VPC's subnets, which EKS does not do (a cluster's VPC
 is fixed when it is created). So ``deploy`` and ``plan`` recognise a stack deployed
 with another layout (:mod:`eks_templates.stack_plan`) from the nested stacks of its
-root template and refuse, naming CloudFormation's stack refactoring, which moves
-resources between stacks, nested ones included, keeping them (AWS CloudFormation User
-Guide, "Stack refactoring"; API ``CreateStackRefactor``).
+root template and refuse, naming the ways to keep the cluster on its layout. Not
+CloudFormation's stack refactoring (``CreateStackRefactor``), which moves resources
+between stacks, nested ones included: it refuses a stack with a stack policy, whatever
+the policy allows, and ``deploy`` sets one on every stack; and it cannot move a resource
+that uses ``AWS::StackName`` when the value differs between the two stacks, as the
+``Name`` tags (``${AWS::StackName}/...``) do (AWS CloudFormation User Guide, "Stack
+refactoring", considerations).
 
 The Fargate profiles left ``ControlPlaneStack`` for ``FargateStack`` later. A root alone
 cannot tell that move from a cluster that had no profiles (neither has a
@@ -146,9 +150,11 @@ def refuse_other_layout(stack_name: str, deployed_root: Mapping[str, Any] | None
         "CloudFormation does not move resources between stacks on an update: it would create a second VPC, "
         "subnets, NAT gateway and security groups and delete the deployed ones, and the cluster would have to "
         "move to the new VPC, which EKS does not do",
-        f"to move them and keep them, use CloudFormation's stack refactoring (CreateStackRefactor: "
-        f"`aws cloudformation create-stack-refactor`, which moves resources between nested stacks) from "
-        f"{names} into {target}, then deploy again; or deploy this cluster with the release that created it",
+        "CloudFormation's stack refactoring cannot move them either: it refuses a stack with a stack policy, "
+        "which deploy sets on every stack, and resources whose Name tags use AWS::StackName",
+        "keep this cluster on its layout: deploy it with the release that created it, or from Python with "
+        "the earlier layout rendered: flow.deploy(ctx, config, options, rendered=render_set(config, "
+        "plan=stack_plan.ONE_PER_BUILDER))",
     ]
     raise UserError(lines[0], messages=lines)
 
