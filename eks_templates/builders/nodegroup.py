@@ -38,7 +38,8 @@ from eks_templates.builders.common import (
     tag_props,
 )
 from eks_templates.builders.node_key import uses_generated_key
-from eks_templates.builders.pod_identity import cni_has_own_role
+from eks_templates.builders.addons import ADDONS_BEFORE_COMPUTE
+from eks_templates.builders.pod_identity import cni_has_own_role, effective_addons
 from eks_templates.builders.policies import ADDON_POLICY_SKIPS, addon_policies
 from eks_templates.builders.security import ingress
 from eks_templates.config.model import ClusterConfig, ManagedNodeGroup
@@ -65,6 +66,7 @@ from eks_templates.names import (
     nodegroup_role_port,
     nodegroup_scaling_port,
     nodegroup_stack,
+    pascal,
     remote_access_sg_port,
 )
 
@@ -334,6 +336,14 @@ class NodegroupBuilder(Builder):
                 update["MaxUnavailablePercentage"] = ng.update_config.max_unavailable_percentage
             props["UpdateConfig"] = eks.UpdateConfig(**update)
         props.update(node_bootstrap.nodegroup_options(ng))
+        # In a flat template the add-ons made before any node (the VPC CNI must be there
+        # when the first node joins: with its own role the node role has no CNI policy)
+        # are beside the nodegroup: wait for them. In the nested set ControlPlaneStack,
+        # which holds them, is complete before a nodegroup stack starts.
+        before = [f"Addon{pascal(a.name)}" for a in effective_addons(self.config) if a.name in ADDONS_BEFORE_COMPUTE]
+        waits_for = [lid for lid in before if lid in template.resources]
+        if waits_for:
+            props["DependsOn"] = waits_for
         self.add(template, eks.Nodegroup(self.lid("ManagedNodeGroup"), **props))
         outputs: dict[str, Any] = {nodegroup_role_port(ng.name).name: role_arn}
         if remote_access is not None:

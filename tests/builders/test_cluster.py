@@ -260,3 +260,23 @@ def test_child_stacks_of_the_platform_cluster():
     assert sorted(root) == ["AddonsStack", "BastionStack", "ControlPlaneStack", "FargateStack",
                             "NodegroupBatchSpotStack", "NodegroupLegacyUbuntuStack", "NodegroupSystemStack",
                             "PodIdentityStack"]
+
+
+def test_in_the_flat_template_the_nodegroups_wait_for_the_addons_made_before_any_node():
+    """The add-ons made with the cluster (the VPC CNI, kube-proxy, the Pod Identity agent:
+    ``ADDONS_BEFORE_COMPUTE``) must be there when the first node joins; platform's CNI has
+    its own role, so its node roles have no CNI policy. The nested set has that from its
+    layout (they are in ControlPlaneStack, complete before a nodegroup stack starts); the
+    flat template, where all are beside each other, says it with DependsOn."""
+    cfg = load_stack(str(REPO / "stacks" / "platform.yaml"), on_warning=None)
+    flat = templates(render_set(cfg, flat=True))["flat.json"]["Resources"]
+    before = ["AddonVpcCni", "AddonKubeProxy", "AddonEksPodIdentityAgent"]
+    nodegroups = {lid: body for lid, body in flat.items() if body["Type"] == "AWS::EKS::Nodegroup"}
+    assert len(nodegroups) == 3 and set(before) <= set(flat)
+    for lid, body in nodegroups.items():
+        assert body.get("DependsOn") == before, lid
+    # nested: the nodegroup's own template names none of them (they are another stack's)
+    for file, data in templates(render_set(cfg)).items():
+        for lid, body in data["Resources"].items():
+            if body["Type"] == "AWS::EKS::Nodegroup":
+                assert "DependsOn" not in body, (file, lid)
