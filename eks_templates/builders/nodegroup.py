@@ -27,6 +27,7 @@ from typing import Any
 from troposphere import GetAtt, Parameter, Ref, Select, Sub, Tags, Template, ec2, eks, iam
 
 from eks_templates.builders import node_bootstrap
+from eks_templates.builders.addons import ADDONS_BEFORE_COMPUTE
 from eks_templates.builders.base import Builder
 from eks_templates.builders.common import (
     assume_role,
@@ -38,7 +39,6 @@ from eks_templates.builders.common import (
     tag_props,
 )
 from eks_templates.builders.node_key import uses_generated_key
-from eks_templates.builders.addons import ADDONS_BEFORE_COMPUTE
 from eks_templates.builders.pod_identity import cni_has_own_role, effective_addons
 from eks_templates.builders.policies import ADDON_POLICY_SKIPS, addon_policies
 from eks_templates.builders.security import ingress
