@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -48,6 +47,8 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from eks_templates.diff import references  # noqa: E402  (Ref, GetAtt, Sub; needs REPO on the path)
 
 STACK_TYPE = "AWS::CloudFormation::Stack"
 
@@ -155,38 +156,15 @@ def creation_time(resource_type: str, table: Mapping[str, Timing] | None = None)
 # --------------------------------------------------------------------------- the graph of one template
 
 
-def references(value: Any) -> set[str]:
-    """Logical names a property value refers to (``Ref``, ``Fn::GetAtt``, ``Fn::Sub``)."""
-    found: set[str] = set()
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            if key == "Ref" and isinstance(inner, str):
-                found.add(inner)
-            elif key == "Fn::GetAtt":
-                target = inner[0] if isinstance(inner, list) and inner else str(inner).split(".")[0]
-                found.add(str(target))
-            elif key == "Fn::Sub":
-                text = inner[0] if isinstance(inner, list) else inner
-                if isinstance(text, str):
-                    found |= {m.split(".")[0] for m in re.findall(r"\$\{([^}!]+)\}", text)}
-                if isinstance(inner, list) and len(inner) > 1:
-                    found |= references(inner[1])
-            else:
-                found |= references(inner)
-    elif isinstance(value, list):
-        for inner in value:
-            found |= references(inner)
-    return found
-
-
 def dependencies(template: Mapping[str, Any]) -> dict[str, set[str]]:
-    """Resource -> the resources of the same template it waits for."""
+    """Resource -> the resources of the same template it waits for (``DependsOn``, and
+    ``Ref``, ``Fn::GetAtt``, ``Fn::Sub`` in its properties: :func:`eks_templates.diff.references`)."""
     resources = template.get("Resources") or {}
     out: dict[str, set[str]] = {}
     for lid, body in resources.items():
         depends = body.get("DependsOn") or []
         names = {depends} if isinstance(depends, str) else set(depends)
-        names |= references(body.get("Properties") or {})
+        names |= {name for name, _ in references(body.get("Properties") or {})}
         out[lid] = {n for n in names if n in resources and n != lid}
     return out
 
