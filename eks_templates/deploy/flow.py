@@ -445,12 +445,24 @@ def finish(ctx: Context, cfg: ClusterConfig, stack: str | dict[str, Any], *, sho
                                   stack_outputs(described)))
 
 
+def _stack_account(ctx: Context, stack: Mapping[str, Any] | None) -> str:
+    """The account a deployed stack is in: its ARN's (no call), else the caller's."""
+    stack_id = str((stack or {}).get("StackId") or "")
+    if stack_id.startswith("arn:") and stack_id.count(":") >= 5:
+        return stack_id.split(":")[4]
+    return ctx.aws.account_id()
+
+
+def _bucket(ctx: Context, cfg: ClusterConfig, account: str) -> str:
+    """The templates' bucket: the file's, else the default one of ``account`` and the region."""
+    return cfg.deploy.bucket or package.default_bucket(account, ctx.aws.region)
+
+
 def _package(ctx: Context, cfg: ClusterConfig, rendered: RenderedSet, account: str) -> package.Package:
     aws = ctx.aws
-    bucket = cfg.deploy.bucket or package.default_bucket(account, aws.region)
     endpoint = aws.s3_endpoint_override()
     return package.plan_package(
-        rendered, bucket=bucket, prefix=cfg.template_prefix,
+        rendered, bucket=_bucket(ctx, cfg, account), prefix=cfg.template_prefix,
         url_for=lambda b, k: package.object_url(b, k, region=aws.region, dns_suffix=aws.dns_suffix,
                                                 endpoint=endpoint),
     )
@@ -478,10 +490,7 @@ def _unchanged_by_digest(ctx: Context, cfg: ClusterConfig, rendered: RenderedSet
     recorded = digest.recorded(stack)
     if stack is None or recorded is None:
         return False
-    stack_id = str(stack["StackId"])
-    account = stack_id.split(":")[4] if stack_id.startswith("arn:") and stack_id.count(":") >= 5 else \
-        ctx.aws.account_id()
-    pkg = _package(ctx, cfg, rendered, account)
+    pkg = _package(ctx, cfg, rendered, _stack_account(ctx, stack))
     if pkg.digest != recorded:
         return False
     new_root = json.loads(pkg.root_text)
@@ -500,9 +509,7 @@ def _control_plane_profiles(ctx: Context, cfg: ClusterConfig, state: StackState,
                             deployed: dict[str, Any] | None) -> list[str]:
     """The Fargate profiles the deployed ControlPlaneStack holds (its template, one S3 read;
     the cluster's profiles when that template is gone): deploy/layout.py."""
-    stack_id = str((state.stack or {}).get("StackId") or "")
-    account = stack_id.split(":")[4] if stack_id.count(":") >= 5 else ctx.aws.account_id()
-    bucket = cfg.deploy.bucket or package.default_bucket(account, ctx.aws.region)
+    bucket = _bucket(ctx, cfg, _stack_account(ctx, state.stack))
     child = layout.deployed_child_template(ctx.aws.client("s3"), bucket, cfg.template_prefix, deployed,
                                            CONTROL_PLANE_STACK)
     if child is not None:

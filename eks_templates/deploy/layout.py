@@ -84,24 +84,24 @@ def deployed_child_template(s3: Any, bucket: str, prefix: str, deployed_root: Ma
     """The template the deployed root's ``child`` was created from: its ``TemplateURL``'s
     object (``<prefix>/<sha256>.json``, deploy/package.py) in ``bucket``, one ``GetObject``;
     None when it is gone or is not the template its key names."""
-    import hashlib
     import json
 
     from botocore.exceptions import ClientError
 
+    from eks_templates.deploy import package
+
     body = (((deployed_root or {}).get("Resources") or {}).get(child) or {}).get("Properties") or {}
     url = body.get("TemplateURL")
-    if not isinstance(url, str):
+    if not isinstance(url, str) or not url.endswith(".json"):
         return None
-    name = url.rsplit("/", 1)[-1]
-    key = f"{prefix.strip('/')}/{name}" if prefix.strip("/") else name
+    digest = url.rsplit("/", 1)[-1].removesuffix(".json")
     try:
-        data = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        data = s3.get_object(Bucket=bucket, Key=package.object_key(prefix, digest))["Body"].read()
     except ClientError as exc:
-        if (exc.response.get("Error") or {}).get("Code") in ("NoSuchKey", "404", "NoSuchBucket"):
+        if package.missing(exc):
             return None
         raise
-    if f"{hashlib.sha256(data).hexdigest()}.json" != name:
+    if package.sha256(data) != digest:
         return None
     parsed = json.loads(data)
     return parsed if isinstance(parsed, dict) else None

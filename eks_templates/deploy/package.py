@@ -158,7 +158,8 @@ def _status(exc: Any) -> int:
     return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
 
 
-def _missing(exc: Any) -> bool:
+def missing(exc: Any) -> bool:
+    """An S3 error that says the bucket or the object is not there."""
     return _code(exc) in ("404", "NoSuchBucket", "NoSuchKey", "NotFound") or _status(exc) == 404
 
 
@@ -179,7 +180,7 @@ def ensure_bucket(s3: Any, bucket: str, *, region: str, create: bool, owner: str
                 "(S3 refused it with ExpectedBucketOwner: another account owns the name, or access is denied); "
                 "nothing was written. Set deploy.bucket to a bucket of yours"
             ) from None
-        if not _missing(exc):
+        if not missing(exc):
             raise
     if not create:
         raise UserError(f"S3 bucket {bucket} (deploy.bucket) does not exist; create it or remove deploy.bucket")
@@ -223,7 +224,7 @@ def upload(s3: Any, package: Package, *, owner: str, say: Callable[[str], None] 
             s3.head_object(Bucket=package.bucket, Key=artifact.key, ExpectedBucketOwner=owner)
             continue
         except ClientError as exc:
-            if not _missing(exc):
+            if not missing(exc):
                 raise
         s3.put_object(Bucket=package.bucket, Key=artifact.key, Body=artifact.body,
                       ContentType="application/json", ExpectedBucketOwner=owner)
