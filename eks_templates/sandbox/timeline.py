@@ -131,13 +131,17 @@ def parse_delays(data: Any, source: str) -> Delays:
 def load_delays(path: str | Path) -> Delays:
     """Read a delays file: ``{"factor": 20, "stackOverhead": 15, "default": 10,
     "seconds": {"AWS::EKS::Cluster": 750, ...}}`` (JSON, or YAML of the same shape)."""
+    import errno
+
+    from eks_templates.config import files  # a regular file only, bounded, one-line reasons
+
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(f"{source}: no such delays file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"{source}: cannot read the delays file ({getattr(exc, 'strerror', None) or exc})") from None
+        text = files.read_text(Path(path), limit=files.MAX_STACK_FILE_BYTES)
+    except files.UnreadableFile as exc:
+        if exc.errno == errno.ENOENT:
+            raise UserError(f"{source}: no such delays file") from None
+        raise UserError(f"{source}: cannot read the delays file: {exc}") from None
     if Path(path).suffix.lower() == ".json":
         try:
             data = json.loads(text)

@@ -314,6 +314,19 @@ def test_a_missing_delays_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         load_delays("nope.yaml")
 
 
+def test_a_delays_file_that_is_not_a_regular_file_is_refused_without_blocking(tmp_path: Path) -> None:
+    """Read as the stack file is (config/files.py): a FIFO is refused, not waited on."""
+    import os
+
+    fifo = tmp_path / "delays.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(UserError) as caught:
+        load_delays(fifo)
+    assert caught.value.messages == [f"{fifo}: cannot read the delays file: is a FIFO (named pipe), not a regular file"]
+    with pytest.raises(UserError, match=r": cannot read the delays file: is a directory, not a regular file$"):
+        load_delays(tmp_path)
+
+
 def test_the_cli_refuses_a_bad_delays_file_with_exit_2_and_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
     from eks_templates.cli import main
