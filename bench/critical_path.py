@@ -49,6 +49,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from eks_templates.diff import references  # noqa: E402  (Ref, GetAtt, Sub; needs REPO on the path)
+from eks_templates.schedule import earliest  # noqa: E402
 
 STACK_TYPE = "AWS::CloudFormation::Stack"
 
@@ -194,30 +195,11 @@ class Schedule:
 
 
 def schedule(deps: Mapping[str, set[str]], duration: Callable[[str], float]) -> Schedule:
-    """Earliest finish of every resource: the latest finish of what it waits for, plus its own time."""
+    """Earliest finish of every resource: the latest finish of what it waits for, plus its
+    own time (:func:`eks_templates.schedule.earliest`)."""
     result = Schedule()
-    visiting: set[str] = set()
-
-    def visit(lid: str) -> float:
-        if lid in result.finish:
-            return result.finish[lid]
-        if lid in visiting:
-            raise ValueError(f"dependency cycle through {lid}")
-        visiting.add(lid)
-        start, previous = 0.0, None
-        for dep in sorted(deps[lid]):
-            end = visit(dep)
-            if previous is None or end > start:
-                start, previous = end, dep
-        took = duration(lid)
-        result.finish[lid] = start + took
-        result.previous[lid] = previous
-        result.took[lid] = took
-        visiting.discard(lid)
-        return result.finish[lid]
-
-    for lid in sorted(deps):
-        visit(lid)
+    for lid, (_, finish, previous) in earliest(deps, duration).items():
+        result.finish[lid], result.previous[lid], result.took[lid] = finish, previous, duration(lid)
     return result
 
 

@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from eks_templates.errors import UserError
+from eks_templates.schedule import earliest
 
 STACK_TYPE = "AWS::CloudFormation::Stack"
 #: the keys of a delays file (camelCase, as the rest of the stack file world)
@@ -220,24 +221,10 @@ def _plan(backend: Any, stack: Any, new_events: list[Any], delays: Delays, stack
             return planned.children[lid].took
         return delays.duration(created[lid])
 
-    finish: dict[str, float] = {}
-    visiting: set[str] = set()
-
-    def visit(lid: str) -> float:
-        if lid in finish:
-            return finish[lid]
-        if lid in visiting:  # moto created it, so there is no real cycle; do not loop
-            return 0.0
-        visiting.add(lid)
-        start = max((visit(dep) for dep in sorted(deps[lid])), default=0.0)
-        finish[lid] = start + duration(lid)
-        planned.times[lid] = (start, finish[lid])
-        visiting.discard(lid)
-        return finish[lid]
-
-    for lid in created:
-        visit(lid)
-    planned.took = delays.stack_overhead + max(finish.values(), default=0.0)
+    # moto created them, so a cycle is not one CloudFormation ran: do not loop on it
+    planned.times = {lid: (start, finish) for lid, (start, finish, _) in
+                     earliest(deps, duration, break_cycles=True).items()}
+    planned.took = delays.stack_overhead + max((finish for _, finish in planned.times.values()), default=0.0)
     return planned
 
 
