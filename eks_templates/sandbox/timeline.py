@@ -307,10 +307,30 @@ def _execute_change_set(original: Callable[..., None]) -> Callable[..., None]:
             return  # failed creates (rolled back) and updates stay instant
         t0 = _now()  # moto is done: its own processing time is not scaled
         planned = _plan(self, root, root.events[before:], delays, set())
+        _settle_outputs(planned)
         _retime(planned, 0.0, t0, delays)
         vars(root)[_SIMULATED] = planned.took
 
     return execute_change_set
+
+
+def _settle_outputs(planned: _Planned) -> None:
+    """Resolve every planned stack's outputs now, while moto still has their resources.
+
+    moto resolves an output on its first read, against the stack's resources, and keeps
+    it. Without this mode something reads them during the create (the parent's
+    ``Fn::GetAtt`` of ``Outputs.X``, a DescribeStacks); with it, reads during the clock
+    see none, so the first read could come after a delete has removed the resources
+    (moto: ``KeyError`` on the ``Ref``, a 500). CloudFormation fixes a stack's outputs at
+    CREATE_COMPLETE, and DescribeStacks answers for a deleted stack given its ARN (API
+    reference, DescribeStacks ``StackName``): resolved here, the deleted stack answers as
+    it does without the mode."""
+    from moto.cloudformation.models import Stack
+
+    moto_outputs = next(original for owner, name, original in _saved if owner is Stack and name == "outputs")
+    moto_outputs.fget(planned.stack)
+    for child in planned.children.values():
+        _settle_outputs(child)
 
 
 def _status() -> property:
