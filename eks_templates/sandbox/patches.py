@@ -33,7 +33,6 @@ class-level, so they hold for every backend moto creates, including after
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -282,32 +281,17 @@ def _remove(resource_map: ResourceMap, template: dict[str, Any], removed: frozen
 # Deletes
 
 
-def _references(node: Any) -> set[str]:
-    """Logical ids a template fragment points at (Ref, GetAtt, Sub, DependsOn)."""
-    found: set[str] = set()
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "Ref" and isinstance(value, str):
-                found.add(value)
-            elif key == "Fn::GetAtt":
-                if isinstance(value, list) and value:
-                    found.add(str(value[0]))
-                elif isinstance(value, str):
-                    found.add(value.split(".", 1)[0])
-            elif key == "Fn::Sub":
-                text, variables = (value, {}) if isinstance(value, str) else (value[0], value[1])
-                for name in re.findall(r"\$\{([^!}][^}]*)\}", text):
-                    name = name.split(".", 1)[0]
-                    if name not in variables:
-                        found.add(name)
-                found |= _references(variables)
-            elif key == "DependsOn":
-                found |= {value} if isinstance(value, str) else set(value)
-            else:
-                found |= _references(value)
-    elif isinstance(node, list):
-        for item in node:
-            found |= _references(item)
+def _references(resource: Any) -> set[str]:
+    """Logical ids a resource points at: its Ref, GetAtt and Sub (:func:`eks_templates.diff.references`,
+    the package's one reference walk) and its DependsOn."""
+    from eks_templates.diff import references
+
+    found = {name for name, _ in references(resource)}
+    depends_on = resource.get("DependsOn") if isinstance(resource, dict) else None
+    if isinstance(depends_on, str):
+        found.add(depends_on)
+    elif isinstance(depends_on, list):
+        found.update(name for name in depends_on if isinstance(name, str))
     return found
 
 
