@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -166,3 +167,23 @@ def test_a_file_already_there_with_the_same_bytes_is_not_rewritten(tmp_path: Pat
     assert read_manifest(out)["nested.json"]["files"] == {
         n: hashlib.sha256(t.encode()).hexdigest() for n, t in changed.files.items()}
     assert not list(out.glob(".*.tmp"))
+
+
+def test_the_message_counts_only_the_templates_written(tmp_path: Path) -> None:
+    """It said "wrote 6 template(s)" on a re-render that wrote none."""
+    path = stack_with_nodegroups(1, tmp_path, "count")
+    out = tmp_path / "out"
+    first = run_cli("render", str(path), "--out-dir", str(out))
+    total = len(render_set(load_stack(str(path), on_warning=None)).files)
+    assert first.stderr.splitlines()[-1] == f"wrote {total} template(s) to {out}/", first.stderr
+    again = run_cli("render", str(path), "--out-dir", str(out))
+    assert again.stderr.splitlines()[-1] == f"wrote 0 template(s) to {out}/ ({total} unchanged)", again.stderr
+    data = yaml.safe_load(path.read_text())
+    data["managedNodeGroups"][0]["instanceType"] = "t3.large"
+    path.write_text(yaml.safe_dump(data))
+    changed = run_cli("render", str(path), "--out-dir", str(out))
+    said = re.fullmatch(rf"wrote (\d+) template\(s\) to {re.escape(str(out))}/ \((\d+) unchanged\)",
+                        changed.stderr.splitlines()[-1])
+    assert said, changed.stderr
+    written, unchanged = map(int, said.groups())
+    assert 0 < written < total and written + unchanged == total

@@ -72,10 +72,13 @@ def run(args: argparse.Namespace) -> int:
     except BaseException:
         staged.abort()
         raise
+    changed = len(staged.tmps)  # a file already there with the same bytes is not rewritten
     written = staged.commit()
     # Not a stack-file warning: never an error, not even with --strict.
     stale = versions.stale_warning(today())
     if stale:
         print(stale, file=sys.stderr)
-    print(f"wrote {len(written)} template(s) to {directory_text(out_dir)}", file=sys.stderr)
+    unchanged = len(written) - changed
+    print(f"wrote {changed} template(s) to {directory_text(out_dir)}" + (f" ({unchanged} unchanged)" if unchanged
+                                                                          else ""), file=sys.stderr)
     return 0
