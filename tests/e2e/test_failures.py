@@ -26,39 +26,22 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import yaml
 
 from eks_templates.sandbox import server
-from tests.support import REPO, run_cli
+from tests.e2e.user import Steps
+from tests.support import REPO
 
-REGION = "ap-northeast-2"
 STACK = "failing"
 NODEGROUP = "failing-ng"
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION}
 
 
 @dataclass
-class Scenario:
-    url: str
-    workdir: Path
-    passed: list[int] = field(default_factory=list)
+class Scenario(Steps):
     kept: dict[str, Any] = field(default_factory=dict)
-
-    def begin(self, step: int) -> None:
-        if self.passed != list(range(1, step)):
-            missing = next(n for n in range(1, step) if n not in self.passed)
-            pytest.fail(f"not run: step {missing} before it did not pass", pytrace=False)
-
-    def client(self, service: str) -> Any:
-        return boto3.client(service, region_name=REGION, endpoint_url=self.url)
-
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return run_cli(*args, cwd=self.workdir, env={"AWS_ENDPOINT_URL": self.url, **CREDENTIALS}, timeout=300)
 
     def write(self, version: str, *, spot: bool = False, fargate_profile: str | None = None) -> None:
         """stacks/failing.yaml: the notes' cluster under another name, at ``version``

@@ -42,19 +42,19 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import yaml
 from botocore.exceptions import ClientError
 
 from eks_templates.sandbox import server
-from tests.support import REPO, run_cli
+from tests.e2e.user import CREDENTIALS as FAKE_CREDENTIALS
+from tests.e2e.user import REGION, Steps
+from tests.support import REPO
 
-REGION = "ap-northeast-2"
 STACK = "myeks"
 NODEGROUP = "myeks-nodegroup"
 SCALING = "NodegroupMyeksNodegroupScaling"
@@ -66,34 +66,14 @@ SECURITY_GROUP_OUTPUTS = (
     "ManagementHostSecurityGroupId",
     REMOTE_ACCESS_GROUP,
 )
-#: what `make sandbox` tells the user to export (besides AWS_ENDPOINT_URL)
-FAKE_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": REGION,
-}
 #: variables a surrounding `make test ARGS=...` run would hand to the nested make
 MAKE_INHERITED = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "STACK", "ARGS",
                   "NODEGROUP", "NODES", "MIN", "MAX", "VENV", "PY")
 
 
 @dataclass
-class Lifecycle:
-    url: str
-    workdir: Path
-    passed: list[int] = field(default_factory=list)
-
-    def begin(self, step: int) -> None:
-        if self.passed != list(range(1, step)):
-            missing = next(n for n in range(1, step) if n not in self.passed)
-            pytest.fail(f"not run: step {missing} before it did not pass", pytrace=False)
-
-    def client(self, service: str) -> Any:
-        return boto3.client(service, region_name=REGION, endpoint_url=self.url)
-
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """``python -m eks_templates ARGS`` from the copy of stacks/, as a user runs it."""
-        return run_cli(*args, cwd=self.workdir, env={"AWS_ENDPOINT_URL": self.url, **FAKE_CREDENTIALS})
+class Lifecycle(Steps):
+    """The notes' steps, from a copy of stacks/, as a user runs them."""
 
     def make(self, target: str, *variables: str) -> subprocess.CompletedProcess[str]:
         """``make TARGET VAR=... AWS_ENDPOINT_URL=...`` from the repository root."""

@@ -11,19 +11,17 @@ import json
 import shutil
 import urllib.parse
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
 from eks_templates.sandbox import server
-from tests.support import REPO, run_cli
+from tests.e2e.user import SandboxUser
+from tests.support import REPO
 
 STACK = "platform"
 REGION = "eu-west-1"
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION}
 TRUST = [{"Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"],
           "Principal": {"Service": ["pods.eks.amazonaws.com"]}}]
 #: (namespace, service account) -> (managed policy names, inline policy names), as platform.yaml asks
@@ -41,15 +39,10 @@ OWNED_BY_ADDONS = {"aws-node": "vpc-cni", "ebs-csi-controller-sa": "aws-ebs-csi-
                    "cloudwatch-agent": "amazon-cloudwatch-observability"}
 
 
-class Sandbox:
-    def __init__(self, url: str, workdir: Path) -> None:
-        self.url, self.workdir = url, workdir
-
-    def client(self, service: str) -> Any:
-        return boto3.client(service, region_name=REGION, endpoint_url=self.url)
-
-    def cli(self, *args: str) -> str:
-        done = run_cli(*args, cwd=self.workdir, env={"AWS_ENDPOINT_URL": self.url, **CREDENTIALS}, timeout=300)
+class Sandbox(SandboxUser):
+    def ok(self, *args: str) -> str:
+        """stdout of a command that must succeed."""
+        done = self.cli(*args)
         assert done.returncode == 0, f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"
         assert "Traceback" not in done.stderr, done.stderr
         return done.stdout
@@ -60,8 +53,8 @@ def deployed(tmp_path_factory: pytest.TempPathFactory, sandbox_endpoint: str) ->
     server.reset(sandbox_endpoint)
     workdir = tmp_path_factory.mktemp("pod-identity")
     shutil.copytree(REPO / "stacks", workdir / "stacks")
-    sandbox = Sandbox(sandbox_endpoint, workdir)
-    sandbox.cli("deploy", STACK, "--yes")
+    sandbox = Sandbox(sandbox_endpoint, workdir, region=REGION)
+    sandbox.ok("deploy", STACK, "--yes")
     yield sandbox
     server.reset(sandbox_endpoint)
 
@@ -114,6 +107,6 @@ def test_no_node_role_carries_what_a_pod_could_use(deployed: Sandbox) -> None:
 
 
 def test_delete_leaves_no_association(deployed: Sandbox) -> None:
-    deployed.cli("delete", STACK, "--yes", "--force")
+    deployed.ok("delete", STACK, "--yes", "--force")
     with pytest.raises(ClientError, match="ResourceNotFoundException"):
         deployed.client("eks").list_pod_identity_associations(clusterName=STACK)

@@ -13,20 +13,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import yaml
 
 from eks_templates.sandbox import server
-from tests.support import REPO, run_cli
+from tests.e2e.user import SandboxUser as Sandbox
+from tests.support import REPO
 
-REGION = "ap-northeast-2"
 STACK = "shared3"
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION}
 
 
 def stack_file(directory: Path, *, blue_green_type: str = "t3.medium") -> Path:
@@ -41,16 +38,6 @@ def stack_file(directory: Path, *, blue_green_type: str = "t3.medium") -> Path:
     return path
 
 
-@dataclass
-class Sandbox:
-    url: str
-    workdir: Path
-
-    def client(self, service: str) -> Any:
-        return boto3.client(service, region_name=REGION, endpoint_url=self.url)
-
-    def cli(self, *args: str) -> Any:
-        return run_cli(*args, cwd=self.workdir, env={"AWS_ENDPOINT_URL": self.url, **CREDENTIALS})
 
 
 @pytest.fixture(scope="module")

@@ -10,41 +10,23 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import yaml
 from botocore.exceptions import ClientError
 
 from eks_templates.sandbox import server
+from tests.e2e.user import REGION, SandboxUser
 from tests.sandbox.cfn import failed_events
-from tests.support import REPO, run_cli
+from tests.support import REPO
 
-REGION = "ap-northeast-2"
 STACK = "myeks"
 NODEGROUP = "myeks-nodegroup"
-FAKE_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": REGION,
-}
 
 
-@dataclass
-class Sandbox:
-    url: str
-    workdir: Path
-
-    def client(self, service: str) -> Any:
-        return boto3.client(service, region_name=REGION, endpoint_url=self.url)
-
-    def cli(self, *args: str, input_text: str | None = None) -> subprocess.CompletedProcess[str]:
-        return run_cli(*args, cwd=self.workdir, env={"AWS_ENDPOINT_URL": self.url, **FAKE_CREDENTIALS},
-                       input_text=input_text)
-
+class Sandbox(SandboxUser):
     def write_stack(self, **changes: Any) -> Path:
         """stacks/myeks.yaml with top-level ``changes`` merged (mappings merged one level)."""
         data = yaml.safe_load((REPO / "stacks" / "myeks.yaml").read_text())
