@@ -291,8 +291,8 @@ class ManagedNodeGroup(_Model):
     instance_types: list[str] = field(default_factory=list)
     ami_family: AmiFamily = "AmazonLinux2023"
     spot: bool = False
-    # Always set after loading (see before_validation): eksctl's defaults are desired 2,
-    # min = desired, max = max(desired, min).
+    # Always set after loading (see before_validation): eksctl's defaults are desired =
+    # minSize else 2, min = desired, max = max(desired, min).
     desired_capacity: int
     min_size: int
     max_size: int
@@ -337,22 +337,28 @@ class ManagedNodeGroup(_Model):
 
     @classmethod
     def before_validation(cls, data: dict[str, Any]) -> dict[str, Any]:
+        # The unwritten sizes are derived from the written ones that are usable (whole numbers,
+        # not negative), so a default never carries a written mistake into a field the user did
+        # not write, nor makes an error of its own: every size problem names a field in the file.
+        # differs from eksctl: a default desiredCapacity is kept within a written maxSize
+        # (maxSize: 1 alone is a one-node group here; eksctl refuses its default 2 > max 1), and a
+        # default maxSize is at least 1 (EKS's minimum; desiredCapacity: 0 alone made it 0).
         def number(value: Any) -> int | None:
-            return value if isinstance(value, int) and not isinstance(value, bool) else None
+            usable = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+            return value if usable else None
 
         data = dict(data)
-        desired, minimum = data.get("desiredCapacity"), data.get("minSize")
-        if desired is None:
-            data["desiredCapacity"] = desired = number(minimum) if minimum is not None else 2
-        if minimum is None and number(desired) is not None:
-            data["minSize"] = minimum = desired
-        if data.get("maxSize") is None:
-            known = [v for v in (number(desired), number(minimum)) if v is not None]
-            # With no usable number the desiredCapacity error is reported; 0 only avoids a
-            # second, misleading "is required" for a field the user did not write.
-            data["maxSize"] = max(known) if known else 0
+        desired, minimum, maximum = (number(data.get(k)) for k in ("desiredCapacity", "minSize", "maxSize"))
+        if data.get("desiredCapacity") is None:  # eksctl: minSize, else 2
+            desired = minimum if minimum is not None else 2
+            if maximum is not None:
+                desired = min(desired, maximum)
+            data["desiredCapacity"] = desired
         if data.get("minSize") is None:
-            data["minSize"] = 0
+            data["minSize"] = desired if desired is not None and (maximum is None or desired <= maximum) else 0
+        if data.get("maxSize") is None:
+            known = [v for v in (desired, number(data.get("minSize"))) if v is not None]
+            data["maxSize"] = max([*known, 1])
         return data
 
     def effective_version(self, cluster_version: str) -> str:

@@ -743,3 +743,33 @@ def test_valid_files_stay_clean(changes: dict[str, Any]) -> None:
     assert errors == []
     # only the warning that 0.0.0.0/0 was written on purpose
     assert [w for w in warnings if "0.0.0.0/0 opens" not in w] == []
+
+
+@pytest.mark.parametrize("sizes", [
+    {"minSize": -1}, {"desiredCapacity": -3}, {"maxSize": 0}, {"minSize": "abc"}, {"minSize": 3, "maxSize": 2},
+    {"desiredCapacity": 3, "maxSize": 2}, {"desiredCapacity": 1, "minSize": 2}, {"maxSize": -2},
+])
+def test_a_size_problem_names_only_fields_the_file_writes(sizes: dict[str, Any]) -> None:
+    """The unwritten sizes are derived from the usable written ones: ``minSize: -1`` alone was
+    three lines (maxSize -1 below 1, desiredCapacity -1 negative), two of them about fields
+    the file does not have."""
+    errors, _ = outcome({"managedNodeGroups": [{"name": "ng", **sizes}]})
+    assert errors, sizes
+    named = {line.split(": ", 2)[1].rsplit(".", 1)[1] for line in errors}
+    assert named and named <= set(sizes), errors
+    assert len(errors) == 1, errors
+
+
+@pytest.mark.parametrize(("sizes", "expected"), [
+    ({}, (2, 2, 2)), ({"minSize": 3}, (3, 3, 3)), ({"desiredCapacity": 4}, (4, 4, 4)),
+    ({"minSize": 1, "maxSize": 4}, (1, 1, 4)), ({"maxSize": 5}, (2, 2, 5)),
+    ({"maxSize": 1}, (1, 1, 1)),  # differs from eksctl, which refuses its default 2 above max 1
+    ({"desiredCapacity": 0}, (0, 0, 1)), ({"minSize": 0}, (0, 0, 1)),  # EKS's maxSize is at least 1
+])
+def test_the_size_defaults(sizes: dict[str, Any], expected: tuple[int, int, int]) -> None:
+    from eks_templates.config.loader import parse_config
+    from tests.config.cases import stack_text
+
+    config = parse_config(stack_text({"managedNodeGroups": [{"name": "ng", **sizes}]}), SOURCE, on_warning=None)
+    group = config.managed_node_groups[0]
+    assert (group.min_size, group.desired_capacity, group.max_size) == expected
