@@ -367,6 +367,12 @@ def _describe(value: Any) -> str:
         return "a list"
     if value is None:
         return "empty"
+    if isinstance(value, bool):
+        return "true" if value else "false"  # YAML's spelling, not Python's
+    if isinstance(value, (bytes, bytearray)):
+        return f"binary data ({len(value):,} bytes)"
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return f"{value.isoformat()} (YAML read it as a date)"
     return repr(value)
 
 
@@ -414,6 +420,8 @@ def _error_line(err: Any) -> Problem:
             hint = "; YAML read it as true/false: write it in quotes"
         elif isinstance(value, int):
             hint = "; YAML read it as a number: write it in quotes"
+        elif isinstance(value, (_dt.date, _dt.datetime)):
+            hint = "; write it in quotes"
         return Problem(yaml_path(loc), f"{_describe(value)} is not a string{hint}")
     return Problem(yaml_path(loc), err.get("msg", "is not valid"))
 
@@ -486,7 +494,10 @@ def parse_config(
         raise StackFileError([f"{source}: the file is empty; expected a ClusterConfig mapping"])
     data = parse_yaml(text, source)
     if data is None:
-        raise StackFileError([f"{source}: the file has only comments; expected a ClusterConfig mapping"])
+        only_comments = all(not line.strip() or line.lstrip().startswith("#") or line.strip() in ("---", "...")
+                            for line in text.splitlines())
+        what = "only comments" if only_comments else "only a null value"
+        raise StackFileError([f"{source}: the file has {what}; expected a ClusterConfig mapping"])
     if not isinstance(data, dict):
         raise StackFileError(
             [f"{source}: the top level must be a mapping (apiVersion, kind, metadata, ...), "

@@ -197,6 +197,8 @@ def key_name(key: Any) -> str:
         return "true" if key else "false"
     if key is None:
         return "null"
+    if isinstance(key, (bytes, bytearray)):
+        return f"<binary key of {len(key):,} bytes>"
     return str(key)
 
 

@@ -90,6 +90,26 @@ def test_comments_only() -> None:
     assert load_error("# nothing yet\n") == [f"{SOURCE}: the file has only comments; expected a ClusterConfig mapping"]
 
 
+def test_a_null_document_is_not_called_comments() -> None:
+    assert load_error("~\n") == [f"{SOURCE}: the file has only a null value; expected a ClusterConfig mapping"]
+    assert load_error("# c\n---\nnull\n...\n") == [
+        f"{SOURCE}: the file has only a null value; expected a ClusterConfig mapping"]
+
+
+def test_values_are_shown_as_yaml_spells_them_not_as_python_reprs() -> None:
+    text = ("apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\n"
+            "metadata: {name: t, region: ap-northeast-2, tags: {since: 2024-01-01}}\n"
+            "managedNodeGroups:\n  - name: a\n    desiredCapacity: yes\n"
+            "    labels: {? !!binary aGk= : !!binary aGk=}\n")
+    errors = load_error(text)
+    assert f"{SOURCE}: metadata.tags.since: 2024-01-01 (YAML read it as a date) is not a string; write it in quotes" \
+        in errors
+    assert f"{SOURCE}: managedNodeGroups[0].desiredCapacity: true is not a whole number" in errors
+    assert f"{SOURCE}: managedNodeGroups[0].labels.<binary key of 2 bytes>: binary data (2 bytes) is not a string" \
+        in errors
+    assert not [line for line in errors if "True" in line or "b'" in line or "datetime" in line]
+
+
 def test_a_mapping_with_no_cluster_config_key_is_one_line_without_its_content() -> None:
     """A file of another kind that YAML reads as a mapping (here ``/etc/shadow``'s shape:
     each line one key) is one problem, not an "unknown field" per key, and its keys (a
@@ -165,7 +185,7 @@ def test_tag_value_read_as_a_number_or_boolean() -> None:
     errors, _ = outcome({"metadata": {"tags": {"cost-center": 1234, "public": True}}})
     assert errors == [
         f"{SOURCE}: metadata.tags.cost-center: 1234 is not a string; YAML read it as a number: write it in quotes",
-        f"{SOURCE}: metadata.tags.public: True is not a string; YAML read it as true/false: write it in quotes",
+        f"{SOURCE}: metadata.tags.public: true is not a string; YAML read it as true/false: write it in quotes",
     ]
 
 
