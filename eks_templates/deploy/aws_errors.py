@@ -115,6 +115,16 @@ def _endpoint_hint(endpoint: str) -> str:
     return "check the network, a proxy (HTTPS_PROXY), AWS_ENDPOINT_URL / --endpoint-url and the region"
 
 
+#: the profile the session was made with (``--profile`` or AWS_PROFILE), for the SSO hint
+_profile: str | None = None
+
+
+def use_profile(profile: str | None) -> None:
+    """Name ``profile`` in the hints (``aws sso login --profile NAME``)."""
+    global _profile
+    _profile = profile
+
+
 def known(exc: BaseException) -> EksTemplatesError | None:
     """The one-line error for the kinds every command reports alike (credentials,
     access denied, throttling, an unreachable endpoint); None for anything else."""
@@ -125,8 +135,9 @@ def known(exc: BaseException) -> EksTemplatesError | None:
     if isinstance(exc, (bce.NoCredentialsError, bce.PartialCredentialsError)):
         return CredentialsProblem(f"no AWS credentials found ({exc}); {CREDENTIALS_HELP}")
     if isinstance(exc, (bce.TokenRetrievalError, bce.SSOTokenLoadError, bce.UnauthorizedSSOTokenError)):
+        login = f"aws sso login --profile {_profile}" if _profile else "aws sso login --profile <profile>"
         return CredentialsProblem(f"the AWS SSO session cannot be used ({exc}); refresh it with "
-                                  "`aws sso login --profile <profile>` and run the command again")
+                                  f"`{login}` and run the command again")
     if isinstance(exc, bce.CredentialRetrievalError):
         return CredentialsProblem(f"the AWS credentials could not be loaded ({exc}); {CREDENTIALS_HELP}")
     if isinstance(exc, bce.ReadTimeoutError):
@@ -183,6 +194,9 @@ def translate(exc: BaseException) -> EksTemplatesError | None:
                           "check AWS_ENDPOINT_URL / --endpoint-url and any HTTP(S)_PROXY")
     if isinstance(exc, bce.ProfileNotFound):
         return CredentialsProblem(str(exc))
+    if isinstance(exc, bce.InvalidConfigError):  # a profile's source_profile that does not exist, say
+        return CredentialsProblem(f"the AWS configuration cannot be used ({exc}); fix the profile in "
+                                  "~/.aws/config (or AWS_CONFIG_FILE) and run the command again")
     if isinstance(exc, bce.BotoCoreError):
         return AwsFailure(f"AWS call failed ({type(exc).__name__}): {exc}")
     return None

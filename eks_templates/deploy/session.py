@@ -50,6 +50,21 @@ def normalize_endpoint(url: str) -> str:
     return urlunsplit(parts).rstrip("/")
 
 
+def check_endpoint(url: str, source: str) -> None:
+    """An endpoint botocore can use: http(s), with a host. botocore raises a bare
+    ``ValueError: Invalid endpoint`` for ``localhost:4566`` (no scheme) at the first client."""
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 0) >= 0
+    except ValueError:  # a port that is not a number
+        usable = False
+    if not usable:
+        example = f"http://{text}" if "://" not in text else "http://localhost:5000"
+        raise UserError(f"{source}: {text!r} is not an endpoint URL: write it with http:// or https:// and a "
+                        f"host, e.g. {example}")
+
+
 def resolve_region(file_region: str | None, env: Mapping[str, str] | None = None) -> str:
     """The region to work in: the stack file's, checked against the environment."""
     env = os.environ if env is None else env
@@ -152,10 +167,18 @@ def make_aws(
     import boto3
     from botocore.exceptions import ProfileNotFound
 
+    from eks_templates.deploy import aws_errors
+
     env = os.environ if env is None else env
     region = resolve_region(file_region, env)
     profile = profile or env.get("AWS_PROFILE") or None
     endpoint = endpoint_url or env.get("AWS_ENDPOINT_URL") or None
+    if endpoint:
+        check_endpoint(endpoint, "--endpoint-url" if endpoint_url else "AWS_ENDPOINT_URL")
+    for name in sorted(env):
+        if name.startswith("AWS_ENDPOINT_URL_") and env[name].strip():  # botocore's per-service override
+            check_endpoint(env[name], name)
+    aws_errors.use_profile(profile)
     try:
         session = boto3.Session(profile_name=profile, region_name=region)
     except ProfileNotFound as exc:

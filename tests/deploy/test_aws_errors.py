@@ -268,3 +268,56 @@ def test_the_aws_translation_does_not_catch_a_broken_pipe(monkeypatch: pytest.Mo
 
     monkeypatch.setattr(session, "make_aws", broken)
     assert cli.main(["outputs", STACK_FILE]) == cli.EXIT_BROKEN_PIPE  # 141, silent (cli._stdout_failed)
+
+
+# --------------------------------------------------------------------------- the endpoint and the profile
+
+
+@pytest.mark.parametrize(("variable", "value"), [
+    ("AWS_ENDPOINT_URL", "localhost:33537"), ("AWS_ENDPOINT_URL", "ftp://x"), ("AWS_ENDPOINT_URL", "http://"),
+    ("AWS_ENDPOINT_URL", "http://localhost:abc"), ("AWS_ENDPOINT_URL_S3", "localhost:9000"),
+])
+@pytest.mark.parametrize("command", sorted(NO_RENDER))
+def test_an_endpoint_that_is_not_a_url_is_bad_input(command: str, variable: str, value: str) -> None:
+    """``localhost:33537`` (no scheme) was a traceback, botocore's ``ValueError: Invalid endpoint``."""
+    done = run_cli(*AWS_COMMANDS[command], env={variable: value, "AWS_ACCESS_KEY_ID": "testing",
+                                                "AWS_SECRET_ACCESS_KEY": "testing"}, timeout=90)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    (line,) = _error_lines(done.stderr)
+    assert line.startswith(f"error: {variable}: {value!r} is not an endpoint URL: write it with http:// or https://")
+
+
+def test_the_endpoint_flag_is_named_when_it_is_the_bad_one() -> None:
+    done = run_cli("outputs", STACK_FILE, "--endpoint-url", "localhost:4566",
+                   env={"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})
+    assert done.returncode == 2, done.stderr
+    assert _error_lines(done.stderr) == ["error: --endpoint-url: 'localhost:4566' is not an endpoint URL: write it "
+                                         "with http:// or https:// and a host, e.g. http://localhost:4566"]
+
+
+def test_a_profile_whose_source_profile_is_missing_is_bad_input(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    config.write_text("[profile broken]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = nowhere\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {
+        "AWS_CONFIG_FILE": str(config), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "AWS_EC2_METADATA_DISABLED": "true", "AWS_PROFILE": "broken"}
+    done = _run_with_env(AWS_COMMANDS["outputs"], env)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    (line,) = _error_lines(done.stderr)
+    assert line.startswith("error: the AWS configuration cannot be used (") and "~/.aws/config" in line, line
+
+
+def test_the_sso_hint_names_the_profile_in_use(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from botocore.exceptions import UnauthorizedSSOTokenError
+
+    config = tmp_path / "config"
+    config.write_text("[profile sso-dev]\nsso_session = corp\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    make_aws("ap-northeast-2", profile="sso-dev", env={})
+    try:
+        line = str(aws_errors.known(UnauthorizedSSOTokenError()))
+    finally:
+        aws_errors.use_profile(None)
+    assert "`aws sso login --profile sso-dev`" in line
