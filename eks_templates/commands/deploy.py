@@ -14,13 +14,39 @@ from typing import Any
 from eks_templates import program
 
 
+def seconds(text: str) -> float:
+    """``--poll``: a number of seconds, 0 or more (0: poll at once, for the sandbox)."""
+    return _number(text, at_least=0.0, unit="seconds")
+
+
+def minutes(text: str) -> float:
+    """``--timeout``: a number of minutes above 0."""
+    return _number(text, at_least=None, unit="minutes")
+
+
+def _number(text: str, *, at_least: float | None, unit: str) -> float:
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of {unit}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of {unit}")
+    if at_least is not None and value < at_least:
+        raise argparse.ArgumentTypeError(f"{text} is negative; give {unit}, 0 or more")
+    if at_least is None and value <= 0:
+        raise argparse.ArgumentTypeError(f"{text}: give more than 0 {unit}")
+    return value
+
+
 def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("stack", help="stack name (stacks/NAME.yaml) or path to a stack file")
     parser.add_argument("--strict", action="store_true", help="treat warnings in the stack file as errors")
     parser.add_argument("--profile", default=None, help="AWS profile (default: AWS_PROFILE)")
     parser.add_argument("--endpoint-url", default=None,
                         help="AWS endpoint override, e.g. a local sandbox (default: AWS_ENDPOINT_URL)")
-    parser.add_argument("--poll", type=float, default=5.0, metavar="SECONDS",
+    parser.add_argument("--poll", type=seconds, default=5.0, metavar="SECONDS",
                         help="seconds between polls of change sets and stack events (default: 5)")
 
 
@@ -28,7 +54,7 @@ def add_watch_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     parser.add_argument("--no-wait", dest="wait", action="store_false",
                         help="refuse instead of watching an operation that is already running on the stack")
-    parser.add_argument("--timeout", type=float, default=180.0, metavar="MINUTES",
+    parser.add_argument("--timeout", type=minutes, default=180.0, metavar="MINUTES",
                         help="stop watching after this long; the stack keeps going (default: 180)")
 
 
@@ -87,7 +113,7 @@ def make_context(args: argparse.Namespace, config: Any) -> Any:
 
     aws = make_aws(config.metadata.region, profile=args.profile, endpoint_url=args.endpoint_url)
     timeout = getattr(args, "timeout", 180.0)
-    return Context(aws=aws, ui=Ui.from_terminal(), timing=Timing(poll=max(args.poll, 0.0),
+    return Context(aws=aws, ui=Ui.from_terminal(), timing=Timing(poll=args.poll,
                                                                   stack_timeout=timeout * 60))
 
 

@@ -39,6 +39,9 @@ from eks_templates.deploy.ui import Timing, Ui
 
 STACK_TYPE = "AWS::CloudFormation::Stack"
 THROTTLING = frozenset({"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"})
+#: the least pause after a throttled poll, whatever ``--poll`` says (``--poll 0``, for the
+#: sandbox, would otherwise retry a throttled call at once, again and again)
+THROTTLED_PAUSE = 2.0
 #: paging back through a stack's history stops here (100 events a page)
 MAX_PAGES = 20
 #: REVIEW_IN_PROGRESS right after execute_change_set is the operation not started yet
@@ -263,7 +266,7 @@ class Watcher:
                     if not self._throttle_noted:
                         self.ui.note("AWS is throttling the event polling; slowing down")
                         self._throttle_noted = True
-                    self.timing.sleep(self.timing.poll * 2)
+                    self.timing.sleep(max(self.timing.poll * 2, THROTTLED_PAUSE))
                     continue
                 elapsed = self.timing.clock() - started
                 settled = not status.endswith("_IN_PROGRESS") or (

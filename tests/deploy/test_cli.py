@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import boto3
+import pytest
 
 from eks_templates.deploy.flow import Context, Options, deploy
 from eks_templates.deploy.session import make_aws
@@ -102,3 +103,24 @@ managedNodeGroups:
     assert live() == {SCALING: "3,2,6"}
     code, out, err = _cli(endpoint, "scale", str(stack_file), "nope", "--nodes", "3")
     assert code == 2 and "nodegroup nope is not in the deployed stack myeks" in err
+
+
+
+@pytest.mark.parametrize(("flag", "value", "says"), [
+    ("--poll", "nan", "'nan' is not a number of seconds"), ("--poll", "inf", "'inf' is not a number of seconds"),
+    ("--poll", "-1", "-1 is negative; give seconds, 0 or more"), ("--poll", "soon", "'soon' is not a number"),
+    ("--timeout", "0", "0: give more than 0 minutes"), ("--timeout", "-5", "-5: give more than 0 minutes"),
+    ("--timeout", "nan", "'nan' is not a number of minutes"),
+])
+@pytest.mark.parametrize("command", ["deploy", "scale", "delete"])
+def test_a_bad_poll_or_timeout_is_refused_before_anything_is_done(command: str, flag: str, value: str,
+                                                                   says: str) -> None:
+    """``--poll nan`` executed the change set, then failed with a traceback; ``--timeout -5``
+    executed it and gave up at once; ``--poll -1`` polled with no pause."""
+    args = {"deploy": ["deploy", "myeks", "--yes"], "delete": ["delete", "myeks", "--yes"],
+            "scale": ["scale", "myeks", "myeks-nodegroup", "--nodes", "2", "--yes"]}[command]
+    done = run_cli(*args, flag, value, env={"AWS_ENDPOINT_URL": "http://localhost:9", "AWS_ACCESS_KEY_ID": "t",
+                                            "AWS_SECRET_ACCESS_KEY": "t"})
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+    assert f"error: argument {flag}: {says}" in done.stderr.strip().splitlines()[-1], done.stderr

@@ -142,6 +142,23 @@ def test_throttling_slows_the_loop_down_instead_of_failing() -> None:
     assert "throttling" in errors(ui)
 
 
+def test_a_throttled_poll_pauses_even_with_poll_zero() -> None:
+    """``--poll 0`` made the pause after a throttled call 0 * 2: no backoff at all."""
+    stubs = Stubs()
+    cfn = stubs.cfn
+    for _ in range(2):
+        cfn.add_client_error("describe_stacks", service_error_code="Throttling", service_message="Rate exceeded",
+                             http_status_code=400)
+    cfn.add_response("describe_stacks", stacks(stack("UPDATE_COMPLETE")))
+    cfn.add_response("describe_stack_events", events(self_event("UPDATE_COMPLETE", t=3)))
+    clock = FakeClock()
+    result = Watcher(stubs.aws.client("cloudformation"), STACK_ID, STACK, ui=make_ui(),
+                     timing=clock.timing(poll=0)).run()
+    stubs.verify()
+    assert result.ok
+    assert clock.slept == [2.0, 2.0]
+
+
 def test_other_errors_end_the_watch() -> None:
     from botocore.exceptions import ClientError
 
