@@ -21,7 +21,7 @@ from eks_templates.deploy import listing
 from eks_templates.deploy.kubeconfig_schema import schema
 from eks_templates.names import STACK_TAG_CLUSTER
 from eks_templates.sandbox import server
-from tests.e2e.test_upgrade import FAKE_CREDENTIALS, REGION, Sandbox, ok
+from tests.e2e.test_upgrade import REGION, Sandbox, ok
 from tests.support import REPO, run_cli
 
 ARN = f"arn:aws:eks:{REGION}:123456789012:cluster/myeks"
@@ -31,7 +31,7 @@ class Deployed(Sandbox):
     """test_upgrade's sandbox session, with extra environment for a command."""
 
     def run(self, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-        return run_cli(*args, cwd=self.workdir, env={"AWS_ENDPOINT_URL": self.url, **FAKE_CREDENTIALS, **env})
+        return run_cli(*args, cwd=self.workdir, env={"AWS_ENDPOINT_URL": self.url, **self.credentials, **env})
 
 
 @pytest.fixture(scope="module")
