@@ -218,6 +218,10 @@ class _Edits:
         import yaml
 
         doc, where = self.doc, (*loc, key)
+        if doc.aliased(mapping, loc):
+            raise doc.fail(where, f"is not set, and {yaml_path(loc)} is an alias of "
+                                  f"{yaml_path(doc.first[id(mapping)])}: a line added there would change both; "
+                                  "write the mapping out here instead")
         if mapping.flow_style:
             raise doc.fail(where, f"is not set and {yaml_path(loc)} is a flow mapping ({{...}}); "
                                   f'write {key}: "{value}" into it by hand or make it a block mapping')
@@ -238,8 +242,10 @@ class _Edits:
         line = " " * k.start_mark.column + f"{key}: {quoted}"
         self.splices.append((at, at, line + nl if at < len(doc.text) or doc.text.endswith("\n") else nl + line))
         # the graph as the new text will read
-        new_key = yaml.ScalarNode(_STR, key)
-        mapping.value.append((new_key, yaml.ScalarNode(_STR, value)))
+        new_value = yaml.ScalarNode(_STR, value)
+        mapping.value.append((yaml.ScalarNode(_STR, key), new_value))
+        self.doc.first[id(new_value)] = where
+        self.wanted[id(new_value)] = (where, value)
 
     def apply(self) -> str:
         text = self.doc.text

@@ -34,7 +34,7 @@ import yaml  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from eks_templates.errors import StackFileError  # noqa: E402
+from eks_templates.errors import StackFileError, UserError  # noqa: E402
 
 
 def changed_lines(old: str, new: str) -> list[tuple[str, str]]:
@@ -161,20 +161,37 @@ def test_an_empty_value_gets_the_version_after_its_colon_anchor_or_tag():
         assert set_versions(text, version="1.36") == text.replace(before, after)
 
 
+def test_a_nodegroup_written_as_an_alias_gets_a_line_only_through_its_anchor():
+    text = "metadata:\n  name: a\nmanagedNodeGroups:\n- &ng\n  name: a\n  instanceType: t3\n- *ng\n"
+    both = set_versions(text, release_versions={0: "1.36.0-1", 1: "1.36.0-1"})
+    assert both == text.replace("t3\n", 't3\n  releaseVersion: "1.36.0-1"\n')
+    with pytest.raises(StackFileError, match=r"managedNodeGroups\[1\]\.releaseVersion: is not set, and "
+                                             r"managedNodeGroups\[1\] is an alias of managedNodeGroups\[0\]"):
+        set_versions(text, release_versions={1: "1.36.0-1"})
+
+
+def test_an_edit_that_would_not_read_back_as_intended_fails_loudly(monkeypatch: pytest.MonkeyPatch):
+    from eks_templates.config import edit
+
+    monkeypatch.setattr(edit, "_written", lambda value, style: '"1.99"')  # a splice gone wrong
+    with pytest.raises(UserError, match=r"s\.yaml: the edit did not read back as the intended change"):
+        set_versions("metadata:\n  name: a\n  version: '1.35'\n", version="1.36", source="s.yaml")
+
+
 # ----- property: any layout of a valid file, only the version's characters change
 
 _SPACES = st.sampled_from(["", " ", "   "])
 
 
 @st.composite
-def layouts(draw: st.DrawFn) -> tuple[str, str]:
-    """A stack file in a random layout, and its ``version`` value as written."""
+def layouts(draw: st.DrawFn) -> tuple[str, str | None]:
+    """A stack file in a random layout, and its ``version`` value as written (None: not written)."""
     indent = " " * draw(st.integers(1, 6))
     dash = " " * draw(st.integers(0, 4))
     after_dash = " " * draw(st.integers(1, 3))
     nl = draw(st.sampled_from(["\n", "\r\n"]))
     quote = draw(st.sampled_from(['"', "'"]))
-    version = f"{quote}1.35{quote}"
+    version = f"{quote}1.35{quote}" if draw(st.booleans()) else None
     tail = draw(st.sampled_from(["", "   ", "  # pinned", " #"]))
     flow_gap = draw(_SPACES)
     lines = [
@@ -183,7 +200,7 @@ def layouts(draw: st.DrawFn) -> tuple[str, str]:
         "metadata:",
         f"{indent}name: a",
         f"{indent}region: ap-northeast-2",
-        f"{indent}version: {version}{tail}",
+        *([f"{indent}version: {version}{tail}"] if version else []),
         f"{indent}tags: {{{flow_gap}team:{draw(_SPACES)} platform{flow_gap}}}",
         "vpc:",
         f"{indent}publicAccessCIDRs:",
@@ -201,8 +218,14 @@ def layouts(draw: st.DrawFn) -> tuple[str, str]:
 
 @settings(max_examples=150, deadline=None)
 @given(layouts())
-def test_any_layout_changes_only_the_version_characters(case: tuple[str, str]):
+def test_any_layout_changes_only_the_version_characters(case: tuple[str, str | None]):
     text, version = case
     out = set_versions(text, version="1.36")
-    assert out == text.replace(version, version.replace("1.35", "1.36"), 1)
+    if version is None:  # one line after the region's, in its indentation and line end
+        region = next(line for line in text.split("\n") if "region:" in line)
+        indent = region[:len(region) - len(region.lstrip())]
+        end = "\r" if region.endswith("\r") else ""
+        assert out == text.replace(region + "\n", f'{region}\n{indent}version: "1.36"{end}\n', 1)
+    else:
+        assert out == text.replace(version, version.replace("1.35", "1.36"), 1)
     assert yaml.safe_load(out)["metadata"]["version"] == "1.36"
