@@ -304,7 +304,8 @@ def test_upgrade_amis_edits_only_the_versions_and_keeps_comments(box: Sandbox) -
 def test_upgrade_refuses_a_downgrade_and_an_unknown_version(box: Sandbox) -> None:
     path = box.workdir / "stacks" / "mine.yaml"
     path.write_text(COMMENTED)
-    assert "not newer than the file's 1.35" in refused(box.cli("upgrade", "mine", "--to", "1.34"))
+    assert "--to: 1.34 is older than " in (down := refused(box.cli("upgrade", "mine", "--to", "1.34")))
+    assert "'s metadata.version 1.35; EKS does not downgrade" in down
     assert "'1.99' is not a Kubernetes version EKS offers" in refused(box.cli("upgrade", "mine", "--to", "1.99"))
     assert path.read_text() == COMMENTED
 
@@ -334,3 +335,18 @@ def test_an_upgrade_stopped_before_its_addon_step_resumes_with_the_addons(box: S
     assert "Step 1/1: add-ons: vpc-cni v1.36.0-eksbuild.2" in out
     assert versions_of(box) == ("1.36", "1.36", {a["name"]: "v1.36.0-eksbuild.2" for a in ADDONS})
     assert "Upgrade plan" not in ok(box.cli("deploy", STACK, "--yes"))
+
+
+def test_upgrade_of_a_file_at_the_newest_version_is_nothing_to_do_and_deploy_still_deploys(box: Sandbox) -> None:
+    path = box.write_stack(metadata={"version": "1.36"})
+    before = path.read_bytes()
+    done = box.cli("upgrade", STACK)
+    assert ok(done) == ""  # no diff
+    assert "metadata.version 1.36 is the newest version in the versions table; nothing to do" in done.stderr
+    assert box.client("eks").list_clusters()["clusters"] == []
+    # --deploy deploys the file as it is (what resumes an upgrade stopped after its edit)
+    deployed = box.cli("upgrade", STACK, "--deploy", "--yes")
+    ok(deployed)
+    assert "nothing to do" in deployed.stderr
+    assert box.client("eks").describe_cluster(name=STACK)["cluster"]["version"] == "1.36"
+    assert path.read_bytes() == before
