@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import os
 import sys
 
 from eks_templates import program
@@ -38,6 +37,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from eks_templates import output_file
     from eks_templates.commands.deploy import load, make_context, make_options
     from eks_templates.config import versions
     from eks_templates.config.edit import set_versions
@@ -72,9 +72,8 @@ def run(args: argparse.Namespace) -> int:
     diff = difflib.unified_diff(text.splitlines(keepends=True), new_text.splitlines(keepends=True),
                                 fromfile=f"{path} (before)", tofile=str(path))
     sys.stdout.writelines(diff)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(new_text, encoding="utf-8")
-    os.replace(tmp, path)
+    # through a symlinked stack file to its target, keeping the file's mode (output_file)
+    output_file.write(path, new_text.encode("utf-8"), "upgrade")
     print(f"wrote {path}: Kubernetes {current} -> {target}", file=sys.stderr)
     if not args.deploy:
         print(f"Next: `{program.command('plan', args.stack)}` shows the upgrade's steps, "
