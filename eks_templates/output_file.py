@@ -118,10 +118,10 @@ def _same_file(a: Path, b: Path) -> bool:
         return os.path.realpath(a) == os.path.realpath(b)
 
 
-def make_dirs(directory: Path) -> list[Path]:
-    """Create ``directory`` and its missing parents; the directories created, outermost
-    first (for :func:`remove_dirs`). ``OSError`` as from ``Path.mkdir`` (``FileExistsError``:
-    ``directory`` or a parent is there and is not a directory)."""
+def make_dirs(directory: Path, mode: int = 0o777) -> list[Path]:
+    """Create ``directory`` and its missing parents (``mode`` less the umask, as ``mkdir``);
+    the directories created, outermost first (for :func:`remove_dirs`). ``OSError`` as from
+    ``Path.mkdir`` (``FileExistsError``: ``directory`` or a parent is there and is not a directory)."""
     missing = []
     for each in (directory, *directory.parents):
         try:
@@ -130,7 +130,7 @@ def make_dirs(directory: Path) -> list[Path]:
         except OSError:
             break
         missing.append(each)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=mode, parents=True, exist_ok=True)
     return missing[::-1]
 
 
@@ -143,13 +143,17 @@ def remove_dirs(created: list[Path]) -> None:
             break
 
 
-def write(path: Path, data: bytes, option: str, *, protect: Protected = ()) -> Path:
+def write(path: Path, data: bytes, option: str, *, protect: Protected = (), mode: int | None = None,
+          dir_mode: int = 0o777) -> Path:
     """``data`` into the file at ``path`` (see the module's docstring), or UserError and
-    nothing written. Returns the file written (a symlink's target)."""
+    nothing written. Returns the file written (a symlink's target).
+
+    ``mode``: the file's mode whatever the umask and whatever the file had (a kubeconfig:
+    0600); ``dir_mode``: the directories created for it (less the umask; ``~/.kube``: 0700)."""
     target, st = _check(path, option, protect)
     parent = target.parent
     try:
-        created = make_dirs(parent)
+        created = make_dirs(parent, dir_mode)
     except (FileExistsError, NotADirectoryError):
         raise _not_a_directory(path, target) from None
     except OSError as exc:
@@ -158,13 +162,15 @@ def write(path: Path, data: bytes, option: str, *, protect: Protected = ()) -> P
     try:
         # a new file: 0666 less the umask, as open() makes it; an existing one: its mode, set below
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0),
-                     0o666 if st is None else 0o600)
+                     0o666 if st is None and mode is None else 0o600)
     except OSError as exc:
         remove_dirs(created)
         raise UserError(f"{path}: cannot create a file in {parent}: {_strerror(exc)}") from None
     try:
         try:
-            if st is not None:
+            if mode is not None:
+                os.fchmod(fd, mode)
+            elif st is not None:
                 os.fchmod(fd, stat.S_IMODE(st.st_mode))  # keep the file's mode (0600, 0444, ...)
             view = memoryview(data)
             while view:

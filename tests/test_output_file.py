@@ -256,3 +256,19 @@ def test_a_symlink_loop_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="symlink loop"):
         output_file.write(tmp_path / "a.dot", b"x", "--out")
     assert (tmp_path / "a.dot").is_symlink() and (tmp_path / "b.dot").is_symlink()
+
+
+def test_a_forced_mode_whatever_the_file_had_and_the_umask(tmp_path: Path) -> None:
+    """kubeconfig.write's rule: the file 0600, a directory it makes 0700 (less the umask)."""
+    old = tmp_path / "config"
+    old.write_text("old\n")
+    old.chmod(0o644)
+    previous = os.umask(0)
+    try:
+        output_file.write(old, b"new\n", "--file", mode=0o600, dir_mode=0o700)
+        output_file.write(tmp_path / ".kube" / "config", b"new\n", "--file", mode=0o600, dir_mode=0o700)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(old.stat().st_mode) == 0o600 and old.read_text() == "new\n"
+    assert stat.S_IMODE((tmp_path / ".kube" / "config").stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / ".kube").stat().st_mode) == 0o700
