@@ -75,7 +75,7 @@ def check(path: Path, option: str, *, protect: Protected = ()) -> Path:
         os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600))
     except OSError as exc:
         raise UserError(f"{path}: cannot create a file in {directory}: {_strerror(exc)}") from None
-    os.unlink(probe)
+    probe.unlink(missing_ok=True)
     return target
 
 
@@ -97,7 +97,7 @@ def _check(path: Path, option: str, protect: Protected) -> tuple[Path, os.stat_r
     except OSError as exc:
         raise UserError(f"{path}: cannot write the file: {reason(exc)}") from None
     except ValueError:  # an embedded NUL byte
-        raise UserError(f"{path!r}: the name contains a NUL character") from None
+        raise UserError(f"{str(path)!r}: the name contains a NUL character") from None
     if st is not None and stat.S_ISLNK(st.st_mode):  # realpath stopped at a symlink: a loop
         raise UserError(f"{path}: too many levels of symbolic links (a symlink loop?)")
     if st is not None and not stat.S_ISREG(st.st_mode):

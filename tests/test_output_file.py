@@ -272,3 +272,8 @@ def test_a_forced_mode_whatever_the_file_had_and_the_umask(tmp_path: Path) -> No
     assert stat.S_IMODE(old.stat().st_mode) == 0o600 and old.read_text() == "new\n"
     assert stat.S_IMODE((tmp_path / ".kube" / "config").stat().st_mode) == 0o600
     assert stat.S_IMODE((tmp_path / ".kube").stat().st_mode) == 0o700
+
+
+def test_a_nul_in_the_name_is_one_line(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert refused(capsys, "diagram", "myeks", "--out", "a\0b.dot") == \
+        "error: 'a\\x00b.dot': the name contains a NUL character"
