@@ -21,6 +21,7 @@ from eks_templates import assembly
 from eks_templates.config.files import reason
 from eks_templates.config.model import ClusterConfig
 from eks_templates.errors import UserError
+from eks_templates.output_file import make_dirs, remove_dirs
 from eks_templates.records import Record
 from eks_templates.stack_plan import DEFAULT_PLAN, StackPlan
 
@@ -233,24 +234,15 @@ def _current_hash(path: Path) -> str | None:
 
 def _prepare_dir(out_dir: Path) -> list[Path]:
     """Create ``out_dir`` (and its parents); the directories created, outermost first."""
-    missing = []
-    for directory in (out_dir, *out_dir.parents):
-        try:
-            if directory.is_dir():
-                break
-        except OSError:
-            break
-        missing.append(directory)
     not_a_dir = f"{out_dir}: the output directory is not a directory; give --out-dir a directory"
     if out_dir.exists() and not out_dir.is_dir():
         raise UserError(not_a_dir)
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        return make_dirs(out_dir)
     except FileExistsError:
         raise UserError(not_a_dir) from None
     except OSError as exc:
         raise UserError(f"{out_dir}: cannot create the output directory: {_why(exc)}") from None
-    return missing[::-1]
 
 
 class StagedSet:
@@ -276,11 +268,7 @@ class StagedSet:
     def abort(self) -> None:
         for tmp in self.tmps.values():
             tmp.unlink(missing_ok=True)
-        for directory in reversed(self.created_dirs):
-            try:
-                directory.rmdir()
-            except OSError:
-                break
+        remove_dirs(self.created_dirs)
 
     def commit(self) -> list[Path]:
         out_dir, encoded, sets = self.out_dir, self.encoded, self.sets

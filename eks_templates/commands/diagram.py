@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from eks_templates.commands.render import add_stack_argument
+from eks_templates.commands.render import add_stack_argument, stack_file_kept
 
 #: what ``--help`` ends with (``%(prog)s``: this command as the user invoked it)
 EXAMPLES = """\
@@ -23,29 +22,31 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("svg", "png", "mermaid", "dot"), default=None,
                         help="svg and png need Graphviz' dot program; mermaid and dot need nothing "
                              "(default: from --out's suffix, else svg)")
-    parser.add_argument("--out", type=Path, default=None, metavar="FILE",
+    parser.add_argument("--out", default=None, metavar="FILE",  # str: type=Path makes '' the current directory
                         help="write the picture here (default: build/<stack>/diagram.<suffix>; '-' for stdout)")
 
 
 def run(args: argparse.Namespace) -> int:
-    from eks_templates import diagram
+    from eks_templates import diagram, output_file
     from eks_templates.config import load_stack
     from eks_templates.config.loader import CLI_PROJECT
     from eks_templates.render import default_out_dir, render_set
 
+    to_stdout = args.out is not None and str(args.out) == "-"
+    out = None if to_stdout else output_file.option_path(args.out, "--out")
+    # the stack file being drawn is not the picture's place (`--out stacks/myeks.yaml`)
+    protect = stack_file_kept(args.stack, "the stack file being drawn")
+    if out is not None:  # refused before the render: a directory, a device, the stack file
+        output_file.check(out, "--out", protect=protect)
     config = load_stack(args.stack, project_dir=CLI_PROJECT, strict=args.strict)
     rendered = render_set(config)
-    to_stdout = args.out is not None and str(args.out) == "-"
-    fmt = diagram.format_for(None if to_stdout else args.out, args.format)
+    fmt = diagram.format_for(out, args.format)
     data = diagram.output(diagram.from_rendered(rendered, config), fmt)
     if to_stdout:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return 0
-    out = args.out or default_out_dir(rendered) / f"diagram{diagram.SUFFIX[fmt]}"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(out)
+    out = out or default_out_dir(rendered) / f"diagram{diagram.SUFFIX[fmt]}"
+    output_file.write(out, data, "--out", protect=protect)
     print(f"wrote {out} ({fmt})", file=sys.stderr)
     return 0

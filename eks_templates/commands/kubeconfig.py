@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
 #: what ``--help`` ends with (``%(prog)s``: this command as the user invoked it)
 EXAMPLES = """\
@@ -19,7 +18,7 @@ examples:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("stack", help="stack name (stacks/NAME.yaml) or path to a stack file")
-    parser.add_argument("--file", type=Path, default=None, metavar="PATH",
+    parser.add_argument("--file", default=None, metavar="PATH",  # str: type=Path makes '' the current directory
                         help="the kubeconfig to write (default: the first entry of KUBECONFIG, else ~/.kube/config)")
     parser.add_argument("--alias", default=None, metavar="NAME",
                         help="the context's name (default: the cluster's ARN, as aws eks update-kubeconfig names it)")
@@ -31,6 +30,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from eks_templates import output_file
     from eks_templates.commands.deploy import load
     from eks_templates.deploy import kubeconfig
     from eks_templates.deploy.outputs import stack_outputs
@@ -39,13 +39,14 @@ def run(args: argparse.Namespace) -> int:
     from eks_templates.errors import UserError
     from eks_templates.names import OUTPUT_CLUSTER_NAME
 
+    given = output_file.option_path(args.file, "--file")
     config = load(args, warnings=False)
     aws = make_aws(config.metadata.region, profile=args.profile, endpoint_url=args.endpoint_url)
     stack = describe_stack(aws.client("cloudformation"), config.stack_name)
     if stack is None or stack.get("StackStatus") == "DELETE_COMPLETE":
         raise UserError(f"stack {config.stack_name} does not exist in {aws.region}")
     name = stack_outputs(stack).get(OUTPUT_CLUSTER_NAME) or config.metadata.name
-    path = args.file.expanduser() if args.file is not None else kubeconfig.default_path()
+    path = given.expanduser() if given is not None else kubeconfig.default_path()
     # read the file first: a malformed one is refused before any AWS call
     kubeconfig.load(path.resolve() if path.is_symlink() else path)
     cluster = _describe_cluster(aws, name)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from eks_templates.commands.deploy import add_stack_arguments
 
@@ -19,15 +18,20 @@ examples:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_stack_arguments(parser)
-    parser.add_argument("--diagram", type=Path, default=None, metavar="FILE",
+    parser.add_argument("--diagram", default=None, metavar="FILE",  # str: type=Path makes '' the current directory
                         help="also draw the change set's effect on the cluster's picture (.svg .png .mmd .dot)")
 
 
 def run(args: argparse.Namespace) -> int:
+    from eks_templates import output_file
     from eks_templates.commands.deploy import load, make_context, make_options
+    from eks_templates.commands.render import stack_file_kept
     from eks_templates.deploy.flow import deploy
 
+    diagram = output_file.option_path(args.diagram, "--diagram")
+    if diagram is not None:  # refused before any AWS call: a directory, a device, the stack file
+        output_file.check(diagram, "--diagram", protect=stack_file_kept(args.stack, "the stack file being planned"))
     config = load(args)
     opts = make_options(args, "plan")
-    opts.diagram = args.diagram
+    opts.diagram = diagram
     return deploy(make_context(args, config), config, opts, plan_only=True)

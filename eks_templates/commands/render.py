@@ -21,6 +21,14 @@ def add_stack_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strict", action="store_true", help="treat warnings in the stack file as errors")
 
 
+def stack_file_kept(stack: str | None, what: str) -> list[tuple[Path, str]]:
+    """The stack file ``stack`` names, for ``output_file``'s ``protect``: an output file
+    the user names must not overwrite it (``diagram --out stacks/myeks.yaml``)."""
+    from eks_templates.config.loader import CLI_PROJECT, resolve
+
+    return [] if stack is None else [(resolve(stack, CLI_PROJECT), what)]
+
+
 #: what ``--help`` ends with (``%(prog)s``: this command as the user invoked it)
 EXAMPLES = """\
 examples:
@@ -33,7 +41,7 @@ examples:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_stack_argument(parser)
-    parser.add_argument("--out-dir", type=Path, default=None,
+    parser.add_argument("--out-dir", default=None,  # str: type=Path makes '' the current directory
                         help="where to write the full set (default: build/<stack>/)")
     parser.add_argument("--flat", action="store_true", help="one template with every resource, no nested stacks")
     parser.add_argument("--format", choices=("json", "yaml"), default="json", help="template format")
@@ -46,6 +54,7 @@ def directory_text(path: Path | str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from eks_templates import output_file
     from eks_templates.config import load_stack, versions
     from eks_templates.config.loader import CLI_PROJECT
     from eks_templates.errors import StdoutError, UserError
@@ -54,9 +63,10 @@ def run(args: argparse.Namespace) -> int:
     if sys.stdout is None:  # started with stdout closed (`>&-`): the root template has nowhere to go
         raise UserError("stdout is closed; render prints the root template there: redirect it "
                         "(> cluster.json, or > /dev/null)")
+    given = output_file.option_path(args.out_dir, "--out-dir", what="a directory")
     config = load_stack(args.stack, project_dir=CLI_PROJECT, strict=args.strict)
     rendered = render_set(config, fmt=args.format, flat=args.flat)
-    out_dir = args.out_dir or default_out_dir(rendered)
+    out_dir = given or default_out_dir(rendered)
     # The set goes to temporary files first; stdout next; only then are the files put in
     # place, so a failed write to stdout (full, or a reader that stopped) leaves out_dir as it was.
     staged = stage_set(rendered, out_dir, on_warning=lambda line: print(line, file=sys.stderr))

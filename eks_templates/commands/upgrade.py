@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import os
 import sys
 
 from eks_templates import program
@@ -47,6 +46,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from eks_templates import output_file
     from eks_templates.commands.deploy import load, make_context, make_options
     from eks_templates.config import files, versions
     from eks_templates.config.edit import has, set_versions
@@ -86,9 +86,8 @@ def run(args: argparse.Namespace) -> int:
     diff = difflib.unified_diff(_lines(text), _lines(new_text), fromfile=f"{path} (before)", tofile=str(path))
     for line in diff:
         sys.stdout.write(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(new_text, encoding="utf-8")
-    os.replace(tmp, path)
+    # through a symlinked stack file to its target, keeping the file's mode (output_file)
+    output_file.write(path, new_text.encode("utf-8"), "upgrade")
     print(f"wrote {path}: Kubernetes {current} -> {target}", file=sys.stderr)
     if not args.deploy:
         print(f"Next: `{program.command('plan', args.stack)}` shows the upgrade's steps, "

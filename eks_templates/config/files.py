@@ -47,7 +47,8 @@ def reason(exc: OSError) -> str:
     return (exc.strerror or str(exc)).lower()
 
 
-def _kind(mode: int) -> str:
+def kind_of(mode: int) -> str:
+    """What a file that is not a regular file is (``a directory``, ``a FIFO (named pipe)``, ...)."""
     for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
                        (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
                        (stat.S_ISBLK, "a block device")):
@@ -67,7 +68,7 @@ def read_bytes(path: Path, *, limit: int) -> bytes:
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            what = _kind(st.st_mode)
+            what = kind_of(st.st_mode)
             raise UnreadableFile(f"is {what}, not a regular file" if what.startswith("a ") else what)
         if st.st_size > limit:
             raise UnreadableFile(f"is {st.st_size:,} bytes; the largest file read is {limit:,} bytes")

@@ -297,8 +297,12 @@ def _review(ctx: Context, ref: ChangeSetRef, req: Request, opts: Options, *, pla
     if opts.diagram is not None and req.templates is not None:
         from eks_templates.diagram.changes import write_plan_diagram
 
-        write_plan_diagram(cfn, view, req.stack_name, req.templates, opts.diagram, ui.say,
-                           create=req.change_set_type == "CREATE", region=ctx.aws.region)
+        try:
+            write_plan_diagram(cfn, view, req.stack_name, req.templates, opts.diagram, ui.say,
+                               create=req.change_set_type == "CREATE", region=ctx.aws.region)
+        except UserError:  # the file cannot be written (a full disk): the change set is not left behind
+            discard(ctx, ref, req)
+            raise
     impossible = replacement.blocked(view, req.templates)
     if impossible:
         discard(ctx, ref, req)

@@ -370,33 +370,24 @@ def write(path: Path, cluster: Mapping[str, Any], *, alias: str | None = None,
     if old is not None and merged == old:
         return Written(path, context, "unchanged", None)
     updating = any(isinstance(c, dict) and c.get("name") == new.cluster["name"] for c in base.get("clusters") or [])
-    try:
-        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        backup = None
-        if old is not None:
-            backup = target.with_name(target.name + BACKUP_SUFFIX)
-            _write_private(backup, target.read_bytes())
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        _write_private(tmp, text.encode("utf-8"))
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise UserError(f"{path}: cannot write the kubeconfig: {exc.strerror or exc}") from None
+    from eks_templates import output_file
+
+    backup = None
+    if old is not None:
+        backup = target.with_name(target.name + BACKUP_SUFFIX)
+        try:
+            previous = target.read_bytes()
+        except OSError as exc:
+            raise UserError(f"{path}: cannot read the kubeconfig: {exc.strerror or exc}") from None
+        try:
+            if backup.is_symlink():  # the backup is a file of its own: a symlink there is replaced, not followed
+                backup.unlink()
+        except OSError as exc:
+            raise UserError(f"{backup}: cannot replace the backup: {exc.strerror or exc}") from None
+        output_file.write(backup, previous, "--file", mode=0o600, dir_mode=0o700)
+    # written aside (0600 whatever the umask) and renamed into place; ~/.kube made 0700
+    output_file.write(target, text.encode("utf-8"), "--file", mode=0o600, dir_mode=0o700)
     return Written(path, context, "updated" if updating else "added", backup)
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """``data`` into ``path``, mode 0600 whatever the umask (an existing file is replaced)."""
-    path.unlink(missing_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    os.chmod(path, 0o600)
 
 
 def aws_cli_present() -> bool:

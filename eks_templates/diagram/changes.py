@@ -240,9 +240,8 @@ def write_plan_diagram(cfn: Any, view: ChangeSetView, stack_name: str, templates
     drawn = overlay(new, view, stack_name, old, region=region)
     fmt = diagram.format_for(path, None)
     data = diagram.output(drawn, fmt)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    from eks_templates import output_file
+
+    output_file.write(path, data, "--diagram")  # plan checked it before the change set: refusals are rare here
     marks = sorted({n.change for n in drawn.nodes if n.change} | {e.change for e in drawn.edges if e.change})
     say(f"Diagram of the change set: {path} ({fmt}; {', '.join(marks) or 'nothing drawn changes'})")
