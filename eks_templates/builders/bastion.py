@@ -4,7 +4,10 @@ from ``bastion.allowedCIDRs`` when a key is named), in a public subnet (the note
 start) or a private one (notes 4.3).
 
 IMDSv2 only, encrypted root volume, detailed monitoring. Image and kubectl follow the
-instance type's architecture (Graviton types get the arm64 builds). Its role may
+instance type's architecture (Graviton types get the arm64 builds). kubectl comes from
+an installer the user data writes (``/usr/local/bin/eks-kubectl-install``, run at first
+boot and again by hand after an upgrade), which reads the cluster's version from EKS:
+the template holds no Kubernetes version, so an upgrade leaves the host alone. Its role may
 describe this cluster only (``aws eks update-kubeconfig``) and use Session Manager, and
 it has an access entry (``AWS::EKS::AccessEntry``, in this stack because the role is
 made here), so kubectl on the host works: cluster admin by default, or exactly what
@@ -67,6 +70,40 @@ KUBECTL_BUILDS = {"x86_64": "amd64", "arm64": "arm64"}
 CLUSTER_ADMIN_POLICY = "arn:${AWS::Partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 ROOT_VOLUME_GIB = 30
 
+#: Where the user data installs :data:`KUBECTL_INSTALL`; run it again on the host after an upgrade.
+KUBECTL_INSTALL_PATH = "/usr/local/bin/eks-kubectl-install"
+
+#: The host's kubectl installer. The version is read at run time from the cluster itself
+#: (``aws eks describe-cluster``: the role may describe this cluster only), not written
+#: into the template: user data naming the version would change with every upgrade step,
+#: and ``UserData`` is "Update requires: Some interruptions" (AWS::EC2::Instance
+#: reference), so CloudFormation would stop and start the host each time (a new public
+#: address without an EIP) while the new user data never ran (cloud-init runs user data
+#: at first boot only). The binary and its checksum come from dl.k8s.io, as the
+#: Kubernetes docs ("Install and Set Up kubectl on Linux") say; a download whose checksum
+#: does not match is not installed. An installed kubectl of the right release is kept.
+#: ``${!x}`` is a shell variable (``Fn::Sub`` writes ``${x}``).
+KUBECTL_INSTALL = """#!/bin/bash
+# kubectl for the live Kubernetes version of ${ClusterName}, from dl.k8s.io, checksum verified.
+# The user data runs it at first boot; run it again after an upgrade: sudo """ + KUBECTL_INSTALL_PATH + """
+set -euo pipefail
+minor=$(aws eks describe-cluster --region ${AWS::Region} --name ${ClusterName} --query cluster.version --output text)
+release=$(curl -fsSL "https://dl.k8s.io/release/stable-${!minor}.txt")
+installed=$(/usr/local/bin/kubectl version --client --output=yaml 2>/dev/null | awk '/gitVersion:/ {print $2}' || true)
+if [ "${!installed}" = "${!release}" ]; then
+  echo "kubectl ${!release} for Kubernetes ${!minor} is already installed"
+  exit 0
+fi
+work=$(mktemp -d)
+trap 'rm -rf "${!work}"' EXIT
+url="https://dl.k8s.io/release/${!release}/bin/linux/${KubectlBuild}/kubectl"
+curl -fsSLo "${!work}/kubectl" "${!url}"
+curl -fsSLo "${!work}/kubectl.sha256" "${!url}.sha256"
+echo "$(cat "${!work}/kubectl.sha256")  ${!work}/kubectl" | sha256sum --check --quiet
+install -m 0755 "${!work}/kubectl" /usr/local/bin/kubectl
+echo "installed kubectl ${!release} for Kubernetes ${!minor} (cluster ${ClusterName})"
+"""
+
 USER_DATA = """#!/bin/bash
 # The management host of the notes: kubectl and a kubeconfig for ${ClusterName}.
 set -euxo pipefail
@@ -75,9 +112,11 @@ cat > /etc/profile.d/eks-cluster.sh <<'EOF'
 export CLUSTER_NAME=${ClusterName}
 export AWS_DEFAULT_REGION=${AWS::Region}
 EOF
-version=$(curl -fsSL https://dl.k8s.io/release/stable-${KubernetesVersion}.txt)
-curl -fsSLo /usr/local/bin/kubectl "https://dl.k8s.io/release/${!version}/bin/linux/${KubectlBuild}/kubectl"
-chmod 0755 /usr/local/bin/kubectl
+# kubectl of the cluster's version, which the installer reads from the cluster.
+cat > """ + KUBECTL_INSTALL_PATH + """ <<'KUBECTL_INSTALL'
+""" + KUBECTL_INSTALL + """KUBECTL_INSTALL
+chmod 0755 """ + KUBECTL_INSTALL_PATH + """
+retry """ + KUBECTL_INSTALL_PATH + """
 # Every login user (ec2-user, and ssm-user, which Session Manager creates later) gets the kubeconfig.
 install -d -m 0755 /etc/skel/.kube
 retry aws eks update-kubeconfig --region ${AWS::Region} --name ${ClusterName} --kubeconfig /etc/skel/.kube/config
@@ -281,7 +320,6 @@ class BastionBuilder(Builder):
     def _user_data(self, inputs: Mapping[str, Any], arch: str) -> Base64:
         variables: dict[str, Any] = {
             "ClusterName": self.require(inputs, CLUSTER_NAME),
-            "KubernetesVersion": self.config.metadata.version,
             "KubectlBuild": KUBECTL_BUILDS[arch],
         }
         script = USER_DATA
@@ -291,4 +329,7 @@ class BastionBuilder(Builder):
         return Base64(Sub(script, **variables))
 
 
-__all__ = ["AL2023_IMAGE_PARAMETER", "AL2023_IMAGE_PARAMETERS", "BastionBuilder", "host_architecture"]
+__all__ = [
+    "AL2023_IMAGE_PARAMETER", "AL2023_IMAGE_PARAMETERS", "KUBECTL_INSTALL", "KUBECTL_INSTALL_PATH", "BastionBuilder",
+    "host_architecture",
+]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from eks_templates.builders import BastionBuilder, cluster_builders
-from eks_templates.builders.bastion import AL2023_IMAGE_PARAMETER
+from eks_templates.builders.bastion import AL2023_IMAGE_PARAMETER, KUBECTL_INSTALL, KUBECTL_INSTALL_PATH
 from eks_templates.names import (
     MANAGEMENT_HOST_PUBLIC_IP,
     NODE_KEY_PAIR_ID,
@@ -87,9 +87,159 @@ def test_user_data_installs_kubectl_and_writes_the_kubeconfig():
     cfg = config("metadata: {name: demo, region: ap-northeast-2, version: '1.34'}\nbastion: {enabled: true}\n")
     script, variables = props(resources(BastionBuilder(cfg)), "ManagementHost")["UserData"]["Fn::Base64"]["Fn::Sub"]
     assert "aws eks update-kubeconfig --region ${AWS::Region} --name ${ClusterName}" in script
-    assert "dl.k8s.io/release/stable-${KubernetesVersion}.txt" in script
-    assert "${!version}" in script  # a shell variable, not a CloudFormation one
-    assert variables == {"ClusterName": {"Ref": "ClusterName"}, "KubernetesVersion": "1.34", "KubectlBuild": "amd64"}
+    assert "${!home}" in script  # a shell variable, not a CloudFormation one
+    # the installer is written to the host and run at first boot
+    assert f"cat > {KUBECTL_INSTALL_PATH} <<'KUBECTL_INSTALL'\n{KUBECTL_INSTALL}KUBECTL_INSTALL\n" in script
+    assert f"\nretry {KUBECTL_INSTALL_PATH}\n" in script
+    assert script.index(f"retry {KUBECTL_INSTALL_PATH}") < script.index("aws eks update-kubeconfig")
+    # no Kubernetes version in the template: the installer reads it from the cluster
+    assert variables == {"ClusterName": {"Ref": "ClusterName"}, "KubectlBuild": "amd64"}
+    assert "1.34" not in script and "KubernetesVersion" not in script
+
+
+def test_the_kubectl_installer_reads_the_version_from_the_cluster_and_checks_the_download():
+    assert KUBECTL_INSTALL.startswith("#!/bin/bash\n")
+    assert ("minor=$(aws eks describe-cluster --region ${AWS::Region} --name ${ClusterName} "
+            "--query cluster.version --output text)") in KUBECTL_INSTALL
+    assert 'release=$(curl -fsSL "https://dl.k8s.io/release/stable-${!minor}.txt")' in KUBECTL_INSTALL
+    assert 'url="https://dl.k8s.io/release/${!release}/bin/linux/${KubectlBuild}/kubectl"' in KUBECTL_INSTALL
+    assert "sha256sum --check" in KUBECTL_INSTALL
+    assert f"sudo {KUBECTL_INSTALL_PATH}" in KUBECTL_INSTALL  # says how to run it again
+
+
+def test_an_upgrade_changes_nothing_in_the_bastion_stack():
+    """UserData is "Update requires: Some interruptions" (AWS::EC2::Instance reference):
+    a version in it stopped and started the host on every upgrade step."""
+    from eks_templates.config import parse_config
+    from eks_templates.diff import Schemas, compare
+    from tests.support import REPO
+
+    text = (REPO / "stacks" / "myeks.yaml").read_text()
+    assert "bastion:" in text and "version:" not in text.split("managedNodeGroups:")[0]
+    sets = {}
+    for version in ("1.34", "1.35"):
+        edited = text.replace("  region: ap-northeast-2\n", f"  region: ap-northeast-2\n  version: '{version}'\n", 1)
+        cfg = parse_config(edited, "myeks.yaml", on_warning=None)
+        assert cfg.metadata.version == version
+        sets[version] = templates(rendered(cfg))
+    old, new = sets["1.34"], sets["1.35"]
+    assert old["ControlPlaneStack.json"] != new["ControlPlaneStack.json"]  # the cluster's version does change
+    assert old["BastionStack.json"] == new["BastionStack.json"]
+    assert old["root.json"]["Resources"]["BastionStack"] == new["root.json"]["Resources"]["BastionStack"]
+    assert compare(old, new, root="root.json", schemas=Schemas("ap-northeast-2")) == []
+
+
+# --------------------------------------------------------------------------- the installer, run
+
+
+FAKE_AWS = """#!/bin/sh
+echo "$@" >> "$FAKE_LOG"
+cat "$FAKE_CLUSTER_VERSION"
+"""
+
+#: curl -fsSL URL, or curl -fsSLo FILE URL: stable-<minor>.txt, the kubectl "binary" (a
+#: script printing its version), its checksum (wrong when $FAKE_BAD_SUM is set)
+FAKE_CURL = """#!/bin/bash
+set -eu
+out=/dev/stdout
+if [ "$1" = -fsSLo ]; then out=$2; url=$3; else url=$2; fi
+echo "$url" >> "$FAKE_LOG"
+case "$url" in
+  */stable-*.txt) minor=${url##*/stable-}; printf 'v%s.7' "${minor%.txt}" > "$out" ;;
+  */kubectl) release=${url#https://dl.k8s.io/release/}; release=${release%%/*}
+    printf '#!/bin/sh\necho "clientVersion:"\necho "  gitVersion: %s"\n' "$release" > "$out" ;;
+  */kubectl.sha256) release=${url#https://dl.k8s.io/release/}; release=${release%%/*}
+    printf '#!/bin/sh\necho "clientVersion:"\necho "  gitVersion: %s"\n' "$release" | sha256sum | cut -d' ' -f1 > "$out"
+    if [ -n "${FAKE_BAD_SUM:-}" ]; then echo 0000 > "$out"; fi ;;
+  *) exit 22 ;;
+esac
+"""
+
+
+def _installer(tmp_path, arch_type: str = "t3.medium"):
+    """The installer as the host gets it (its text from the rendered user data, Fn::Sub
+    applied), with /usr/local/bin moved into tmp_path; fake aws and curl on the PATH."""
+    import re
+    import subprocess
+
+    cfg = config(f"metadata: {{name: demo, region: ap-northeast-2, version: '1.34'}}\n"
+                 f"bastion: {{enabled: true, instanceType: {arch_type}}}\n")
+    script, variables = props(resources(BastionBuilder(cfg)), "ManagementHost")["UserData"]["Fn::Base64"]["Fn::Sub"]
+    body = script.split("<<'KUBECTL_INSTALL'\n", 1)[1].split("\nKUBECTL_INSTALL\n", 1)[0] + "\n"
+    values = {"ClusterName": "demo", "AWS::Region": "ap-northeast-2", "KubectlBuild": variables["KubectlBuild"]}
+    body = re.sub(r"\$\{([A-Za-z:]+)\}", lambda m: values[m.group(1)], body).replace("${!", "${")
+    local, fakes = tmp_path / "usr-local-bin", tmp_path / "fakes"
+    local.mkdir()
+    fakes.mkdir()
+    (fakes / "aws").write_text(FAKE_AWS)
+    (fakes / "curl").write_text(FAKE_CURL)
+    for fake in fakes.iterdir():
+        fake.chmod(0o755)
+    installer = tmp_path / "eks-kubectl-install"
+    installer.write_text(body.replace("/usr/local/bin/", f"{local}/"))
+    log, version = tmp_path / "log", tmp_path / "cluster-version"
+
+    def run(cluster_version: str, **env: str) -> subprocess.CompletedProcess[str]:
+        import os
+
+        version.write_text(cluster_version + "\n")
+        log.write_text("")
+        return subprocess.run(
+            ["bash", str(installer)], capture_output=True, text=True, check=False,
+            env={"PATH": f"{fakes}:{os.environ['PATH']}", "FAKE_LOG": str(log),
+                 "FAKE_CLUSTER_VERSION": str(version), **env})
+
+    return run, local / "kubectl", log
+
+
+def test_the_installer_installs_the_kubectl_of_the_live_version_and_again_after_an_upgrade(tmp_path):
+    import subprocess
+
+    run, kubectl, log = _installer(tmp_path)
+    done = run("1.34")
+    assert done.returncode == 0, done.stderr
+    assert "installed kubectl v1.34.7 for Kubernetes 1.34 (cluster demo)" in done.stdout
+    calls = log.read_text().splitlines()
+    assert calls[0] == "eks describe-cluster --region ap-northeast-2 --name demo --query cluster.version --output text"
+    assert calls[1:] == ["https://dl.k8s.io/release/stable-1.34.txt",
+                         "https://dl.k8s.io/release/v1.34.7/bin/linux/amd64/kubectl",
+                         "https://dl.k8s.io/release/v1.34.7/bin/linux/amd64/kubectl.sha256"]
+    assert kubectl.stat().st_mode & 0o777 == 0o755
+    assert "gitVersion: v1.34.7" in subprocess.run([str(kubectl)], capture_output=True, text=True).stdout
+
+    again = run("1.34")  # nothing to do: no download
+    assert again.returncode == 0 and "kubectl v1.34.7 for Kubernetes 1.34 is already installed" in again.stdout
+    assert not any("/bin/linux/" in call for call in log.read_text().splitlines())
+
+    upgraded = run("1.35")  # the same script after the cluster's upgrade
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "installed kubectl v1.35.7 for Kubernetes 1.35" in upgraded.stdout
+    assert "gitVersion: v1.35.7" in subprocess.run([str(kubectl)], capture_output=True, text=True).stdout
+
+
+def test_the_installer_keeps_the_old_kubectl_when_the_checksum_does_not_match(tmp_path):
+    import subprocess
+
+    run, kubectl, _ = _installer(tmp_path)
+    assert run("1.34").returncode == 0
+    bad = run("1.35", FAKE_BAD_SUM="1")
+    assert bad.returncode != 0
+    assert "installed kubectl" not in bad.stdout
+    assert "gitVersion: v1.34.7" in subprocess.run([str(kubectl)], capture_output=True, text=True).stdout
+
+
+def test_the_installer_fails_when_the_cluster_cannot_be_described(tmp_path):
+    run, kubectl, log = _installer(tmp_path)
+    (tmp_path / "fakes" / "aws").write_text("#!/bin/sh\necho 'AccessDeniedException' >&2\nexit 254\n")
+    done = run("1.34")
+    assert done.returncode != 0 and not kubectl.exists()
+    assert log.read_text() == ""  # nothing downloaded
+
+
+def test_a_graviton_host_installs_the_arm64_build(tmp_path):
+    run, _, log = _installer(tmp_path, "t4g.small")
+    assert run("1.35").returncode == 0
+    assert "https://dl.k8s.io/release/v1.35.7/bin/linux/arm64/kubectl" in log.read_text().splitlines()
 
 
 def test_root_outputs_the_management_host_address():
@@ -117,7 +267,7 @@ def test_graviton_host_gets_the_arm64_image_and_kubectl():
             "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"), instance_type
         script, variables = data["Resources"]["ManagementHost"]["Properties"]["UserData"]["Fn::Base64"]["Fn::Sub"]
         assert variables["KubectlBuild"] == "arm64"
-        assert "/bin/linux/${KubectlBuild}/kubectl" in script
+        assert "/bin/linux/${KubectlBuild}/kubectl" in script  # in the installer it writes
 
 
 def test_x86_host_keeps_the_x86_64_image_and_amd64_kubectl():

@@ -269,6 +269,11 @@ def test_3_outputs_hold_the_endpoint_and_five_security_groups(life: Lifecycle) -
     user_data = ec2.describe_instance_attribute(InstanceId=host["InstanceId"], Attribute="userData")
     script = base64.b64decode(user_data["UserData"]["Value"]).decode()
     assert f"--name /ec2/keypair/{key_pair_id} " in script and "/etc/skel/.ssh/id_rsa" in script
+    # kubectl through the installer, which reads the cluster's version when it runs (no version in the template)
+    assert "cat > /usr/local/bin/eks-kubectl-install <<'KUBECTL_INSTALL'\n" in script
+    assert (f"minor=$(aws eks describe-cluster --region {REGION} --name {STACK} --query cluster.version "
+            "--output text)\n") in script
+    assert 'release=$(curl -fsSL "https://dl.k8s.io/release/stable-${minor}.txt")' in script
 
     # the text a user reads; through make, as the README says
     text = ok(life.make("outputs", f"STACK={STACK}"))
