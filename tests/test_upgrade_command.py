@@ -96,3 +96,38 @@ def test_a_version_that_cannot_be_written_is_one_line_and_nothing_is_written(tmp
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert done.stderr.startswith(f"{path}: metadata.version: is an alias (*v) of metadata.tags.k8s (line 8)")
     assert path.read_text() == text
+
+
+def test_amis_alone_on_the_newest_version_writes_the_newest_releases(tmp_path: Path, monkeypatch, capsys):
+    """``upgrade --amis`` on a file at the newest version said "nothing to do": there was no
+    way to take a newer AMI release without a new Kubernetes version."""
+    from eks_templates import cli
+    from eks_templates.commands import deploy as deploy_command
+    from eks_templates.config import versions
+    from eks_templates.deploy import amis
+
+    newest = max(versions.creatable(versions.CHECKED), key=versions.parse)
+    path = write(tmp_path, BASE + f'  version: "{newest}"\nmanagedNodeGroups:\n  - name: ng\n')
+    asked: list[str] = []
+
+    def releases(ssm, groups, version):  # what the public SSM parameters name (the sandbox's own test: e2e)
+        asked.append(version)
+        return {0: f"{newest}.0-20261120"}
+
+    monkeypatch.setattr(amis, "newest_releases", releases)
+    class Aws:
+        def client(self, name: str) -> None:
+            assert name == "ssm"
+
+    class Context:
+        aws = Aws()
+
+    monkeypatch.setattr(deploy_command, "make_context", lambda args, config: Context())
+    assert cli.main(["upgrade", str(path), "--amis"]) == 0
+    assert asked == [newest]
+    assert f'    releaseVersion: "{newest}.0-20261120"\n' in path.read_text()
+    err = capsys.readouterr().err
+    assert f"wrote {path}: the nodegroups' newest AMI releases for Kubernetes {newest}" in err
+    # again: the release is the newest already
+    assert cli.main(["upgrade", str(path), "--amis"]) == 0
+    assert "and every nodegroup's releaseVersion are the newest already; nothing to do" in capsys.readouterr().err

@@ -64,16 +64,20 @@ def run(args: argparse.Namespace) -> int:
         else f"metadata.version (not set: the default {current} applies)"
     target = args.to or versions.next_minor(current)
     if target is None:
-        return _nothing_to_do(args, f"{path}: {written} is the newest version in the versions table; nothing to do")
+        if not args.amis:
+            return _nothing_to_do(args, f"{path}: {written} is the newest version in the versions table; "
+                                        "nothing to do")
+        target = current  # --amis alone on the newest version: the AMI releases of this version
     if target not in versions.BY_VERSION:
         raise UserError(f"--to: {target!r} is not a Kubernetes version EKS offers; choose one of: "
                         + ", ".join(versions.creatable(versions.CHECKED)))
     new_v, cur_v = versions.parse(target), versions.parse(current)
-    if new_v is not None and new_v == cur_v:
+    same = new_v is not None and new_v == cur_v
+    if same and not args.amis:
         return _nothing_to_do(args, f"{path}: {written} is {target} already; nothing to do")
-    if new_v is None or cur_v is None or new_v < cur_v:
+    if not same and (new_v is None or cur_v is None or new_v < cur_v):
         raise UserError(f"--to: {target} is older than {path}'s {written}; EKS does not downgrade")
-    new_text = set_versions(text, version=target, source=str(path))
+    new_text = text if same else set_versions(text, version=target, source=str(path))
     if args.amis:
         from eks_templates.deploy.amis import newest_releases
 
@@ -81,6 +85,9 @@ def run(args: argparse.Namespace) -> int:
         ssm = make_context(args, config).aws.client("ssm")
         releases = newest_releases(ssm, config.managed_node_groups, target)
         new_text = set_versions(new_text, release_versions=releases, source=str(path))
+    if new_text == text:
+        return _nothing_to_do(args, f"{path}: {written} and every nodegroup's releaseVersion are the newest "
+                                    "already; nothing to do")
     # the edited file must load (e.g. a pinned nodegroup version now too far behind)
     parse_config(new_text.removeprefix("\ufeff"), str(path), base=path.parent, strict=args.strict, on_warning=None)
     diff = difflib.unified_diff(_lines(text), _lines(new_text), fromfile=f"{path} (before)", tofile=str(path))
@@ -88,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     # through a symlinked stack file to its target, keeping the file's mode (output_file)
     output_file.write(path, new_text.encode("utf-8"), "upgrade")
-    print(f"wrote {path}: Kubernetes {current} -> {target}", file=sys.stderr)
+    print(f"wrote {path}: " + (f"the nodegroups' newest AMI releases for Kubernetes {current}" if same
+                               else f"Kubernetes {current} -> {target}"), file=sys.stderr)
     if not args.deploy:
         print(f"Next: `{program.command('plan', args.stack)}` shows the upgrade's steps, "
               f"`{program.command('deploy', args.stack)}` runs them.", file=sys.stderr)
