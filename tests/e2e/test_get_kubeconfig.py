@@ -21,7 +21,9 @@ from eks_templates.deploy import listing
 from eks_templates.deploy.kubeconfig_schema import schema
 from eks_templates.names import STACK_TAG_CLUSTER
 from eks_templates.sandbox import server
-from tests.e2e.test_upgrade import FAKE_CREDENTIALS, REGION, Sandbox, ok
+from tests.e2e.test_upgrade import Sandbox, ok
+from tests.e2e.user import CREDENTIALS as FAKE_CREDENTIALS
+from tests.e2e.user import REGION
 from tests.support import REPO, run_cli
 
 ARN = f"arn:aws:eks:{REGION}:123456789012:cluster/myeks"
@@ -152,6 +154,7 @@ def test_get_nodegroups_matches_eks_and_the_stack(deployed: Deployed) -> None:
         assert ours["scalingConfig"] == {"desiredSize": 3, "minSize": 2, "maxSize": 3}
         assert ours["stack"] == "NodegroupMyeksNodegroupStack"
         assert ours["stackStatus"] == stack_resources["NodegroupMyeksNodegroupStack"]["ResourceStatus"]
+        assert ours["stackStatus"] == "UPDATE_COMPLETE"  # scale updated the nested stack (sandbox/resource_status.py)
         assert ours["stackScaling"] == "3/2/3"
         assert rows[0]["stack"] == "-" and rows[0]["stackScaling"] == "-"  # not this stack's
 
