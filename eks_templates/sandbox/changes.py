@@ -211,6 +211,47 @@ def _delete_change_set(original: Callable[..., None]) -> Callable[..., None]:
     return delete_change_set
 
 
+def _delete_change_set_action() -> Callable[[CloudFormationResponse], Any]:
+    # DeleteChangeSet as CloudFormation answers it. moto 5.2.5 raised UnboundLocalError (HTTP
+    # 500) for a name no change set has, and by name deleted the first change set of that
+    # name of any stack, ignoring StackName.
+    # - The API reference (and botocore's model) lists one error, InvalidChangeSetStatus; a
+    #   change set that does not exist (already deleted, or executed: ExecuteChangeSet deletes
+    #   the stack's other change sets) is not an error: the call succeeds with no output
+    #   (measured on a real account, ministackorg/ministack#1625; Sceptre#449 "The AWS API
+    #   returns a 200 regardless of whether the change-set existed"; LocalStack's
+    #   AWS-validated DeleteChangeSet returns an empty result when none is found).
+    # - A name (not an ARN) needs StackName ("If you specified the name of a change set to
+    #   delete, specify the stack name", API reference) - ValidationError "StackName must be
+    #   specified if ChangeSetName is not specified as an ARN." - and a StackName naming no
+    #   stack is ValidationError "Stack [x] does not exist" (Sceptre#1483, real AWS output).
+    def delete_change_set(self: CloudFormationResponse) -> Any:
+        from moto.cloudformation.exceptions import ValidationError
+        from moto.core.responses import EmptyResult
+
+        backend = self.cloudformation_backend
+        name = str(self._get_param("ChangeSetName") or "")
+        stack_name = self._get_param("StackName")
+        if name.startswith("arn:"):
+            found = name if name in backend.change_sets else None
+        else:
+            if not stack_name:
+                raise ValidationError(
+                    message="StackName must be specified if ChangeSetName is not specified as an ARN.")
+            try:
+                stack = backend.get_stack(stack_name)  # a name: live stacks; an id: deleted ones too
+            except ValidationError:
+                raise ValidationError(message=f"Stack [{stack_name}] does not exist") from None
+            found = next((arn for arn, cs in backend.change_sets.items()
+                          if cs.change_set_name == name and cs.stack_id == stack.stack_id), None)
+        if found is None:
+            return EmptyResult()
+        backend.delete_change_set(found)
+        return EmptyResult()
+
+    return delete_change_set
+
+
 def executed(backend: CloudFormationBackend, change_set: ChangeSet, execution_status: str) -> None:
     """A root change set was executed: its nested change sets were executed with it."""
     for nested_id in vars(change_set).get(_NESTED, []):
@@ -238,3 +279,6 @@ def install() -> None:
     CloudFormationBackend.delete_change_set = _delete_change_set(  # type: ignore[method-assign]
         CloudFormationBackend.delete_change_set
     )
+    # Replaces: moto's DeleteChangeSet answered a missing change set with HTTP 500 and
+    # ignored StackName.
+    CloudFormationResponse.delete_change_set = _delete_change_set_action()  # type: ignore[method-assign,assignment]

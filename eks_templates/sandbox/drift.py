@@ -536,16 +536,6 @@ def resource_drift_information(backend: CloudFormationBackend, stack_id: str, lo
     return {"StackResourceDriftStatus": drift["StackResourceDriftStatus"], "LastCheckTimestamp": drift["Timestamp"]}
 
 
-def _with_stack_drift(original: Callable[[CloudFormationResponse], Any]) -> Callable[[CloudFormationResponse], Any]:
-    def describe_stacks(self: CloudFormationResponse) -> Any:
-        result = original(self)
-        for stack in (getattr(result, "result", None) or {}).get("Stacks") or []:
-            vars(stack)["drift_information"] = stack_drift_information(stack)
-        return result
-
-    return describe_stacks
-
-
 def _with_resource_drift(original: Callable[[CloudFormationResponse], Any],
                          key: str) -> Callable[[CloudFormationResponse], Any]:
     def action(self: CloudFormationResponse) -> Any:
@@ -586,9 +576,16 @@ def install() -> None:
     CloudFormationResponse.describe_stack_resource_drifts = (  # type: ignore[attr-defined]
         _describe_stack_resource_drifts)
     CloudFormationResponse.detect_stack_resource_drift = _detect_stack_resource_drift  # type: ignore[attr-defined]
-    # Replaces: moto's stacks and stack resources had no DriftInformation at all.
-    CloudFormationResponse.describe_stacks = _with_stack_drift(  # type: ignore[method-assign,assignment]
-        CloudFormationResponse.describe_stacks)
+    # Adds: moto's stacks had no DriftInformation at all. A read-only property of the stack,
+    # so DescribeStacks (Stack.DriftInformation) and ListStacks
+    # (StackSummary.DriftInformation) both answer the last detection's status and time, as
+    # CloudFormation does (API reference, StackDriftInformation and
+    # StackDriftInformationSummary: "Status of the stack's actual configuration compared to
+    # its expected template configuration"; "Most recent time when a drift detection
+    # operation was initiated on the stack"). It used to be copied onto the stack by
+    # DescribeStacks only, so ListStacks served what the last DescribeStacks had stored.
+    Stack.drift_information = property(stack_drift_information)  # type: ignore[attr-defined]
+    # Replaces: moto's stack resources had no DriftInformation at all.
     for name, key in (("describe_stack_resources", "StackResources"),
                       ("describe_stack_resource", "StackResourceDetail"),
                       ("list_stack_resources", "StackResourceSummaries")):

@@ -71,6 +71,7 @@ def _apply() -> None:
             patches,
             pod_identity,
             refusals,
+            resource_status,
             revert_drift,
             rollback,
             ssm_public,
@@ -91,6 +92,7 @@ def _apply() -> None:
             addon_config.install_api()
             ec2_iam.install_role_policy_json()
             eks_api.install()
+            resource_status.install()  # each resource's own status, from rollback's events
             drift.install()
             revert_drift.install()  # DeploymentMode REVERT_DRIFT; reads what drift.py reads
             eks_updates.install()

@@ -15,6 +15,15 @@ into that region's parameter store. Being lazy and per ``ParameterDict``, it sur
 The values are AMI ids that exist in moto's EC2 image list for the region (the Amazon
 Linux images moto ships), so ``RunInstances`` and ``DescribeImages`` accept them. They
 are stand-ins: every Kubernetes version and every family shares a few images.
+
+Next to each EKS-optimized image AWS publishes its release (:func:`release_parameters`,
+plain ``text`` parameters): ``.../recommended/release_version`` for Amazon Linux
+(``<kubernetes>.<patch>-<yyyymmdd>``, the AMI release naming of awslabs/amazon-eks-ami,
+e.g. ``1.31.2-20241121``; EKS user guide, "Retrieve recommended Amazon Linux AMI IDs") and
+``.../latest/image_version`` for Bottlerocket (``<bottlerocket version>-<commit>``, e.g.
+``1.26.1-8e6c5d33``; "Retrieve recommended Bottlerocket AMI IDs"). ``upgrade --amis``
+reads them (:mod:`eks_templates.deploy.amis`). The values are fixed stand-ins
+(:data:`RELEASE_DATE`, :data:`BOTTLEROCKET_VERSION`), the same every run.
 """
 
 from __future__ import annotations
@@ -43,6 +52,11 @@ AL2_ARM = "/aws/service/ami-amazon-linux-latest/amzn2-ami-hvm-arm64-gp2"
 
 _LOADED_FLAG = "_eks_templates_sandbox_loaded"
 
+#: the date part of every seeded Amazon Linux release (``<kubernetes>.0-RELEASE_DATE``)
+RELEASE_DATE = "20261120"
+#: every seeded Bottlerocket ``image_version``
+BOTTLEROCKET_VERSION = "1.52.0-4c8e9f1a"
+
 
 def public_parameters(images: dict[str, str]) -> dict[str, str]:
     """Every seeded name -> AMI id, given the AMI ids of the four Amazon Linux paths above."""
@@ -67,6 +81,29 @@ def public_parameters(images: dict[str, str]) -> dict[str, str]:
     return params
 
 
+def release_parameters() -> dict[str, str]:
+    """Every seeded release name -> its release: one for each image family and
+    architecture :func:`eks_templates.deploy.amis.release_parameter` asks for."""
+    from eks_templates.config.rules.nodegroups import AMI_VERSIONS
+
+    # EKS publishes no Amazon Linux 2 AMIs from 1.33 on (their release names neither)
+    al2_last = tuple(int(part) for part in str(AMI_VERSIONS["AmazonLinux2"][1]).split("."))
+    params: dict[str, str] = {}
+    for ver in KUBERNETES_VERSIONS:
+        release = f"{ver}.0-{RELEASE_DATE}"
+        eks = f"/aws/service/eks/optimized-ami/{ver}"
+        for arch in ("x86_64", "arm64"):
+            for kind in ("standard", "nvidia"):
+                params[f"{eks}/amazon-linux-2023/{arch}/{kind}/recommended/release_version"] = release
+            for variant in (f"aws-k8s-{ver}", f"aws-k8s-{ver}-nvidia"):
+                params[f"/aws/service/bottlerocket/{variant}/{arch}/latest/image_version"] = BOTTLEROCKET_VERSION
+        if tuple(int(part) for part in ver.split(".")) > al2_last:
+            continue
+        for flavour in ("amazon-linux-2", "amazon-linux-2-gpu", "amazon-linux-2-arm64"):
+            params[f"{eks}/{flavour}/recommended/release_version"] = release
+    return params
+
+
 def _fallback_image(architecture: str) -> str:
     """An AMI from moto's region-independent image list, for regions without data files."""
     for ami in AMIS:
@@ -82,7 +119,10 @@ def _load(store: ParameterDict) -> None:
         versions = base(store, name) if dict.__contains__(store, name) else []
         images[name] = versions[-1].value if versions else _fallback_image(arch)
     now = _dt.datetime.now(_dt.UTC)
-    for name, value in {AL2023_X86: images[AL2023_X86], **public_parameters(images)}.items():
+    typed = {name: (value, "aws:ec2:image")
+             for name, value in {AL2023_X86: images[AL2023_X86], **public_parameters(images)}.items()}
+    typed.update({name: (value, "text") for name, value in release_parameters().items()})
+    for name, (value, data_type) in typed.items():
         if dict.__contains__(store, name) and base(store, name):
             continue  # moto's own value wins
         dict.__setitem__(
@@ -99,7 +139,7 @@ def _load(store: ParameterDict) -> None:
                     keyid=None,
                     last_modified_date=now,
                     version=1,
-                    data_type="aws:ec2:image",
+                    data_type=data_type,
                 )
             ],
         )

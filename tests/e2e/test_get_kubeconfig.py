@@ -152,6 +152,7 @@ def test_get_nodegroups_matches_eks_and_the_stack(deployed: Deployed) -> None:
         assert ours["scalingConfig"] == {"desiredSize": 3, "minSize": 2, "maxSize": 3}
         assert ours["stack"] == "NodegroupMyeksNodegroupStack"
         assert ours["stackStatus"] == stack_resources["NodegroupMyeksNodegroupStack"]["ResourceStatus"]
+        assert ours["stackStatus"] == "UPDATE_COMPLETE"  # scale updated the nested stack (sandbox/resource_status.py)
         assert ours["stackScaling"] == "3/2/3"
         assert rows[0]["stack"] == "-" and rows[0]["stackScaling"] == "-"  # not this stack's
 

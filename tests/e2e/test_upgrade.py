@@ -18,7 +18,7 @@ import yaml
 from botocore.exceptions import ClientError
 
 from eks_templates.sandbox import server
-from tests.e2e.user import REGION, SandboxUser
+from tests.e2e.user import SandboxUser
 from tests.sandbox.cfn import failed_events
 from tests.support import REPO
 
@@ -276,30 +276,17 @@ managedNodeGroups:
 """
 
 
-def _plant(name: str, value: str) -> None:
-    import datetime as dt
-
-    from moto.ssm.models import Parameter, ssm_backends
-
-    store = ssm_backends["123456789012"][REGION]._parameters
-    dict.__setitem__(store, name, [Parameter(  # type: ignore[abstract]
-        account_id="123456789012", name=name, value=value, parameter_type="String", description=None,
-        allowed_pattern=None, keyid=None, last_modified_date=dt.datetime.now(dt.UTC), version=1, data_type="text")])
-
-
 def test_upgrade_amis_edits_only_the_versions_and_keeps_comments(box: Sandbox) -> None:
     path = box.workdir / "stacks" / "mine.yaml"
     path.write_text(COMMENTED)
-    _plant("/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/x86_64/standard/recommended/release_version",
-           "1.36.1-20261125")
-    _plant("/aws/service/bottlerocket/aws-k8s-1.36/arm64/latest/image_version", "1.52.0-4c8e9f1a")
+    # the releases the sandbox publishes (sandbox/ssm_public.py: release_parameters), not planted
     out = ok(box.cli("upgrade", "mine", "--amis"))
     changed = [line for line in out.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
     assert changed == [
         '-  version: "1.35"   # bumped by `upgrade`',
         '+  version: "1.36"   # bumped by `upgrade`',
         '-    releaseVersion: "1.35.0-20261001"',
-        '+    releaseVersion: "1.36.1-20261125"',
+        '+    releaseVersion: "1.36.0-20261120"',
         '+    releaseVersion: "1.52.0-4c8e9f1a"',
     ]
     new = path.read_text()

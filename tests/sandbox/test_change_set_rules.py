@@ -60,3 +60,38 @@ def test_list_change_sets_lists_the_named_stack_only(remote: Clients) -> None:
     _create(cfn, "two", "cs-b")
     assert [s["ChangeSetName"] for s in cfn.list_change_sets(StackName="one")["Summaries"]] == ["cs-a"]
     assert [s["ChangeSetName"] for s in cfn.list_change_sets(StackName="two")["Summaries"]] == ["cs-b"]
+
+
+def test_deleting_a_change_set_that_is_gone_succeeds_as_in_cloudformation(remote: Clients) -> None:
+    # moto answered HTTP 500 (UnboundLocalError) for a name no change set has. CloudFormation's
+    # DeleteChangeSet lists only InvalidChangeSetStatus: a missing change set is no error.
+    cfn = remote.cloudformation
+    created = _create(cfn, "one", "cs-a")
+    cfn.execute_change_set(ChangeSetName=created["Id"])
+    update = _create(cfn, "one", "cs-b", "UPDATE")
+    cfn.delete_change_set(ChangeSetName=update["Id"])
+    cfn.delete_change_set(ChangeSetName=update["Id"])  # already deleted, by ARN
+    cfn.delete_change_set(StackName="one", ChangeSetName="cs-b")  # and by name
+    assert "cs-b" not in [s["ChangeSetName"] for s in cfn.list_change_sets(StackName="one")["Summaries"]]
+
+
+def test_delete_change_set_by_name_deletes_the_named_stacks_only(remote: Clients) -> None:
+    cfn = remote.cloudformation
+    other = _create(cfn, "two", "deploy")  # first: moto deleted the first change set of that name
+    _create(cfn, "one", "deploy")
+    cfn.delete_change_set(StackName="one", ChangeSetName="deploy")
+    assert [s["ChangeSetName"] for s in cfn.list_change_sets(StackName="one")["Summaries"]] == []
+    assert cfn.describe_change_set(ChangeSetName=other["Id"])["ChangeSetName"] == "deploy"
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"ChangeSetName": "deploy"}, "StackName must be specified if ChangeSetName is not specified as an ARN."),
+    ({"ChangeSetName": "deploy", "StackName": "nostack"}, "Stack [nostack] does not exist"),
+])
+def test_delete_change_set_by_name_needs_a_stack_that_exists(remote: Clients, kwargs: dict[str, str],
+                                                             message: str) -> None:
+    with pytest.raises(ClientError) as caught:
+        remote.cloudformation.delete_change_set(**kwargs)
+    error = caught.value.response["Error"]
+    assert (error["Code"], error["Message"]) == ("ValidationError", message)
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400

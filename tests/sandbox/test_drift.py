@@ -453,3 +453,32 @@ def test_a_detection_of_some_resources_checks_only_those(aws: Clients) -> None:
     assert info["StackDriftStatus"] == "NOT_CHECKED" and "LastCheckTimestamp" in info
     status, drifts = detect(aws.cloudformation, "groups")
     assert status["StackDriftStatus"] == "DRIFTED" and set(drifts) == {"Inline", "Separate", "SeparateIngress"}
+
+
+def test_list_stacks_and_describe_stacks_answer_the_last_detection(aws: Clients) -> None:
+    # ListStacks served the DriftInformation the last DescribeStacks had copied onto the
+    # stack: after a drift was reverted and detected again, it still said DRIFTED (and the
+    # older time) while DescribeStacks said IN_SYNC; deploy's drift note reads ListStacks.
+    cf = aws.cloudformation
+    create(cf, "groups", _groups_template())
+    group = outputs(cf, "groups")["Inline"]
+    rule = [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "192.168.1.100/32"}]}]
+
+    def both() -> list[dict[str, Any]]:
+        listed = next(s for s in cf.list_stacks()["StackSummaries"] if s["StackName"] == "groups")
+        described = cf.describe_stacks(StackName="groups")["Stacks"][0]
+        return [listed["DriftInformation"], described["DriftInformation"]]
+
+    assert both() == [{"StackDriftStatus": "NOT_CHECKED"}] * 2
+    aws.ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=rule)
+    detect(cf, "groups")
+    first = both()
+    assert [info["StackDriftStatus"] for info in first] == ["DRIFTED", "DRIFTED"]
+    aws.ec2.revoke_security_group_ingress(GroupId=group, IpPermissions=rule)
+    detect(cf, "groups")
+    listed = next(s for s in cf.list_stacks()["StackSummaries"] if s["StackName"] == "groups")
+    assert listed["DriftInformation"]["StackDriftStatus"] == "IN_SYNC"  # before any DescribeStacks
+    again = both()
+    assert again[0] == again[1]
+    assert again[0]["StackDriftStatus"] == "IN_SYNC"
+    assert again[0]["LastCheckTimestamp"] > first[0]["LastCheckTimestamp"]

@@ -124,3 +124,43 @@ def test_unknown_ssm_path_is_a_validation_error(aws: Clients) -> None:
     }
     with pytest.raises(ClientError, match=r"Unable to fetch parameters \[/aws/service/eks/optimized-ami/1\.99/"):
         aws.cloudformation.create_stack(StackName="bad", TemplateBody=json.dumps(template))
+
+
+# Instance types of each kind release_parameter tells apart: x86, Graviton, NVIDIA x86,
+# NVIDIA Graviton (g5g).
+_KINDS = ("m7i.large", "m7g.large", "g5.xlarge", "g5g.xlarge")
+
+
+@pytest.mark.parametrize("family", ["AmazonLinux2023", "AmazonLinux2", "Bottlerocket"])
+def test_every_release_parameter_upgrade_reads_is_published(aws: Clients, family: str) -> None:
+    # upgrade --amis reads .../release_version (Amazon Linux) and .../image_version
+    # (Bottlerocket): the sandbox publishes them next to the image ids, as AWS does.
+    import re
+
+    from eks_templates.config.loader import parse_config
+    from eks_templates.config.rules.nodegroups import AMI_VERSIONS
+    from eks_templates.deploy.amis import release_parameter
+    from tests.config.cases import SOURCE, TODAY, stack_text
+
+    last = AMI_VERSIONS.get(family, (None, None))[1]  # AL2: none from 1.33 on, in AWS and the sandbox
+    config = parse_config(stack_text({"metadata": {"version": last or "1.34"}, "managedNodeGroups": [
+        {"name": f"ng{i}", "amiFamily": family, "instanceType": kind} for i, kind in enumerate(_KINDS)]}),
+        SOURCE, today=TODAY, on_warning=None)
+    def key(version: str) -> tuple[int, ...]:
+        return tuple(int(part) for part in version.split("."))
+
+    published = [v for v in KUBERNETES_VERSIONS if last is None or key(v) <= key(last)]
+    assert published
+    if last is not None:
+        with pytest.raises(ClientError, match="ParameterNotFound"):
+            aws.ssm.get_parameter(Name=str(release_parameter(config.managed_node_groups[0], "1.33")))
+    for version in published:
+        for ng in config.managed_node_groups:
+            name = release_parameter(ng, version)
+            assert name is not None
+            parameter = aws.ssm.get_parameter(Name=name)["Parameter"]
+            assert parameter["DataType"] == "text", name
+            if family == "Bottlerocket":  # <bottlerocket version>-<commit>
+                assert re.fullmatch(r"\d+\.\d+\.\d+-[0-9a-f]{8}", parameter["Value"]), name
+            else:  # <kubernetes>.<patch>-<yyyymmdd>, of that Kubernetes version
+                assert re.fullmatch(re.escape(version) + r"\.\d+-\d{8}", parameter["Value"]), name
