@@ -50,6 +50,14 @@ def run(args: argparse.Namespace) -> int:
     # read the file first: a malformed one is refused before any AWS call
     kubeconfig.load(path.resolve() if path.is_symlink() else path)
     cluster = _describe_cluster(aws, name)
+    from eks_templates.deploy import cluster_owner
+
+    cfn = aws.client("cloudformation")
+    if not cluster_owner.held_by(cluster, cluster_owner.stack_family(cfn, str(stack["StackId"]))):
+        # cluster names are unique in a region: a stack that failed with "already exists"
+        # names another stack's cluster (deploy/cluster_owner.py)
+        raise UserError(f"stack {config.stack_name} has no cluster of its own in {aws.region}: the cluster {name} "
+                        f"was made {cluster_owner.whose(cfn, cluster)}; nothing was written")
     profile = args.profile or os.environ.get("AWS_PROFILE") or None
     written = kubeconfig.write(path, cluster, alias=args.alias, profile=profile)
     if written.what == "unchanged":

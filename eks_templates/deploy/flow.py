@@ -570,7 +570,9 @@ def deploy(ctx: Context, cfg: ClusterConfig, opts: Options, *, plan_only: bool =
         return 0
 
     addon_config.check(aws, cfg, ui=ui)
-    preflight.check_log_groups(aws, cfg, rendered, stack_id=state.stack_id if updating else None, ui=ui)
+    live_cluster = preflight.check_cluster_name(aws, cfg, stack_id=state.stack_id if updating else None, ui=ui)
+    preflight.check_log_groups(aws, cfg, rendered, stack_id=state.stack_id if updating else None, ui=ui,
+                               live_cluster=live_cluster)
     s3 = aws.client("s3")
     owner = aws.account_id()
     created = package.ensure_bucket(s3, bucket, region=aws.region, create=cfg.deploy.bucket is None, owner=owner,

@@ -3,9 +3,13 @@ CloudFormation and EKS together, as rows for a table, JSON or YAML.
 
 The calls are bounded: ``clusters`` makes one paginated DescribeStacks for the region
 (every stack, with its tags, status and outputs) and one EKS DescribeCluster per cluster
-found; ``nodegroups`` one DescribeStacks, a paginated ListStackResources of the root and
-a paginated EKS ListNodegroups, then one DescribeNodegroup per nodegroup (EKS has no
-batch form). A stack is this tool's when it carries the tag ``deploy`` puts on it
+found; ``nodegroups`` one DescribeStacks, a paginated ListStackResources of the root, one
+DescribeCluster and a paginated EKS ListNodegroups, then one DescribeNodegroup per
+nodegroup (EKS has no batch form). A cluster of the stack's name is the stack's only when
+its ``aws:cloudformation:stack-id`` tag is the root or one of its nested stacks
+(deploy/cluster_owner.py): cluster names are unique in a region, and a stack that failed
+with "already exists" names another stack's cluster; that one is shown as no cluster
+(``-``), its nodegroups not at all. A stack is this tool's when it carries the tag ``deploy`` puts on it
 (:data:`~eks_templates.names.STACK_TAG_CLUSTER`) and is a root (no ``ParentId``):
 CloudFormation copies a root's tags to its nested stacks.
 """
@@ -18,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from eks_templates.deploy import cluster_owner
 from eks_templates.deploy.outputs import stack_outputs
 from eks_templates.deploy.paging import items
 from eks_templates.deploy.params import live_parameters
@@ -96,9 +101,11 @@ def _tags(stack: Mapping[str, Any]) -> dict[str, str]:
 # --------------------------------------------------------------------------- clusters
 
 
-def our_root_stacks(cfn: Any) -> list[dict[str, Any]]:
-    """Every root stack of the region that ``deploy`` made (by its tag), by name."""
-    found = [dict(s) for s in items(cfn.describe_stacks, "Stacks")
+def our_root_stacks(cfn: Any, stacks: Sequence[Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Every root stack of the region that ``deploy`` made (by its tag), by name
+    (``stacks``: DescribeStacks' answer when the caller has it)."""
+    listed = items(cfn.describe_stacks, "Stacks") if stacks is None else stacks
+    found = [dict(s) for s in listed
              if STACK_TAG_CLUSTER in _tags(s) and not s.get("ParentId")
              and s.get("StackStatus") != "DELETE_COMPLETE"]
     return sorted(found, key=lambda s: str(s["StackName"]))
@@ -107,8 +114,11 @@ def our_root_stacks(cfn: Any) -> list[dict[str, Any]]:
 def list_clusters(cfn: Any, eks: Any) -> list[ClusterRow]:
     from botocore.exceptions import ClientError
 
+    stacks = [dict(s) for s in items(cfn.describe_stacks, "Stacks")]
+    # each stack's root (RootId on a nested one): whose the cluster's stack-id tag is
+    root_of = {str(s["StackId"]): str(s.get("RootId") or s["StackId"]) for s in stacks}
     rows = []
-    for stack in our_root_stacks(cfn):
+    for stack in our_root_stacks(cfn, stacks):
         name = stack_outputs(stack).get(OUTPUT_CLUSTER_NAME) or _tags(stack)[STACK_TAG_CLUSTER]
         try:
             cluster = eks.describe_cluster(name=name)["cluster"]
@@ -116,6 +126,9 @@ def list_clusters(cfn: Any, eks: Any) -> list[ClusterRow]:
             if not _not_found(exc):
                 raise
             cluster = {}  # not created yet, or gone
+        family = {sid for sid, root in root_of.items() if root == str(stack["StackId"])}
+        if cluster and not cluster_owner.held_by(cluster, family):
+            cluster = {}  # another stack's cluster of the same name: this one has none
         vpc = cluster.get("resourcesVpcConfig") or {}
         rows.append(ClusterRow(
             stack=str(stack["StackName"]),
@@ -146,17 +159,19 @@ def list_nodegroups(cfn: Any, eks: Any, stack_name: str, region: str, *,
     if root is None or root.get("StackStatus") == "DELETE_COMPLETE":
         raise UserError(f"stack {stack_name} does not exist in {region}")
     cluster = stack_outputs(root).get(OUTPUT_CLUSTER_NAME) or _tags(root).get(STACK_TAG_CLUSTER) or stack_name
-    nested = {str(r["LogicalResourceId"]): str(r.get("ResourceStatus") or NONE)
-              for r in items(cfn.list_stack_resources, "StackResourceSummaries", StackName=str(root["StackId"]))
-              if r.get("ResourceType") == "AWS::CloudFormation::Stack"}
+    summaries = [r for r in items(cfn.list_stack_resources, "StackResourceSummaries", StackName=str(root["StackId"]))
+                 if r.get("ResourceType") == "AWS::CloudFormation::Stack"]
+    nested = {str(r["LogicalResourceId"]): str(r.get("ResourceStatus") or NONE) for r in summaries}
+    family = {str(root["StackId"])} | {str(r["PhysicalResourceId"]) for r in summaries if r.get("PhysicalResourceId")}
     live = live_parameters(root)
+    names: list[str] = []  # no cluster (yet), or another stack's of the same name: only the stack's side
     try:
-        names = [str(n) for n in items(eks.list_nodegroups, "nodegroups", token_in="nextToken",
-                                       token_out="nextToken", clusterName=cluster)]
+        if cluster_owner.held_by(eks.describe_cluster(name=cluster)["cluster"], family):
+            names = [str(n) for n in items(eks.list_nodegroups, "nodegroups", token_in="nextToken",
+                                           token_out="nextToken", clusterName=cluster)]
     except ClientError as exc:
         if not _not_found(exc):
             raise
-        names = []  # no cluster (yet): only the stack's side
     rows = []
     for name in sorted(names):
         try:

@@ -1,6 +1,14 @@
 """Checks against the account before a change set is made: things CloudFormation
 would only find twenty minutes into a create.
 
+The cluster name. EKS cluster names are unique in an account and region (EKS API
+reference, CreateCluster: ResourceInUseException "The specified resource is in use"), so
+a stack whose ``metadata.name`` is another stack's live cluster fails with "Cluster
+already exists with name" after the network was made. DescribeCluster of the name
+(ResourceNotFoundException: free); a cluster that is not this stack's (its
+``aws:cloudformation:stack-id`` tag is not the stack or one of its nested stacks,
+deploy/cluster_owner.py) is refused before anything else is looked at.
+
 The control-plane log group. EKS keeps ``/aws/eks/<name>/cluster`` when a cluster is
 deleted, and a stack that creates a log group of a name that exists fails with
 "already exists" (CloudWatch Logs CreateLogGroup: ResourceAlreadyExistsException),
@@ -19,6 +27,7 @@ from pathlib import PurePath
 from typing import Any
 
 from eks_templates.config.model import ClusterConfig
+from eks_templates.deploy import cluster_owner
 from eks_templates.deploy.paging import items
 from eks_templates.deploy.params import template_dict
 from eks_templates.deploy.ui import Ui
@@ -88,24 +97,102 @@ def _facts(group: dict[str, Any]) -> str:
     return facts
 
 
-def refusal(cfg: ClusterConfig, region: str, group: dict[str, Any], planned: PlannedLogGroup) -> UserError:
+def _other_stack(aws: Any, logs: Any, group: dict[str, Any], stack_id: str | None) -> str | None:
+    """The live stack, not this one, that the group's ``aws:cloudformation:stack-id`` tag
+    names (CloudFormation tags what it creates, deploy/cluster_owner.py), by its root's
+    name; None when untagged, the stack is gone or is this one's. A caller without
+    ``logs:ListTagsForResource`` gets None."""
+    from botocore.exceptions import ClientError
+
+    from eks_templates.deploy.stack_state import describe_stack
+
+    arn = str(group.get("arn") or "").removesuffix(":*")
+    if not arn:
+        return None
+    try:
+        tags = logs.list_tags_for_resource(resourceArn=arn).get("tags") or {}
+    except ClientError as exc:
+        if "AccessDenied" in str(exc.response.get("Error", {}).get("Code", "")):
+            return None
+        raise
+    owner = tags.get(cluster_owner.STACK_ID_TAG)
+    if not owner:
+        return None
+    cfn = aws.client("cloudformation")
+    if stack_id is not None and owner in cluster_owner.stack_family(cfn, stack_id):
+        return None
+    stack = describe_stack(cfn, str(owner))
+    if stack is None or stack.get("StackStatus") == "DELETE_COMPLETE":
+        return None
+    return cluster_owner.stack_name_of(str(stack.get("RootId") or stack.get("StackId") or owner))
+
+
+def refusal(cfg: ClusterConfig, region: str, group: dict[str, Any], planned: PlannedLogGroup, *,
+            other_stack: str | None = None, live_cluster: bool = False) -> UserError:
+    """``other_stack``: the stack the group's tags name (not this one); ``live_cluster``:
+    this stack's cluster exists and writes to the group. Either way the group is in use
+    and deleting it is never suggested."""
     name = planned.name
+    keep = ("set cloudWatch.clusterLogging.logGroup: existing in the stack file; the stack then "
+            "creates no log group and EKS writes to this one as it is")
     lines = [
         f"the log group {name} already exists and the stack would create it: CloudFormation would fail "
-        "with 'already exists' after creating the network (EKS keeps this group when a cluster is deleted)",
+        "with 'already exists' after creating the network"
+        + ("" if other_stack or live_cluster else " (EKS keeps this group when a cluster is deleted)"),
         f"  {name}: {_facts(group)}",
-        f"  either delete it: aws logs delete-log-group --region {region} --log-group-name {name}",
-        "  or keep it: set cloudWatch.clusterLogging.logGroup: existing in the stack file; the stack then "
-        "creates no log group and EKS writes to this one as it is",
-        "nothing was changed",
     ]
+    if other_stack:
+        lines.append(f"  it belongs to stack {other_stack} (its aws:cloudformation:stack-id tag): do not delete "
+                     f"it; {keep}, or choose another metadata.name")
+    elif live_cluster:
+        lines.append(f"  it holds the logs of the running cluster {cfg.metadata.name}: do not delete it; {keep}")
+    else:
+        lines += [
+            f"  either delete it: aws logs delete-log-group --region {region} --log-group-name {name}",
+            f"  or keep it: {keep}",
+        ]
+    lines.append("nothing was changed")
     return UserError(lines[0], messages=lines)
 
 
+def check_cluster_name(aws: Any, cfg: ClusterConfig, *, stack_id: str | None, ui: Ui) -> bool:
+    """Refuse (UserError) when an EKS cluster called ``metadata.name`` exists and is not
+    this stack's (``stack_id``: the deployed stack on an update, None on a create).
+    Returns whether this stack's cluster exists. A caller without ``eks:DescribeCluster``
+    gets a warning and the deploy goes on."""
+    from botocore.exceptions import ClientError
+
+    name = cfg.metadata.name
+    try:
+        cluster = dict(aws.client("eks").describe_cluster(name=name)["cluster"])
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", ""))
+        if code == "ResourceNotFoundException":
+            return False  # the name is free
+        if "AccessDenied" not in code:
+            raise
+        ui.warn(f"could not check whether the cluster name {name} is taken ({code}: {error.get('Message', '')}); "
+                "a cluster of that name made elsewhere makes the create fail")
+        return False
+    cfn = aws.client("cloudformation")
+    if stack_id is not None and cluster_owner.held_by(cluster, cluster_owner.stack_family(cfn, stack_id)):
+        return True
+    lines = [
+        f"the cluster name {name} (metadata.name) is taken in {aws.region}: its cluster was made "
+        f"{cluster_owner.whose(cfn, cluster)}; EKS cluster names are unique in a region, and "
+        "CloudFormation would fail with 'Cluster already exists' after creating the network",
+        f"  choose another metadata.name in the stack file for stack {cfg.stack_name}",
+        "nothing was changed",
+    ]
+    raise UserError(lines[0], messages=lines)
+
+
 def check_log_groups(aws: Any, cfg: ClusterConfig, rendered: RenderedSet, *, stack_id: str | None,
-                     ui: Ui) -> None:
+                     ui: Ui, live_cluster: bool = False) -> None:
     """Refuse (UserError) when a log group the set creates exists outside this stack;
-    ``stack_id`` is the deployed stack on an update, None on a create. A caller without
+    ``stack_id`` is the deployed stack on an update, None on a create; ``live_cluster``:
+    this stack's cluster exists (:func:`check_cluster_name`). A caller without
     ``logs:DescribeLogGroups`` gets a warning and the deploy goes on."""
     from botocore.exceptions import ClientError
 
@@ -119,7 +206,8 @@ def check_log_groups(aws: Any, cfg: ClusterConfig, rendered: RenderedSet, *, sta
                 continue
             if stack_id is not None and owned_by_stack(aws.client("cloudformation"), stack_id, item):
                 continue
-            raise refusal(cfg, aws.region, group, item)
+            raise refusal(cfg, aws.region, group, item, other_stack=_other_stack(aws, logs, group, stack_id),
+                          live_cluster=live_cluster)
         if not planned and logging.log_group == "existing" and logging.enable_types:
             name = f"/aws/eks/{cfg.metadata.name}/cluster"
             if describe_log_group(logs, name) is None:

@@ -97,6 +97,26 @@ class _EksClusterChild(SandboxModel):
         return _eks(self.account_id, self.region_name).clusters.get(self.cluster_name)
 
 
+#: the tags CloudFormation puts on every resource it creates that takes tags (CloudFormation
+#: template reference, "CloudFormation resource tagging": "In addition to any tags you define,
+#: CloudFormation automatically creates the following stack-level tags with the aws: prefix:
+#: aws:cloudformation:logical-id, aws:cloudformation:stack-id, aws:cloudformation:stack-name
+#: ... If you use this prefix ... you can't update or delete the tag"). An eksctl cluster shows
+#: them in DescribeCluster; moto's CloudFormation tags only EC2 resources.
+CFN_TAG_PREFIX = "aws:cloudformation:"
+
+
+def _stack_tags(stack_id: str, logical_id: str) -> dict[str, str]:
+    # arn:<partition>:cloudformation:<region>:<account>:stack/<name>/<uuid>
+    name = stack_id.split(":stack/", 1)[-1].split("/", 1)[0]
+    return {f"{CFN_TAG_PREFIX}stack-name": name, f"{CFN_TAG_PREFIX}stack-id": stack_id,
+            f"{CFN_TAG_PREFIX}logical-id": logical_id}
+
+
+def _aws_tags(tags: dict[str, str] | None) -> dict[str, str]:
+    return {k: v for k, v in (tags or {}).items() if k.lower().startswith(CFN_TAG_PREFIX)}
+
+
 def _addons(cluster: Cluster) -> dict[str, dict[str, Any]]:
     """The sandbox's add-on records, kept on moto's cluster object (gone with it)."""
     records: dict[str, dict[str, Any]] = vars(cluster).setdefault("sandbox_addons", {})
@@ -291,6 +311,23 @@ class EksCluster(SandboxModel, CloudFormationModel):
     def cluster(self) -> Cluster:
         return _eks(self.account_id, self.region_name).describe_cluster(self.name)
 
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[override]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> EksCluster:
+        model = super().create_from_cloudformation_json(
+            resource_name, cloudformation_json, account_id, region_name, **kwargs
+        )
+        stack_id = str(kwargs.get("StackId") or "")
+        if stack_id:
+            model.cluster.tags.update(_stack_tags(stack_id, str(kwargs.get("LogicalId") or "")))
+        return model
+
     def _cfn_source(self) -> Cluster:
         return self.cluster
 
@@ -384,7 +421,10 @@ class EksCluster(SandboxModel, CloudFormationModel):
             if explicit_new_name is not None and not name_changes:
                 raise custom_name_replacement_error(old_name, "AWS::EKS::Cluster")
             name = explicit_new_name or new_resource_name
-            return cls._replace_named(original_resource, name, new, account_id, region_name)
+            replacement = cls._replace_named(original_resource, name, new, account_id, region_name)
+            # the new cluster is the same stack's resource: the same aws:cloudformation:* tags
+            replacement.cluster.tags.update(_aws_tags(original_resource.cluster.tags))
+            return replacement
         original_resource._update_in_place(new)
         return original_resource
 
@@ -523,7 +563,7 @@ class EksCluster(SandboxModel, CloudFormationModel):
                 )
             cluster.encryption_config = new_encryption
         if new.get("Tags") != old.get("Tags"):
-            cluster.tags = tags_to_dict(new.get("Tags"))
+            cluster.tags = {**tags_to_dict(new.get("Tags")), **_aws_tags(cluster.tags)}
         vars(cluster)["deletion_protection"] = as_bool(new.get("DeletionProtection"), False)
         vars(cluster)["upgrade_policy"] = {"supportType": str((new.get("UpgradePolicy") or {}).get(
             "SupportType", _upgrade_policy(cluster)["supportType"]))}

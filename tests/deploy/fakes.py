@@ -80,6 +80,13 @@ def errors(ui: Ui) -> str:
     return ui.err.getvalue()  # type: ignore[attr-defined]
 
 
+def _no_cluster(**kwargs: Any) -> dict[str, Any]:
+    from botocore.exceptions import ClientError
+
+    raise ClientError({"Error": {"Code": "ResourceNotFoundException",
+                                 "Message": f"No cluster found for name: {kwargs.get('name')}."}}, "DescribeCluster")
+
+
 class Stubs:
     """An :class:`Aws` whose clients are real botocore clients with a Stubber each."""
 
@@ -95,6 +102,10 @@ class Stubs:
             # No other run's change set on the stack (deploy/in_flight.py asks before and after
             # making one); the concurrency tests stub it (list_change_sets=True) or use the sandbox.
             self.aws.client("cloudformation").list_change_sets = lambda **_: {"Summaries": []}
+        if "eks" not in self.stubbers:
+            # No EKS cluster of the stack file's name (deploy/preflight.py:check_cluster_name
+            # asks before the change set); its own tests stub EKS (tests/deploy/test_preflight.py).
+            self.aws.client("eks").describe_cluster = _no_cluster
 
     @property
     def cfn(self) -> Stubber:

@@ -158,3 +158,112 @@ def test_a_group_the_stack_made_does_not_stop_its_next_update(sandbox: tuple[str
     done = _cli(url, cwd, "deploy", "myeks-private", "--yes")  # an update of the same stack
     assert done.returncode == 0, done.stderr
     assert "already exists" not in done.stderr
+
+
+# --------------------------------------------------------------------------- the cluster name
+
+
+OTHER_ROOT = f"arn:aws:cloudformation:{REGION}:123456789012:stack/other/0f6a1f00-0000-4000-8000-000000000201"
+OTHER_CHILD = (f"arn:aws:cloudformation:{REGION}:123456789012:stack/other-ControlPlaneStack-Y1/"
+               "0f6a1f00-0000-4000-8000-000000000202")
+
+
+def _cluster(stubs: Stubs, tags: dict[str, str] | None) -> None:
+    body: dict[str, object] = {"name": "myeks", "status": "ACTIVE"}
+    if tags is not None:
+        body["tags"] = tags
+    stubs["eks"].add_response("describe_cluster", {"cluster": body}, {"name": "myeks"})
+
+
+def _cfn_tags(stack_id: str) -> dict[str, str]:
+    name = stack_id.split(":stack/")[1].split("/")[0]
+    return {"aws:cloudformation:stack-id": stack_id, "aws:cloudformation:stack-name": name,
+            "aws:cloudformation:logical-id": "ControlPlane", "team": "x"}
+
+
+def test_a_free_cluster_name_goes_on() -> None:
+    stubs = Stubs("cloudformation", "eks")
+    stubs["eks"].add_client_error("describe_cluster", service_error_code="ResourceNotFoundException",
+                                  service_message="No cluster found for name: myeks.", http_status_code=404)
+    cfg, _ = myeks()
+    assert preflight.check_cluster_name(stubs.aws, cfg, stack_id=None, ui=make_ui()) is False
+    stubs.verify()
+
+
+def test_a_name_another_stack_holds_is_refused_naming_that_stack() -> None:
+    """The cluster's aws:cloudformation:stack-id is another root's ControlPlaneStack: named by its root."""
+    stubs = Stubs("cloudformation", "eks")
+    _cluster(stubs, _cfn_tags(OTHER_CHILD))
+    child = {**stack("CREATE_COMPLETE", stack_id=OTHER_CHILD, name="other-ControlPlaneStack-Y1"),
+             "RootId": OTHER_ROOT, "ParentId": OTHER_ROOT}
+    stubs.cfn.add_response("describe_stacks", {"Stacks": [child]}, {"StackName": OTHER_CHILD})
+    cfg, _ = myeks()
+    with pytest.raises(UserError) as info:
+        preflight.check_cluster_name(stubs.aws, cfg, stack_id=None, ui=make_ui())
+    stubs.verify()
+    assert info.value.messages == [
+        "the cluster name myeks (metadata.name) is taken in ap-northeast-2: its cluster was made by stack other; "
+        "EKS cluster names are unique in a region, and CloudFormation would fail with 'Cluster already exists' "
+        "after creating the network",
+        "  choose another metadata.name in the stack file for stack myeks",
+        "nothing was changed",
+    ]
+
+
+def test_on_an_update_the_stacks_own_cluster_is_fine_and_another_is_not() -> None:
+    stubs = Stubs("cloudformation", "eks")
+    _cluster(stubs, _cfn_tags(CONTROL_PLANE))
+    _resources(stubs, STACK_ID, ("NetworkStack", STACK_TYPE, "arn:net"), ("ControlPlaneStack", STACK_TYPE,
+                                                                        CONTROL_PLANE))
+    cfg, _ = myeks()
+    assert preflight.check_cluster_name(stubs.aws, cfg, stack_id=STACK_ID, ui=make_ui()) is True
+    stubs.verify()
+    # a cluster made outside CloudFormation (no aws: tags) is no stack's
+    stubs = Stubs("cloudformation", "eks")
+    _cluster(stubs, {"team": "x"})
+    _resources(stubs, STACK_ID, ("ControlPlaneStack", STACK_TYPE, CONTROL_PLANE))
+    with pytest.raises(UserError, match=r"taken in ap-northeast-2: its cluster was made outside CloudFormation"):
+        preflight.check_cluster_name(stubs.aws, cfg, stack_id=STACK_ID, ui=make_ui())
+    stubs.verify()
+
+
+def test_without_describe_cluster_permission_it_warns_and_goes_on() -> None:
+    stubs = Stubs("cloudformation", "eks")
+    stubs["eks"].add_client_error("describe_cluster", service_error_code="AccessDeniedException",
+                                  service_message="not authorized to perform: eks:DescribeCluster",
+                                  http_status_code=403)
+    cfg, _ = myeks()
+    ui = make_ui()
+    assert preflight.check_cluster_name(stubs.aws, cfg, stack_id=None, ui=ui) is False
+    assert "could not check whether the cluster name myeks is taken (AccessDeniedException" in errors(ui)
+
+
+def test_a_group_another_live_stack_holds_is_never_to_be_deleted() -> None:
+    stubs = Stubs("cloudformation", "logs")
+    arn = f"arn:aws:logs:{REGION}:123456789012:log-group:{NAME}"
+    _group(stubs, {"logGroupName": NAME, "arn": arn + ":*"})
+    stubs["logs"].add_response("list_tags_for_resource", {"tags": _cfn_tags(OTHER_CHILD)}, {"resourceArn": arn})
+    child = {**stack("CREATE_COMPLETE", stack_id=OTHER_CHILD, name="other-ControlPlaneStack-Y1"),
+             "RootId": OTHER_ROOT, "ParentId": OTHER_ROOT}
+    stubs.cfn.add_response("describe_stacks", {"Stacks": [child]}, {"StackName": OTHER_CHILD})
+    cfg, rendered = myeks()
+    with pytest.raises(UserError) as info:
+        preflight.check_log_groups(stubs.aws, cfg, rendered, stack_id=None, ui=make_ui())
+    stubs.verify()
+    text = "\n".join(info.value.messages)
+    assert "delete-log-group" not in text and "EKS keeps this group" not in text
+    assert ("  it belongs to stack other (its aws:cloudformation:stack-id tag): do not delete it; set "
+            "cloudWatch.clusterLogging.logGroup: existing") in text
+
+
+def test_a_group_the_stacks_running_cluster_writes_to_is_never_to_be_deleted() -> None:
+    stubs = Stubs("cloudformation", "logs")
+    _group(stubs, {"logGroupName": NAME})
+    _resources(stubs, STACK_ID, ("ControlPlaneStack", STACK_TYPE, CONTROL_PLANE))
+    _resources(stubs, CONTROL_PLANE, ("ClusterKey", "AWS::KMS::Key", "k-1"))
+    cfg, rendered = myeks()
+    with pytest.raises(UserError) as info:
+        preflight.check_log_groups(stubs.aws, cfg, rendered, stack_id=STACK_ID, ui=make_ui(), live_cluster=True)
+    text = "\n".join(info.value.messages)
+    assert "delete-log-group" not in text
+    assert "  it holds the logs of the running cluster myeks: do not delete it" in text

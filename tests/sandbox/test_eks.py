@@ -56,7 +56,10 @@ def test_cluster_is_created_on_moto_eks_with_its_attributes(aws: Clients) -> Non
     assert cluster["kubernetesNetworkConfig"]["serviceIpv4Cidr"] == "172.20.0.0/16"
     enabled = [entry["types"] for entry in cluster["logging"]["clusterLogging"] if entry["enabled"]]
     assert enabled == [["api", "audit"]]
-    assert cluster["tags"] == {"team": "platform"}
+    # CloudFormation's own tags besides the template's ("CloudFormation resource tagging")
+    stack_id = aws.cloudformation.describe_stacks(StackName="cp")["Stacks"][0]["StackId"]
+    assert cluster["tags"] == {"team": "platform", "aws:cloudformation:stack-name": "cp",
+                               "aws:cloudformation:stack-id": stack_id, "aws:cloudformation:logical-id": "ControlPlane"}
 
     assert out["Endpoint"] == cluster["endpoint"] and out["Endpoint"].endswith(f".{t.REGION}.eks.amazonaws.com")
     assert out["OIDCIssuer"] == cluster["identity"]["oidc"]["issuer"]
@@ -142,7 +145,9 @@ def test_version_logging_and_auth_mode_update_in_place(aws: Clients) -> None:
     assert cluster["version"] == "1.34"
     enabled = [entry["types"] for entry in cluster["logging"]["clusterLogging"] if entry["enabled"]]
     assert enabled == [["authenticator"]]
-    assert cluster["tags"] == {"team": "sre"}
+    # a Tags update keeps CloudFormation's aws: tags (they cannot be changed or deleted)
+    assert {k: v for k, v in cluster["tags"].items() if not k.startswith("aws:")} == {"team": "sre"}
+    assert cluster["tags"]["aws:cloudformation:stack-name"] == "cp"
 
 
 def test_version_jump_of_two_minors_is_refused(aws: Clients) -> None:
@@ -164,6 +169,8 @@ def test_name_change_replaces_the_cluster_and_cleans_up_the_old_one(aws: Clients
     deploy(aws.cloudformation, "cp", template, _cp_params(net, ClusterName="renamed"))
 
     assert aws.eks.list_clusters()["clusters"] == ["renamed"]
+    stack_id = aws.cloudformation.describe_stacks(StackName="cp")["Stacks"][0]["StackId"]
+    assert _cluster(aws, "renamed")["tags"]["aws:cloudformation:stack-id"] == stack_id  # the same stack's resource
     with pytest.raises(ClientError, match=r"InvalidGroup\.NotFound"):
         _group(aws, old_group)
     new_group = _cluster(aws, "renamed")["resourcesVpcConfig"]["clusterSecurityGroupId"]
