@@ -213,7 +213,9 @@ def delete(ctx: Context, cfg: ClusterConfig, opts: Options, *, force: bool = Fal
                          refuse_hint="pass --yes to delete without a prompt")
         interrupts.checkpoint()  # the last moment a Ctrl-C stops it with nothing deleted
         # the cluster's DeletionProtection goes off through a change set on the deployed templates first
-        if protection.turn_off(ctx, cfg, stack, opts):
+        if stack.get("StackStatus") in protection.NOT_UPDATABLE:
+            protection.turn_off_directly(ctx, cfg.metadata.name, stack)
+        elif protection.turn_off(ctx, cfg, stack, opts):
             stack = describe_stack(cfn, stack_id) or stack
         watcher = Watcher(cfn, stack_id, name, ui=ui, timing=ctx.timing)
         with interrupts.held():  # protection off and the delete go together; then the watch says how to resume

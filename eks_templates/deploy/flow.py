@@ -199,7 +199,7 @@ def report_failure(ctx: Context, result: WatchResult, stack_id: str, label: str,
     return DeployFailed(lines[0], messages=lines)
 
 
-def settle(ctx: Context, name: str, opts: Options, *, mode: str) -> StackState:
+def settle(ctx: Context, name: str, opts: Options, *, mode: str, cluster_name: str | None = None) -> StackState:
     """The stack's state once nothing else is running on it; ``mode`` is ``deploy``,
     ``plan`` or ``scale``. Watches a running operation to its end (``deploy``/``scale``,
     unless ``--no-wait``), deletes a failed first create with ``--recreate-failed``,
@@ -231,6 +231,11 @@ def settle(ctx: Context, name: str, opts: Options, *, mode: str) -> StackState:
             continue
         if state.kind is Kind.FAILED_CREATE and mode == "deploy" and opts.recreate_failed:
             ctx.ui.say(f"{name} is {state.status}: deleting it first (--recreate-failed)")
+            if state.stack and cluster_name:
+                from eks_templates.deploy import protection
+
+                if state.status in protection.NOT_UPDATABLE:  # a protected cluster the rollback could not delete
+                    protection.turn_off_directly(ctx, cluster_name, state.stack)
             if state.stack and state.stack.get("EnableTerminationProtection"):
                 policy.set_termination_protection(cfn, state.stack_id, False, ctx.ui, label=name)
             watcher = Watcher(cfn, state.stack_id, name, ui=ctx.ui, timing=ctx.timing)
@@ -531,7 +536,7 @@ def deploy(ctx: Context, cfg: ClusterConfig, opts: Options, *, plan_only: bool =
     name = cfg.stack_name
     rendered_by_caller = rendered
     rendered = render_and_lint(cfg, rendered)
-    state = settle(ctx, name, opts, mode="plan" if plan_only else "deploy")
+    state = settle(ctx, name, opts, mode="plan" if plan_only else "deploy", cluster_name=cfg.metadata.name)
     updating = state.kind is Kind.UPDATE
     if updating and state.stack:  # drift found since the last deploy (deploy/drift_status.py)
         from eks_templates.deploy.drift_status import mention

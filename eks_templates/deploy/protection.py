@@ -111,3 +111,52 @@ def turn_off(ctx: Context, cfg: ClusterConfig, stack: dict[str, Any], opts: Opti
     # the delete was confirmed already: this change set is part of it
     run_change_set(ctx, req, dataclasses.replace(opts, yes=True, no_execute=False, allow_replacement=False))
     return True
+
+
+#: stack statuses in which CloudFormation updates no stack, so no change set can turn the
+#: protection off: the stack can only be deleted (User Guide, "Stack status codes":
+#: ROLLBACK_FAILED "delete the stack"; DELETE_FAILED "retry the delete").
+NOT_UPDATABLE = frozenset({"ROLLBACK_FAILED", "DELETE_FAILED"})
+#: how long EKS may take to apply UpdateClusterConfig(deletionProtection) (seconds)
+UPDATE_LIMIT = 15 * 60
+
+
+def turn_off_directly(ctx: Context, name: str, stack: dict[str, Any]) -> bool:
+    """The stack's own live cluster's deletion protection off through EKS itself
+    (``UpdateClusterConfig``), for a stack CloudFormation will not update (a first create
+    whose rollback could not delete the protected cluster: ROLLBACK_FAILED). The stack is
+    being deleted, so nothing is left drifted. Returns True if it turned it off."""
+    from botocore.exceptions import ClientError
+
+    from eks_templates.deploy import cluster_owner
+    from eks_templates.errors import DeployFailed
+
+    eks = ctx.aws.client("eks")
+    try:
+        cluster = eks.describe_cluster(name=name)["cluster"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            return False
+        raise
+    if not cluster.get("deletionProtection") or cluster.get("status") != "ACTIVE":
+        return False
+    if not cluster_owner.held_by(cluster, cluster_owner.stack_family(ctx.cfn, str(stack["StackId"]))):
+        return False  # another stack's cluster of that name: not ours to unprotect
+    ctx.ui.say(f"Turning off the deletion protection of cluster {name} through EKS first ({stack['StackName']} is "
+               f"{stack.get('StackStatus')}: CloudFormation updates no stack in that state, and EKS refuses to "
+               "delete a protected cluster) ...")
+    update_id = str(eks.update_cluster_config(name=name, deletionProtection=False)["update"]["id"])
+    started = ctx.timing.clock()
+    while True:
+        update = eks.describe_update(name=name, updateId=update_id)["update"]
+        status = str(update.get("status"))
+        if status == "Successful":
+            return True
+        if status in ("Failed", "Cancelled"):
+            reasons = "; ".join(str(e.get("errorMessage") or e.get("errorCode")) for e in update.get("errors") or [])
+            raise DeployFailed(f"EKS could not turn off the deletion protection of cluster {name} ({status}): "
+                               f"{reasons or 'no reason given'}")
+        if ctx.timing.clock() - started > UPDATE_LIMIT:
+            raise DeployFailed(f"EKS is still turning off the deletion protection of cluster {name} after "
+                               f"{UPDATE_LIMIT // 60} minutes; run the command again when it is done")
+        ctx.timing.sleep(ctx.timing.poll)

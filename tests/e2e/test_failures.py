@@ -5,11 +5,16 @@ refuses, made outside the stack file so that it stays valid whatever the builder
 One ordered scenario (pytest runs the steps in file order; a step whose predecessor did
 not pass fails at once):
 
-1. A cluster of the stack's name already exists (made through the EKS API): ``deploy``
-   fails, exit 1, the message names the failing nested resource and EKS's reason; the
-   stack is ROLLBACK_COMPLETE and nothing else is left (no VPC, instance, group, stack).
-2. After the cause is gone, ``deploy`` alone refuses (ROLLBACK_COMPLETE, exit 2, says
-   ``--recreate-failed``); ``deploy --recreate-failed`` deletes it and creates the stack.
+1. The management host's image parameter (the public SSM parameter its ImageId resolves)
+   names an arm64 image while the host is an x86_64 type: EC2 refuses the instance, so
+   ``deploy`` fails, exit 1, the message names the failing nested resource and EC2's
+   reason. The cluster was up by then with its deletion protection on, which EKS will not
+   delete, so the rollback fails as on AWS: ROLLBACK_FAILED, the cluster's DELETE_FAILED
+   reason shown. (A cluster of the stack's name made outside it, the trigger before, is
+   now refused before anything is made: tests/e2e/test_taken_name.py.)
+2. After the cause is gone, ``deploy`` alone refuses (ROLLBACK_FAILED, exit 2, says
+   ``--recreate-failed``); ``deploy --recreate-failed`` turns the protection off through
+   EKS (no change set reaches a ROLLBACK_FAILED stack), deletes it and creates the stack.
 3. An update EKS refuses (Kubernetes 1.33 -> 1.35, two minors): exit 1,
    UPDATE_ROLLBACK_COMPLETE, the reason; nothing is lost (same VPC, cluster version,
    nodegroup, management host, outputs); the file fixed (1.34), the re-run works.
@@ -23,7 +28,6 @@ not pass fails at once):
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +36,7 @@ import pytest
 import yaml
 
 from eks_templates.sandbox import server
-from tests.e2e.user import Steps
+from tests.e2e.user import REGION, Steps, exited
 from tests.support import REPO
 
 STACK = "failing"
@@ -68,16 +72,26 @@ def run(tmp_path_factory: pytest.TempPathFactory, sandbox_endpoint: str) -> Iter
     server.reset(sandbox_endpoint)
 
 
-def exited(done: subprocess.CompletedProcess[str], code: int) -> str:
-    """stdout + stderr of a command that must exit ``code`` without a traceback."""
-    text = f"--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
-    assert done.returncode == code, f"exit {done.returncode}, wanted {code}\n{text}"
-    assert "Traceback" not in done.stderr, text
-    return done.stdout + done.stderr
-
-
 def live_stacks(cfn: Any) -> dict[str, str]:
     return {s["StackName"]: s["StackStatus"] for s in cfn.describe_stacks()["Stacks"]}
+
+
+#: the public SSM parameter the management host's ImageId resolves (builders/bastion.py)
+HOST_IMAGE = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+
+
+def _publish(name: str, value: str) -> None:
+    """What AWS publishes under a public parameter (``/aws/...``, which PutParameter refuses
+    to anyone else): set in the in-process sandbox's SSM."""
+    import datetime as dt
+
+    from moto.ssm.models import Parameter, ssm_backends
+
+    store = ssm_backends["123456789012"][REGION]._parameters
+    dict.__setitem__(store, name, [Parameter(  # type: ignore[abstract]
+        account_id="123456789012", name=name, value=value, parameter_type="String", description=None,
+        allowed_pattern=None, keyid=None, last_modified_date=dt.datetime.now(dt.UTC), version=1,
+        data_type="aws:ec2:image")])
 
 
 def leftovers(s: Scenario) -> dict[str, list[str]]:
@@ -114,33 +128,44 @@ def state(s: Scenario) -> dict[str, Any]:
 
 def test_1_a_failed_create_rolls_back_and_names_the_resource_and_reason(run: Scenario) -> None:
     run.begin(1)
-    eks = run.client("eks")
-    # a cluster of that name, made outside this stack (EKS names are unique per region)
-    eks.create_cluster(name=STACK, roleArn="arn:aws:iam::123456789012:role/other",
-                       resourcesVpcConfig={"subnetIds": []})
+    ssm = run.client("ssm")
+    x86 = ssm.get_parameter(Name=HOST_IMAGE)["Parameter"]["Value"]
+    arm = ssm.get_parameter(Name=HOST_IMAGE.replace("x86_64", "arm64"))["Parameter"]["Value"]
+    run.kept["host_image"] = x86
+    _publish(HOST_IMAGE, arm)  # what AWS publishes is beyond the stack file: an arm64 image for an x86_64 host
 
     out = exited(run.cli("deploy", STACK, "--yes"), 1)
 
-    assert f"create of {STACK} failed: the stack is ROLLBACK_COMPLETE" in out
-    assert (f"error:   {STACK}/ControlPlaneStack: ControlPlane (AWS::EKS::Cluster) CREATE_FAILED: "
-            f"ResourceInUseException: Cluster already exists with name: {STACK}") in out.splitlines()
+    # The cluster was up, with its deletion protection (the default), when the host failed:
+    # EKS refuses to delete it, so the rollback fails (ROLLBACK_FAILED), as on AWS, and the
+    # cluster and its VPC stay until the stack is deleted.
+    assert f"create of {STACK} failed: the stack is ROLLBACK_FAILED" in out
+    lines = out.splitlines()
+    failed = [line for line in lines
+              if line.startswith(f"error:   {STACK}/BastionStack: ManagementHost (AWS::EC2::Instance) CREATE_FAILED: ")]
+    assert failed and "does not match the architecture 'arm64' of the specified AMI" in failed[0], out
+    assert any("ControlPlane (AWS::EKS::Cluster) DELETE_FAILED" in line and "deletion protection" in line
+               for line in lines), out
     assert "--recreate-failed" in out
     cfn = run.client("cloudformation")
-    assert live_stacks(cfn) == {STACK: "ROLLBACK_COMPLETE"}  # every nested stack was deleted
-    assert leftovers(run) == {"vpcs": [], "instances": [], "groups": [], "clusters": [STACK]}
+    assert live_stacks(cfn)[STACK] == "ROLLBACK_FAILED"
+    left = leftovers(run)
+    assert left["clusters"] == [STACK] and left["instances"] == []
     run.passed.append(1)
 
 
 def test_2_recreate_failed_deletes_the_failed_stack_and_creates_it(run: Scenario) -> None:
     run.begin(2)
-    run.client("eks").delete_cluster(name=STACK)  # the cause, removed
+    _publish(HOST_IMAGE, run.kept.pop("host_image"))  # the cause, removed
 
     refused = exited(run.cli("deploy", STACK, "--yes"), 2)
-    assert f"stack {STACK} is ROLLBACK_COMPLETE" in refused and "--recreate-failed" in refused
+    assert f"stack {STACK} is ROLLBACK_FAILED" in refused and "--recreate-failed" in refused
 
     out = exited(run.cli("deploy", STACK, "--yes", "--recreate-failed"), 0)
 
-    assert f"{STACK} is ROLLBACK_COMPLETE: deleting it first (--recreate-failed)" in out
+    assert f"{STACK} is ROLLBACK_FAILED: deleting it first (--recreate-failed)" in out
+    # no change set can reach a ROLLBACK_FAILED stack: the protection goes off through EKS
+    assert f"Turning off the deletion protection of cluster {STACK} through EKS first" in out
     assert root(run.client("cloudformation"))["StackStatus"] == "CREATE_COMPLETE"
     run.kept.update(state(run))
     assert run.kept["version"] == "1.33" and len(run.kept["instances"]) == 1

@@ -21,7 +21,8 @@ from eks_templates.deploy import listing
 from eks_templates.deploy.kubeconfig_schema import schema
 from eks_templates.names import STACK_TAG_CLUSTER
 from eks_templates.sandbox import server
-from tests.e2e.test_upgrade import REGION, Sandbox, ok
+from tests.e2e.test_upgrade import Sandbox, ok
+from tests.e2e.user import REGION
 from tests.support import REPO, run_cli
 
 ARN = f"arn:aws:eks:{REGION}:123456789012:cluster/myeks"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from collections.abc import Iterator
 
 import pytest
@@ -16,7 +15,7 @@ import yaml
 
 from eks_templates.names import STACK_TAG_CLUSTER
 from eks_templates.sandbox import server
-from tests.e2e.user import Steps
+from tests.e2e.user import Steps, exited
 from tests.support import REPO
 
 
@@ -27,13 +26,6 @@ def user(tmp_path_factory: pytest.TempPathFactory, sandbox_endpoint: str) -> Ite
     shutil.copytree(REPO / "stacks", workdir / "stacks")
     yield Steps(url=sandbox_endpoint, workdir=workdir)
     server.reset(sandbox_endpoint)
-
-
-def exited(done: subprocess.CompletedProcess[str], code: int) -> str:
-    text = f"--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
-    assert done.returncode == code, f"exit {done.returncode}, wanted {code}\n{text}"
-    assert "Traceback" not in done.stderr, text
-    return done.stdout + done.stderr
 
 
 def objects(user: Steps) -> list[str]:

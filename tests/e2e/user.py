@@ -48,3 +48,11 @@ class Steps(SandboxUser):
         if self.passed != list(range(1, step)):
             missing = next(n for n in range(1, step) if n not in self.passed)
             pytest.fail(f"not run: step {missing} before it did not pass", pytrace=False)
+
+
+def exited(done: subprocess.CompletedProcess[str], code: int) -> str:
+    """stdout + stderr of a command that must exit ``code`` without a traceback."""
+    text = f"--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
+    assert done.returncode == code, f"exit {done.returncode}, wanted {code}\n{text}"
+    assert "Traceback" not in done.stderr, text
+    return done.stdout + done.stderr
