@@ -168,8 +168,9 @@ def test_get_nodegroups_matches_eks_and_the_stack(deployed: Deployed) -> None:
 
 
 def test_get_nodegroups_calls_are_bounded(deployed: Deployed) -> None:
-    """One DescribeStacks, one ListStackResources, one ListNodegroups (a page each here),
-    then one DescribeNodegroup per nodegroup: no per-nested-stack DescribeStacks."""
+    """One DescribeStacks, one ListStackResources, one DescribeCluster (whose cluster it is:
+    another stack's is not listed), one ListNodegroups (a page each here), then one
+    DescribeNodegroup per nodegroup: no per-nested-stack DescribeStacks."""
     cfn, eks = deployed.client("cloudformation"), deployed.client("eks")
     mine = eks.describe_nodegroup(clusterName="myeks", nodegroupName="myeks-nodegroup")["nodegroup"]
     extra = [f"extra-{i}" for i in range(3)]
@@ -186,7 +187,8 @@ def test_get_nodegroups_calls_are_bounded(deployed: Deployed) -> None:
         for name in extra:
             eks.delete_nodegroup(clusterName="myeks", nodegroupName=name)
     assert [r.name for r in rows] == [*extra, "myeks-nodegroup"]
-    assert made == ["DescribeStacks", "ListStackResources", "ListNodegroups", *["DescribeNodegroup"] * 4]
+    assert made == ["DescribeStacks", "ListStackResources", "DescribeCluster", "ListNodegroups",
+                    *["DescribeNodegroup"] * 4]
 
 
 def test_get_nodegroups_of_an_unknown_stack_is_one_line(deployed: Deployed, tmp_path: Path) -> None:
