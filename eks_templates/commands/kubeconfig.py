@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     from eks_templates.deploy import cluster_owner
 
     cfn = aws.client("cloudformation")
-    if not cluster_owner.held_by(cluster, cluster_owner.stack_family(cfn, str(stack["StackId"]))):
+    if not cluster_owner.is_stacks(cfn, cluster, str(stack["StackId"])):
         # cluster names are unique in a region: a stack that failed with "already exists"
         # names another stack's cluster (deploy/cluster_owner.py)
         raise UserError(f"stack {config.stack_name} has no cluster of its own in {aws.region}: the cluster {name} "

@@ -32,13 +32,23 @@ def tagged_stack_id(cluster: Mapping[str, Any]) -> str | None:
     return str(value) if value else None
 
 
-def held_by(cluster: Mapping[str, Any], stack_ids: Collection[str]) -> bool:
-    """Whether one of ``stack_ids`` (a root and its nested stacks) holds the cluster."""
-    owner = tagged_stack_id(cluster)
+def in_family(owner: str | None, stack_ids: Collection[str]) -> bool:
+    """Whether the stack ``owner`` (an ``aws:cloudformation:stack-id`` tag) is one of
+    ``stack_ids`` (a root and its nested stacks)."""
     # a nested stack's PhysicalResourceId is its stack ID in CloudFormation; moto 5.2.5's
     # ListStackResources gives its name instead, so a name in ``stack_ids`` matches too
     # (stack names are unique among a region's live stacks)
     return owner is not None and (owner in stack_ids or stack_name_of(owner) in stack_ids)
+
+
+def held_by(cluster: Mapping[str, Any], stack_ids: Collection[str]) -> bool:
+    """Whether one of ``stack_ids`` (a root and its nested stacks) holds the cluster."""
+    return in_family(tagged_stack_id(cluster), stack_ids)
+
+
+def is_stacks(cfn: Any, cluster: Mapping[str, Any], root_id: str) -> bool:
+    """Whether the root stack ``root_id`` or one of its nested stacks holds the cluster."""
+    return held_by(cluster, stack_family(cfn, root_id))
 
 
 def stack_family(cfn: Any, root_id: str) -> set[str]:
@@ -58,9 +68,14 @@ def stack_name_of(stack_id: str) -> str:
 def owner_root(cfn: Any, cluster: Mapping[str, Any]) -> str | None:
     """The name of the live root stack that holds the cluster, or None (no tag, or the
     stack is gone): DescribeStacks of the tagged stack, its ``RootId`` for a nested one."""
+    return live_root(cfn, tagged_stack_id(cluster))
+
+
+def live_root(cfn: Any, owner: str | None) -> str | None:
+    """The name of the live root stack of the stack ``owner`` (a tag's stack ID), or None
+    (no tag, or the stack is gone)."""
     from eks_templates.deploy.stack_state import describe_stack
 
-    owner = tagged_stack_id(cluster)
     if owner is None:
         return None
     stack = describe_stack(cfn, owner)

@@ -104,7 +104,6 @@ def _other_stack(aws: Any, logs: Any, group: dict[str, Any], stack_id: str | Non
     ``logs:ListTagsForResource`` gets None."""
     from botocore.exceptions import ClientError
 
-    from eks_templates.deploy.stack_state import describe_stack
 
     arn = str(group.get("arn") or "").removesuffix(":*")
     if not arn:
@@ -119,12 +118,9 @@ def _other_stack(aws: Any, logs: Any, group: dict[str, Any], stack_id: str | Non
     if not owner:
         return None
     cfn = aws.client("cloudformation")
-    if stack_id is not None and owner in cluster_owner.stack_family(cfn, stack_id):
+    if stack_id is not None and cluster_owner.in_family(str(owner), cluster_owner.stack_family(cfn, stack_id)):
         return None
-    stack = describe_stack(cfn, str(owner))
-    if stack is None or stack.get("StackStatus") == "DELETE_COMPLETE":
-        return None
-    return cluster_owner.stack_name_of(str(stack.get("RootId") or stack.get("StackId") or owner))
+    return cluster_owner.live_root(cfn, str(owner))
 
 
 def refusal(cfg: ClusterConfig, region: str, group: dict[str, Any], planned: PlannedLogGroup, *,
@@ -176,7 +172,7 @@ def check_cluster_name(aws: Any, cfg: ClusterConfig, *, stack_id: str | None, ui
                 "a cluster of that name made elsewhere makes the create fail")
         return False
     cfn = aws.client("cloudformation")
-    if stack_id is not None and cluster_owner.held_by(cluster, cluster_owner.stack_family(cfn, stack_id)):
+    if stack_id is not None and cluster_owner.is_stacks(cfn, cluster, stack_id):
         return True
     lines = [
         f"the cluster name {name} (metadata.name) is taken in {aws.region}: its cluster was made "

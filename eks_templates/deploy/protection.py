@@ -140,7 +140,7 @@ def turn_off_directly(ctx: Context, name: str, stack: dict[str, Any]) -> bool:
         raise
     if not cluster.get("deletionProtection") or cluster.get("status") != "ACTIVE":
         return False
-    if not cluster_owner.held_by(cluster, cluster_owner.stack_family(ctx.cfn, str(stack["StackId"]))):
+    if not cluster_owner.is_stacks(ctx.cfn, cluster, str(stack["StackId"])):
         return False  # another stack's cluster of that name: not ours to unprotect
     ctx.ui.say(f"Turning off the deletion protection of cluster {name} through EKS first ({stack['StackName']} is "
                f"{stack.get('StackStatus')}: CloudFormation updates no stack in that state, and EKS refuses to "
